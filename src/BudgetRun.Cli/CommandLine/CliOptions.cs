@@ -1,0 +1,46 @@
+using System.CommandLine;
+
+namespace BudgetRun.Cli.CommandLine;
+
+/// <summary>
+/// The command-line contract: every flag, its environment variable and its help text, in one place.
+/// Values are read as text and validated by <see cref="SettingsBinder"/>, which knows whether a
+/// value came from a flag or from the environment and says so in its errors.
+/// </summary>
+internal sealed class CliOptions
+{
+    public const string MaxAttemptsEnv = "MAX_ATTEMPTS";
+    public const string MaxCostCentsEnv = "MAX_COST_CENTS";
+    public const string CostPerAttemptCentsEnv = "COST_PER_ATTEMPT_CENTS";
+
+    public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default 3).");
+    public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default 200).");
+    public Option<string> CostPerAttemptCents { get; } = Value("--cost-per-attempt-cents", "N", $"Cost reserved before and charged for each attempt (env {CostPerAttemptCentsEnv}; default 0).");
+    public Option<string> BaseDelay { get; } = Value("--base-delay", "D", "First backoff delay; failed attempt n waits min(base * 2^(n-1), max) (default 1s).");
+    public Option<string> MaxDelay { get; } = Value("--max-delay", "D", "Backoff cap (default 10s).");
+    public Option<bool> Jitter { get; } = new("--jitter") { Description = "Decorrelated jitter (Polly's), still capped by --max-delay." };
+    public Option<string> AttemptTimeout { get; } = Value("--attempt-timeout", "D", "Stop an attempt that runs longer (grace, then kill); it counts as a failure with code 124.");
+    public Option<string> Deadline { get; } = Value("--deadline", "D", "Overall limit for the whole run, backoff waits included; exits 124.");
+    public Option<string> RetryOn { get; } = Value("--retry-on", "CODES", "Retry only these exit codes, e.g. 1,75,137 (default: any non-zero but 126, 127).");
+    public Option<string> NoRetryOn { get; } = Value("--no-retry-on", "CODES", "These exit codes end the run at once.");
+    public Option<string> KillGrace { get; } = Value("--kill-grace", "D", "Time between SIGTERM and SIGKILL to the whole process tree (default 10s).");
+    public Option<string> ResetAfter { get; } = Value("--reset-after", "D", "An attempt that ran at least this long was healthy: backoff and the attempt count start over (spend never resets).");
+    public Option<string> Report { get; } = Value("--report", "PATH", "Write a JSON report of the run to PATH (atomically).");
+    public Option<string> LogFormat { get; } = Value("--log-format", "text|json", "Format of budget-run's own log lines on stderr (default text).");
+
+    public RootCommand CreateRoot()
+    {
+        var root = new RootCommand(
+            "budget-run: run a command under an attempt cap and a cost budget that is never overspent.\n" +
+            "Usage: budget-run [options] -- command [args...]\n" +
+            "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
+        {
+            MaxAttempts, MaxCostCents, CostPerAttemptCents, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
+            Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat,
+        };
+        return root;
+    }
+
+    private static Option<string> Value(string name, string helpName, string description) =>
+        new(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.ExactlyOne };
+}

@@ -1,0 +1,26 @@
+using BudgetRun.Cli.CommandLine;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+
+namespace BudgetRun.Cli.Logging;
+
+/// <summary>Serilog configured in code (its configuration binder is not AOT-safe).</summary>
+internal static class LoggingSetup
+{
+    private const string TextTemplate = "{Timestamp:HH:mm:ss.fff} budget-run {Level:u3} {Message:lj}{NewLine}{Exception}";
+
+    public static ILogger Create(LogFormat format)
+    {
+        ITextFormatter formatter = format == LogFormat.Json
+            ? new RenderedCompactJsonFormatter()
+            : new MessageTemplateTextFormatter(TextTemplate, System.Globalization.CultureInfo.InvariantCulture);
+        return new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .WriteTo.Sink(new StderrSink(formatter))
+            .CreateLogger();
+    }
+}

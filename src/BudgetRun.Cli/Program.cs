@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Reflection;
+using BudgetRun.Cli.CommandLine;
+using BudgetRun.Cli.Hosting;
+using BudgetRun.Cli.Logging;
+using BudgetRun.Engine;
+using Serilog;
+
+namespace BudgetRun.Cli;
+
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        Log.Logger = LoggingSetup.Create(LogFormat.Text);
+        try
+        {
+            var options = new CliOptions();
+            var root = options.CreateRoot();
+            var (ours, command) = ArgumentSplitter.Split(args, root);
+            var parsed = root.Parse(ours, new ParserConfiguration { ResponseFileTokenReplacer = null });
+
+            if (parsed.Action is HelpAction)
+            {
+                using var stdout = StandardStream.Writer(1);
+                return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stdout });
+            }
+            if (parsed.Action?.GetType().DeclaringType == typeof(VersionOption))
+            {
+                using var stdout = StandardStream.Writer(1);
+                await stdout.WriteLineAsync($"budget-run {VersionText()}").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+            if (parsed.Errors.Count > 0)
+            {
+                throw new UsageException(parsed.Errors[0].Message);
+            }
+
+            var settings = new SettingsBinder(options, parsed, Environment.GetEnvironmentVariable).Bind(command);
+            if (settings.LogFormat != LogFormat.Text)
+            {
+                await Log.CloseAndFlushAsync().ConfigureAwait(false);
+                Log.Logger = LoggingSetup.Create(settings.LogFormat);
+            }
+            return await RunHost.RunAsync(settings, Log.Logger).ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            using var stderr = StandardStream.Writer(2);
+            await stderr.WriteLineAsync($"budget-run: {ex.Message} (see budget-run --help)").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+#pragma warning disable CA1031 // the last line of defence: one clear line instead of a crash
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.Fatal(ex, "budget-run failed unexpectedly");
+            return ExitCodes.InternalError;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>"0.1.0 (commit abc1234)" from the informational version the SDK stamps with the commit.</summary>
+    private static string VersionText()
+    {
+        var informational = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var plus = informational.IndexOf('+', StringComparison.Ordinal);
+        if (plus < 0)
+        {
+            return $"{informational} (commit unknown)";
+        }
+        var commit = informational[(plus + 1)..];
+        return $"{informational[..plus]} (commit {commit[..Math.Min(12, commit.Length)]})";
+    }
+}

@@ -1,0 +1,53 @@
+using BudgetRun.Engine;
+
+namespace BudgetRun.Cli.Reporting;
+
+/// <summary>The <c>--report</c> document. Property names (camelCase in JSON) are a contract.</summary>
+internal sealed record RunReport(
+    RunOutcome Outcome,
+    int ExitCode,
+    string Message,
+    string Workload,
+    long CostCents,
+    long BudgetCents,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    long DurationMs,
+    string? StopReason,
+    IReadOnlyList<AttemptReport> Attempts)
+{
+    public static RunReport From(RunResult result, string workload) => new(
+        result.Outcome,
+        result.ExitCode,
+        result.Message,
+        workload,
+        result.SpentCents,
+        result.BudgetCents,
+        result.StartedAt,
+        result.FinishedAt,
+        (long)(result.FinishedAt - result.StartedAt).TotalMilliseconds,
+        result.StopDetail,
+        result.Attempts.Select(AttemptReport.From).ToArray());
+}
+
+/// <summary>One attempt in the report: <c>exitCode</c> or <c>signal</c> is set, never both.</summary>
+internal sealed record AttemptReport(
+    int Number,
+    DateTimeOffset StartedAt,
+    long DurationMs,
+    AttemptKind Outcome,
+    int? ExitCode,
+    int? Signal,
+    long CostCents,
+    long DelayBeforeMs)
+{
+    public static AttemptReport From(AttemptRecord attempt) => new(
+        attempt.Number,
+        attempt.StartedAt,
+        (long)attempt.Duration.TotalMilliseconds,
+        attempt.Kind,
+        attempt.Kind == AttemptKind.Timeout ? ExitCodes.TimedOut : attempt.ExitCode,
+        attempt.Signal,
+        attempt.CostCents,
+        (long)attempt.DelayBefore.TotalMilliseconds);
+}

@@ -1,0 +1,22 @@
+namespace BudgetRun.Engine.Processes;
+
+/// <summary>How a child process ended: an exit code or a signal.</summary>
+internal readonly record struct ChildExit(int? ExitCode, int? Signal)
+{
+    public static ChildExit Exited(int code) => new(code, null);
+
+    public static ChildExit Killed(int signal) => new(null, signal);
+
+    /// <summary>The shell convention: the exit code, or 128 + the signal.</summary>
+    public int Code => ExitCode ?? (ExitCodes.SignalBase + Signal!.Value);
+
+    /// <summary>Decodes a waitpid status word (Linux layout).</summary>
+    public static ChildExit FromWaitStatus(int status)
+    {
+        var low = status & 0x7f;
+        return low == 0 ? Exited((status >> 8) & 0xff) : Killed(low);
+    }
+
+    public override string ToString() =>
+        Signal is { } s ? $"signal {Signals.Name(s)}" : $"exit code {ExitCode}";
+}

@@ -1,0 +1,70 @@
+namespace BudgetRun.Engine.Processes;
+
+/// <summary>
+/// Reaps every child of this process on one dedicated thread with waitpid(-1): the attempt's
+/// child, whose status is handed to its waiter, and the orphans reparented to us as subreaper,
+/// which would otherwise stay zombies. budget-run never uses System.Diagnostics.Process, so the
+/// runtime reaps nothing behind our back.
+/// </summary>
+internal sealed class ChildReaper
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<int, TaskCompletionSource<ChildExit>> _waiters = [];
+    private readonly AutoResetEvent _childAdded = new(false);
+    private long _orphansReaped;
+
+    public ChildReaper()
+    {
+        var thread = new Thread(Loop) { IsBackground = true, Name = "budget-run reaper" };
+        thread.Start();
+    }
+
+    /// <summary>Held while a child is spawned, so its exit cannot be dispatched before it is tracked.</summary>
+    public Lock Gate => _gate;
+
+    /// <summary>Orphaned descendants reaped so far.</summary>
+    public long OrphansReaped => Interlocked.Read(ref _orphansReaped);
+
+    /// <summary>Tracks <paramref name="pid"/>; call with <see cref="Gate"/> held, right after the spawn.</summary>
+    public Task<ChildExit> Track(int pid)
+    {
+        var completion = new TaskCompletionSource<ChildExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiters[pid] = completion;
+        _childAdded.Set();
+        return completion.Task;
+    }
+
+    /// <summary>Wakes the reaper early, e.g. while descendants are being swept.</summary>
+    public void Nudge() => _childAdded.Set();
+
+    private void Loop()
+    {
+        while (true)
+        {
+            var pid = NativeMethods.WaitAny(out var status);
+            if (pid > 0)
+            {
+                Dispatch(pid, ChildExit.FromWaitStatus(status));
+                continue;
+            }
+            // No child right now. Orphans can still be reparented to us at any moment (a grandchild
+            // whose parent just died), so look again shortly even without a new spawn.
+            _childAdded.WaitOne(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    private void Dispatch(int pid, ChildExit exit)
+    {
+        TaskCompletionSource<ChildExit>? waiter;
+        lock (_gate)
+        {
+            _waiters.Remove(pid, out waiter);
+        }
+        if (waiter is null)
+        {
+            Interlocked.Increment(ref _orphansReaped);
+            return;
+        }
+        waiter.TrySetResult(exit);
+    }
+}

@@ -1,0 +1,53 @@
+namespace BudgetRun.Engine.Processes;
+
+/// <summary>What it takes to start one attempt's child.</summary>
+internal sealed record ChildStartInfo(
+    IReadOnlyList<string> Command,
+    IReadOnlyDictionary<string, string> ExtraEnvironment);
+
+/// <summary>Starts children. The only way the engine creates processes.</summary>
+internal interface IChildLauncher
+{
+    /// <exception cref="ChildStartException">The command was not found or cannot be executed.</exception>
+    IChildProcess Start(ChildStartInfo startInfo);
+}
+
+/// <summary>One running child: the leader of its own process group.</summary>
+internal interface IChildProcess
+{
+    int Pid { get; }
+
+    /// <summary>Completes when the child has exited and been reaped.</summary>
+    Task<ChildExit> Exited { get; }
+
+    /// <summary>Sends <paramref name="signal"/> to the child's process group.</summary>
+    void Signal(int signal);
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> to the child's group and every descendant, waits up to
+    /// <paramref name="grace"/> for the child to exit, then SIGKILLs the whole tree. Completes when
+    /// the child is reaped; returns true when SIGKILL was needed. Calling it again joins the first stop.
+    /// </summary>
+    Task<bool> StopAsync(int signal, TimeSpan grace);
+
+    /// <summary>
+    /// After the child exited: signals every descendant left behind (its group and any that
+    /// escaped it), SIGKILLs those still alive after <paramref name="grace"/>, and returns once none is
+    /// left. Returns how many were found.
+    /// </summary>
+    Task<int> SweepAsync(TimeSpan grace);
+}
+
+/// <summary>Why a command could not be started; never retried.</summary>
+internal enum StartFailure
+{
+    NotFound,
+    NotExecutable,
+}
+
+internal sealed class ChildStartException(StartFailure failure, string message) : Exception(message)
+{
+    public StartFailure Failure { get; } = failure;
+
+    public int ExitCode => Failure == StartFailure.NotFound ? ExitCodes.NotFound : ExitCodes.NotExecutable;
+}

@@ -1,0 +1,50 @@
+using System.Runtime.InteropServices;
+
+namespace BudgetRun.Engine.Processes;
+
+/// <summary>
+/// P/Invoke surface: libc for plain calls, and budget-run's small native helper (native/*.c) for
+/// what must happen between fork and exec. With Native AOT the helper is linked in statically.
+/// </summary>
+internal static unsafe partial class NativeMethods
+{
+    private const string Helper = "libbudgetrun_native";
+    private const string Libc = "libc";
+
+    public const int ESRCH = 3;
+    public const int ENOENT = 2;
+    public const int EACCES = 13;
+    public const int X_OK = 1;
+
+    [LibraryImport(Helper, EntryPoint = "br_init")]
+    public static partial int Init();
+
+    [LibraryImport(Helper, EntryPoint = "br_signal_is_ignored")]
+    public static partial int SignalIsIgnored(int signal);
+
+    [LibraryImport(Helper, EntryPoint = "br_spawn")]
+    public static partial int Spawn(byte* path, byte** argv, byte** envp, int ttyFd, int pdeathSignal, out int execErrno);
+
+    [LibraryImport(Helper, EntryPoint = "br_tty_reclaim")]
+    public static partial int TtyReclaim(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "br_tty_is_foreground")]
+    public static partial int TtyIsForeground(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "br_wait_any")]
+    public static partial int WaitAny(out int status);
+
+    [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
+    [LibraryImport(Libc, EntryPoint = "getpid")]
+    public static partial int GetPid();
+
+    [LibraryImport(Libc, EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Access(string path, int mode);
+
+    [LibraryImport(Libc, EntryPoint = "strerror")]
+    private static partial nint StrError(int errno);
+
+    public static string ErrorText(int errno) => Marshal.PtrToStringUTF8(StrError(errno)) ?? $"errno {errno}";
+}

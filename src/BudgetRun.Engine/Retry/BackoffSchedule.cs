@@ -1,0 +1,53 @@
+namespace BudgetRun.Engine.Retry;
+
+/// <summary>
+/// The delay before the next attempt: min(base * 2^(n-1), max) after the n-th failure, or Polly's
+/// decorrelated jitter ("V2", the formula Polly v8 uses for exponential backoff with jitter),
+/// capped by max. Polly's own generator counts its attempts internally and cannot start over, which
+/// <c>--reset-after</c> needs, so the pipeline takes its delays from here through its
+/// <c>DelayGenerator</c>.
+/// </summary>
+internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, bool jitter, Func<double> random)
+{
+    // Constants of Polly's DecorrelatedJitterBackoffV2 (Polly.Core/Retry/RetryHelper.cs).
+    private const double PFactor = 4.0;
+    private const double RpScalingFactor = 1 / 1.4d;
+
+    private int _failures;
+    private double _jitterState;
+
+    /// <summary>Failures counted since the start or the last <see cref="Reset"/>.</summary>
+    public int Failures => _failures;
+
+    /// <summary>The delay after one more failure.</summary>
+    public TimeSpan Next()
+    {
+        var attempt = _failures++; // 0-based, as in Polly
+        if (baseDelay <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+        double ticks;
+        if (jitter)
+        {
+            var t = attempt + random();
+            var next = Math.Pow(2, t) * Math.Tanh(Math.Sqrt(PFactor * t));
+            var intrinsic = next - _jitterState;
+            _jitterState = next;
+            ticks = intrinsic * RpScalingFactor * baseDelay.Ticks;
+        }
+        else
+        {
+            ticks = Math.Pow(2, attempt) * baseDelay.Ticks;
+        }
+        // The double comparison also absorbs overflow (2^1000 * base is +infinity, never a wrap).
+        return ticks >= maxDelay.Ticks ? maxDelay : TimeSpan.FromTicks(Math.Max(0, (long)ticks));
+    }
+
+    /// <summary>Starts the sequence over (a healthy attempt under <c>--reset-after</c>).</summary>
+    public void Reset()
+    {
+        _failures = 0;
+        _jitterState = 0;
+    }
+}

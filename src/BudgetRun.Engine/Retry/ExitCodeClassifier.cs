@@ -1,0 +1,23 @@
+namespace BudgetRun.Engine.Retry;
+
+/// <summary>Decides which exit codes are worth another attempt.</summary>
+internal sealed class ExitCodeClassifier(IReadOnlySet<int>? retryOn, IReadOnlySet<int> noRetryOn)
+{
+    /// <summary>
+    /// Non-zero codes are retried unless listed in <c>--no-retry-on</c>, or <c>--retry-on</c> is
+    /// given and does not list them. 126 and 127 (not executable, not found: a shell's own verdict
+    /// too) are not retried unless <c>--retry-on</c> names them: another attempt cannot help.
+    /// </summary>
+    public bool IsRetryable(int exitCode)
+    {
+        if (exitCode == 0 || noRetryOn.Contains(exitCode))
+        {
+            return false;
+        }
+        if (retryOn is not null)
+        {
+            return retryOn.Contains(exitCode);
+        }
+        return exitCode is not (ExitCodes.NotExecutable or ExitCodes.NotFound);
+    }
+}

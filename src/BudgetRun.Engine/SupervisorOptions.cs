@@ -1,0 +1,48 @@
+namespace BudgetRun.Engine;
+
+/// <summary>
+/// What one supervised run may do. Built and validated by the CLI (flags win over environment
+/// variables); the engine trusts these values.
+/// </summary>
+public sealed record SupervisorOptions
+{
+    /// <summary>The command and its arguments; the first element is resolved on PATH.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>Attempts in all (>= 1).</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>The budget in whole cents (>= 0).</summary>
+    public long MaxCostCents { get; init; } = 200;
+
+    /// <summary>Cost reserved before, and charged for, every attempt (>= 0).</summary>
+    public long CostPerAttemptCents { get; init; }
+
+    /// <summary>First backoff delay: failed attempt n waits min(base * 2^(n-1), max).</summary>
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Decorrelated jitter (Polly's formula), still capped by <see cref="MaxDelay"/>.</summary>
+    public bool Jitter { get; init; }
+
+    public TimeSpan? AttemptTimeout { get; init; }
+
+    /// <summary>Overall limit for the run, backoff waits included.</summary>
+    public TimeSpan? Deadline { get; init; }
+
+    /// <summary>Only these exit codes are retried; null means any non-zero code.</summary>
+    public IReadOnlySet<int>? RetryOn { get; init; }
+
+    /// <summary>These exit codes end the run at once.</summary>
+    public IReadOnlySet<int> NoRetryOn { get; init; } = new HashSet<int>();
+
+    /// <summary>Time between the polite signal and SIGKILL to the whole tree.</summary>
+    public TimeSpan KillGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>An attempt that ran at least this long was healthy: backoff and the attempt count start over.</summary>
+    public TimeSpan? ResetAfter { get; init; }
+
+    /// <summary>Extra environment variables for the child (on top of budget-run's own environment).</summary>
+    public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,167 @@
+/*
+ * budget-run's native process helpers.
+ *
+ * .NET's Process.Start cannot put the child in its own process group, reset the signal
+ * dispositions the runtime changed (SIGPIPE is ignored by .NET), clear the signal mask, hand the
+ * terminal to the child or set a parent-death signal. posix_spawn covers the first three but not
+ * PR_SET_PDEATHSIG, which must be set in the child between fork and exec. So this file does what
+ * glibc's posix_spawn does (vfork with every signal blocked, reset handlers in the child before
+ * unblocking, report exec errors through shared memory) plus the two steps posix_spawn lacks.
+ *
+ * Everything here is async-signal-safe in the child; the child never returns into managed code.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define BR_EXPORT __attribute__((visibility("default")))
+
+/* Process-wide set-up: become the child subreaper so that descendants that escape the child's
+ * process group (setsid, double fork) are reparented to us and can be found, killed and reaped.
+ * Also make sure SIGCHLD is not ignored: with SIG_IGN the kernel reaps children itself and their
+ * exit statuses are lost. Returns 0 or an errno value. */
+BR_EXPORT int br_init(void)
+{
+    struct sigaction current;
+    if (sigaction(SIGCHLD, NULL, &current) == 0 &&
+        !(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN)
+    {
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGCHLD, &dfl, NULL);
+    }
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) != 0)
+        return errno;
+    return 0;
+}
+
+/* 1 when the signal is ignored (SIG_IGN) in this process, 0 otherwise, -1 on error. */
+BR_EXPORT int br_signal_is_ignored(int sig)
+{
+    struct sigaction current;
+    if (sigaction(sig, NULL, &current) != 0)
+        return -1;
+    return (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN) ? 1 : 0;
+}
+
+/* Starts path with argv/envp in a new process group whose leader is the child.
+ * tty_fd >= 0: make the child's group the terminal's foreground group (as a shell or tini does).
+ * pdeath_signal > 0: the signal the child gets when the spawning thread (or process) dies.
+ * Returns the pid (> 0) with *exec_errno == 0 on success; the pid with *exec_errno != 0 when the
+ * child could not exec (it has already exited with 127 and must still be reaped); -1 with
+ * *exec_errno set when no child could be created. */
+BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[],
+                         int tty_fd, int pdeath_signal, int *exec_errno)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+
+    volatile int child_errno = 0;
+    pid_t parent = getpid();
+    pid_t pid = vfork();
+    if (pid == 0)
+    {
+        /* Child: shares our memory until exec, runs with every signal blocked. */
+        if (setpgid(0, 0) != 0)
+        {
+            child_errno = errno;
+            _exit(127);
+        }
+        if (tty_fd >= 0)
+            (void)tcsetpgrp(tty_fd, getpid()); /* SIGTTOU is blocked, so this cannot stop us */
+        if (pdeath_signal > 0)
+        {
+            if (prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath_signal, 0UL, 0UL, 0UL) != 0)
+            {
+                child_errno = errno;
+                _exit(127);
+            }
+            if (getppid() != parent) /* the supervisor died before we armed the signal */
+                _exit(128 + pdeath_signal);
+        }
+        /* Caught signals would run the runtime's handlers in this shared address space if one
+         * arrived before exec: reset them. Keep ignored signals ignored (nohup, a background job's
+         * SIGINT), except SIGPIPE, which .NET ignores for itself and a pipeline needs by default. */
+        for (int sig = 1; sig < NSIG; sig++)
+        {
+            if (sig == SIGKILL || sig == SIGSTOP)
+                continue;
+            struct sigaction current;
+            if (sigaction(sig, NULL, &current) != 0)
+                continue; /* reserved by the C library */
+            int is_info = (current.sa_flags & SA_SIGINFO) != 0;
+            if (!is_info && current.sa_handler == SIG_DFL)
+                continue;
+            if (!is_info && current.sa_handler == SIG_IGN && sig != SIGPIPE)
+                continue;
+            struct sigaction dfl;
+            memset(&dfl, 0, sizeof dfl);
+            dfl.sa_handler = SIG_DFL;
+            sigaction(sig, &dfl, NULL);
+        }
+        sigset_t empty;
+        sigemptyset(&empty);
+        sigprocmask(SIG_SETMASK, &empty, NULL);
+        execve(path, argv, envp);
+        child_errno = errno;
+        _exit(127);
+    }
+
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0)
+    {
+        *exec_errno = fork_errno;
+        return -1;
+    }
+    /* Also set the group from the parent: harmless when the child already did, and it closes the
+     * window in which a signal to the group could miss the child. */
+    (void)setpgid(pid, pid);
+    *exec_errno = child_errno;
+    return pid;
+}
+
+/* Takes the terminal back for our own process group after the child's group had it. */
+BR_EXPORT int br_tty_reclaim(int tty_fd)
+{
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    pthread_sigmask(SIG_BLOCK, &ttou, &old);
+    int rc = tcsetpgrp(tty_fd, getpgrp());
+    int err = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc == 0 ? 0 : err;
+}
+
+/* 1 when fd is a terminal whose foreground group is ours, so the child may take it over. */
+BR_EXPORT int br_tty_is_foreground(int tty_fd)
+{
+    if (!isatty(tty_fd))
+        return 0;
+    return tcgetpgrp(tty_fd) == getpgrp() ? 1 : 0;
+}
+
+/* Blocks until any child changes state. Returns the pid, 0 with *status unset when there is no
+ * child (ECHILD), or -1 on another error. Retries on EINTR. */
+BR_EXPORT pid_t br_wait_any(int *status)
+{
+    for (;;)
+    {
+        pid_t pid = waitpid(-1, status, 0);
+        if (pid >= 0)
+            return pid;
+        if (errno == EINTR)
+            continue;
+        return errno == ECHILD ? 0 : -1;
+    }
+}
