@@ -12,6 +12,9 @@ internal sealed class CliOptions
     public const string MaxAttemptsEnv = "MAX_ATTEMPTS";
     public const string MaxCostCentsEnv = "MAX_COST_CENTS";
     public const string CostPerAttemptCentsEnv = "COST_PER_ATTEMPT_CENTS";
+    public const string ListenEnv = "BUDGET_RUN_LISTEN";
+    public const string ControlTokenEnv = "BUDGET_RUN_CONTROL_TOKEN";
+    public const string PushGatewayEnv = "BUDGET_RUN_PUSHGATEWAY";
 
     public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default 3).");
     public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default 200).");
@@ -27,6 +30,11 @@ internal sealed class CliOptions
     public Option<string> ResetAfter { get; } = Value("--reset-after", "D", "An attempt that ran at least this long was healthy: backoff and the attempt count start over (spend never resets).");
     public Option<string> Report { get; } = Value("--report", "PATH", "Write a JSON report of the run to PATH (atomically).");
     public Option<string> LogFormat { get; } = Value("--log-format", "text|json", "Format of budget-run's own log lines on stderr (default text).");
+    public Option<string> Name { get; } = Value("--name", "NAME", "The workload label of metrics and reports (default: the command's file name).");
+    public Option<string> Listen { get; } = Value("--listen", "ADDR:PORT", $"Serve metrics, health, status, the kill switch and the cost API here (env {ListenEnv}); a bare port means 127.0.0.1.");
+    public Option<string> ControlTokenFile { get; } = Value("--control-token-file", "PATH", $"File holding the bearer token for POST /kill and /cost (or env {ControlTokenEnv}).");
+    public Option<string> PushGateway { get; } = Value("--pushgateway", "URL", $"Push metrics to this Prometheus Pushgateway during and at the end of the run (env {PushGatewayEnv}).");
+    public Option<string> PushInterval { get; } = Value("--push-interval", "D", "Interval between pushes (default 15s).");
 
     public RootCommand CreateRoot()
     {
@@ -36,7 +44,8 @@ internal sealed class CliOptions
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
-            Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat,
+            Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
+            PushGateway, PushInterval,
         };
         return root;
     }

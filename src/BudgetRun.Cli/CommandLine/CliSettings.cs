@@ -1,3 +1,4 @@
+using BudgetRun.ControlPlane;
 using BudgetRun.Engine;
 
 namespace BudgetRun.Cli.CommandLine;
@@ -9,4 +10,16 @@ internal enum LogFormat
 }
 
 /// <summary>Everything one invocation was asked to do, validated.</summary>
-internal sealed record CliSettings(SupervisorOptions Supervisor, string? ReportPath, LogFormat LogFormat);
+/// <param name="Supervisor">What the engine runs and under which limits.</param>
+/// <param name="ReportPath">Where to write the JSON report, if anywhere.</param>
+/// <param name="LogFormat">Format of budget-run's own log lines.</param>
+/// <param name="Workload">The workload label of metrics and the report.</param>
+/// <param name="ControlPlane">Null when neither --listen nor --pushgateway asks for one.</param>
+/// <param name="Warnings">Things worth a log line at start that do not stop the run.</param>
+internal sealed record CliSettings(
+    SupervisorOptions Supervisor,
+    string? ReportPath,
+    LogFormat LogFormat,
+    string Workload,
+    ControlPlaneSettings? ControlPlane,
+    IReadOnlyList<string> Warnings);

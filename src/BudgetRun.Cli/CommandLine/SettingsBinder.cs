@@ -49,6 +49,11 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             throw new UsageException("the command is an empty string");
         }
 
+        var warnings = new List<string>();
+        var controlPlane = new ControlPlaneBinder(options, Text, environment);
+        var workload = controlPlane.Workload(command);
+        var controlPlaneSettings = controlPlane.Bind(workload, warnings);
+
         var supervisor = new SupervisorOptions
         {
             Command = command,
@@ -65,7 +70,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             KillGrace = Duration(options.KillGrace) ?? TimeSpan.FromSeconds(10),
             ResetAfter = Duration(options.ResetAfter),
         };
-        return new CliSettings(supervisor, report, logFormat);
+        return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, warnings);
     }
 
     private string? Text(Option<string> option) =>

@@ -1,46 +1,92 @@
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.Cli.Reporting;
+using BudgetRun.ControlPlane;
 using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Engine.Processes;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Serilog;
+using ILogger = Serilog.ILogger;
 
 namespace BudgetRun.Cli.Hosting;
 
 /// <summary>
-/// Composes one run: the engine with its launcher and ledger inside a generic host (where the
-/// control plane and other services plug in), signals, the report and the final log line.
+/// Composes one run: the engine with its launcher and ledger inside a generic host (an ASP.NET
+/// Core one when the control plane is on), signals, the report and the final log line.
 /// </summary>
 internal static class RunHost
 {
+    public const string ChildUrlVariable = "BUDGET_RUN_URL";
+    public const string ChildTokenVariable = "BUDGET_RUN_TOKEN";
+
     public static async Task<int> RunAsync(CliSettings settings, ILogger log)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        foreach (var warning in settings.Warnings)
         {
-            ApplicationName = "budget-run",
-            DisableDefaults = true,
-        });
-        builder.Services.AddSerilog(log, dispose: false);
-        builder.Services.AddSingleton<IHostLifetime, NullHostLifetime>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(settings.Supervisor);
-        builder.Services.AddSingleton<RunControl>();
-        builder.Services.AddSingleton<IChildLauncher>(services => new PosixChildLauncher(services.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IBudgetLedger>(_ => new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents));
-        builder.Services.AddSingleton<Supervisor>();
+            log.Warning("{Warning}", warning);
+        }
 
-        using var host = builder.Build();
-        var control = host.Services.GetRequiredService<RunControl>();
+        var controlPlane = settings.ControlPlane;
+        WebApplicationBuilder? web = controlPlane is null ? null : ControlPlaneHost.CreateBuilder(controlPlane);
+        IHostApplicationBuilder builder = web is not null
+            ? web
+            : Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "budget-run", DisableDefaults = true });
+        var services = builder.Services;
+        services.AddSerilog(log, dispose: false);
+        services.AddSingleton<IHostLifetime, NullHostLifetime>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(settings.Supervisor);
+        services.AddSingleton<RunControl>();
+        services.AddSingleton<IChildLauncher>(provider => new PosixChildLauncher(provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IBudgetLedger>(_ => new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents));
+        if (controlPlane is not null)
+        {
+            services.AddSingleton(controlPlane);
+            services.AddSingleton<RunStatusTracker>();
+            services.AddSingleton(provider => new RunMetrics(settings.Workload,
+                provider.GetRequiredService<IBudgetLedger>(), provider.GetRequiredService<RunControl>()));
+            services.AddSingleton<ControlPlaneState>();
+            services.AddHostedService<MetricsPushService>();
+        }
+
+        using var host = web is not null
+            ? BuildWeb(web)
+            : ((HostApplicationBuilder)builder).Build();
+        var provider = host.Services;
+        var control = provider.GetRequiredService<RunControl>();
         using var signals = new SignalRelay(control);
-        var supervisor = host.Services.GetRequiredService<Supervisor>();
 
         await host.StartAsync().ConfigureAwait(false);
         RunResult result;
         try
         {
+            var options = settings.Supervisor;
+            var observers = new List<IRunObserver>();
+            if (controlPlane is not null)
+            {
+                var state = provider.GetRequiredService<ControlPlaneState>();
+                observers.Add(provider.GetRequiredService<RunMetrics>());
+                observers.Add(provider.GetRequiredService<RunStatusTracker>());
+                if (host is WebApplication app && ControlPlaneHost.ListeningUrl(app) is { } url)
+                {
+                    log.Information("control plane listening on {Url}", url);
+                    options = options with
+                    {
+                        ExtraEnvironment = new Dictionary<string, string>(options.ExtraEnvironment)
+                        {
+                            [ChildUrlVariable] = url,
+                            [ChildTokenVariable] = state.ChildToken,
+                        },
+                    };
+                }
+            }
+            var supervisor = new Supervisor(options, provider.GetRequiredService<IChildLauncher>(),
+                provider.GetRequiredService<IBudgetLedger>(), control, provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<Supervisor>>(), new CompositeRunObserver(observers));
             result = await supervisor.RunAsync().ConfigureAwait(false);
         }
         finally
@@ -48,12 +94,11 @@ internal static class RunHost
             await host.StopAsync().ConfigureAwait(false);
         }
 
-        var workload = Path.GetFileName(settings.Supervisor.Command[0]);
         if (settings.ReportPath is { } reportPath)
         {
             try
             {
-                ReportWriter.Write(reportPath, RunReport.From(result, workload));
+                ReportWriter.Write(reportPath, RunReport.From(result, settings.Workload));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -66,6 +111,14 @@ internal static class RunHost
         log.Write(level, "run ended: {Outcome} (exit {ExitCode}): {Reason}; spent {SpentCents} of {BudgetCents} cents in {Attempts} attempt(s)",
             OutcomeName(result.Outcome), result.ExitCode, result.Message, result.SpentCents, result.BudgetCents, result.Attempts.Count);
         return result.ExitCode;
+    }
+
+    private static WebApplication BuildWeb(WebApplicationBuilder web)
+    {
+        // The state needs the built container; endpoints are mapped on the built app.
+        var app = web.Build();
+        ControlPlaneHost.Configure(app, app.Services.GetRequiredService<ControlPlaneState>());
+        return app;
     }
 
     private static string OutcomeName(RunOutcome outcome) =>

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests and benchmarks need, when they are missing.
+# Idempotent; needs root (CI and the dev machines run as root) and Debian's apt.
+set -euo pipefail
+packages=(
+  python3      # the terminal (pty) tests drive budget-run through python3's pty module
+  procps       # pgrep/ps in process-tree tests
+  util-linux   # setsid, unshare
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages ${missing[*]}; run as root or install them" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

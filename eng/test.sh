@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of the repository: installs what the tests need, builds, runs `dotnet test` on
+# the solution, and prints the real totals as the last line: "N passed, N failed".
+set -uo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+
+bash eng/install-deps.sh || exit 1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet build Supervisor.sln -c Debug -nologo -v quiet || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+log="$(mktemp)"
+dotnet test Supervisor.sln -c Debug --no-build -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test assembly, e.g. "Passed!  - Failed: 0, Passed: 42, Skipped: 0, Total: 42".
+read -r passed failed < <(awk '
+  /^(Passed|Failed)! +- Failed:/ {
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:") { gsub(",", "", $(i+1)); f += $(i+1) }
+      if ($i == "Passed:") { gsub(",", "", $(i+1)); p += $(i+1) }
+    }
+  }
+  END { print p + 0, f + 0 }' "$log")
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the runner failed without a failing test (crash, build error): never report green
+fi
+echo "${passed} passed, ${failed} failed"
+exit "$status"

@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+
+namespace BudgetRun.ControlPlane;
+
+/// <summary><c>GET /status</c>. Names are shared with <c>budget-run status --json</c> and the sidecar.</summary>
+internal sealed record StatusDocument(
+    string State,
+    string Workload,
+    int Attempt,
+    int MaxAttempts,
+    long SpentCents,
+    long ReservedCents,
+    long BudgetCents,
+    long RemainingCents,
+    DateTimeOffset? NextAttemptAt,
+    bool KillSwitch,
+    string? KillReason,
+    int? ChildPid,
+    string? BudgetKey,
+    DateTimeOffset? WindowEndsAt);
+
+/// <summary><c>POST /kill</c> body (optional).</summary>
+internal sealed record KillRequest(string? Reason, string? Scope);
+
+/// <summary><c>POST /cost</c> body.</summary>
+internal sealed record CostRequest([property: JsonRequired] long Cents);
+
+internal sealed record CostResponse(long SpentCents, long RemainingCents);
+
+internal sealed record KillResponse(bool KillSwitch, string? Reason);
+
+internal sealed record HealthResponse(string Status, string? Reason);
+
+/// <summary>An RFC 9457 problem body, short.</summary>
+internal sealed record Problem(string Title, int Status, string? Detail);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    NumberHandling = JsonNumberHandling.Strict,
+    AllowTrailingCommas = false,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(StatusDocument))]
+[JsonSerializable(typeof(KillRequest))]
+[JsonSerializable(typeof(CostRequest))]
+[JsonSerializable(typeof(CostResponse))]
+[JsonSerializable(typeof(KillResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(Problem))]
+internal sealed partial class ControlJsonContext : JsonSerializerContext;

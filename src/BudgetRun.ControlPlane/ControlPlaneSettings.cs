@@ -1,0 +1,20 @@
+using System.Net;
+
+namespace BudgetRun.ControlPlane;
+
+/// <summary>Validated settings of the HTTP control plane and the metrics it publishes.</summary>
+internal sealed record ControlPlaneSettings
+{
+    /// <summary>Where to listen; null: no socket is opened (metrics may still be pushed).</summary>
+    public IPEndPoint? Listen { get; init; }
+
+    /// <summary>The bearer token for mutating requests; null: none can be authorised but the child's /cost.</summary>
+    public string? ControlToken { get; init; }
+
+    /// <summary>The <c>workload</c> label of every metric.</summary>
+    public required string Workload { get; init; }
+
+    public string? PushGateway { get; init; }
+
+    public TimeSpan PushInterval { get; init; } = TimeSpan.FromSeconds(15);
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+
+namespace BudgetRun.ControlPlane;
+
+/// <summary>
+/// Pushes the run's metrics to a Prometheus Pushgateway every interval and once more when the run
+/// ends, so a batch job that ends before a scrape is still seen. A failed push is logged; it never
+/// fails the run.
+/// </summary>
+internal sealed partial class MetricsPushService(ControlPlaneSettings settings, RunMetrics metrics, ILogger<MetricsPushService> logger) : IHostedService
+{
+    private MetricPusher? _pusher;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (settings.PushGateway is not { } endpoint)
+        {
+            return Task.CompletedTask;
+        }
+        _pusher = new MetricPusher(new MetricPusherOptions
+        {
+            Endpoint = endpoint.TrimEnd('/').EndsWith("/metrics", StringComparison.Ordinal) ? endpoint.TrimEnd('/') : endpoint.TrimEnd('/') + "/metrics",
+            Job = "budget-run",
+            Instance = Environment.MachineName,
+            AdditionalLabels = [Tuple.Create(MetricNames.WorkloadLabel, settings.Workload)],
+            Registry = metrics.Registry,
+            IntervalMilliseconds = (long)settings.PushInterval.TotalMilliseconds,
+            OnError = ex => LogPushFailed(logger, endpoint, ex.Message),
+        });
+        _pusher.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_pusher is not null)
+        {
+            await _pusher.StopAsync().ConfigureAwait(false); // pushes the final state before it returns
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pushing metrics to {Endpoint} failed: {Error}")]
+    private static partial void LogPushFailed(ILogger logger, string endpoint, string error);
+}
