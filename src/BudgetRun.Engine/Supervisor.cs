@@ -25,7 +25,11 @@ internal sealed partial class Supervisor
     private readonly IRunObserver _observer;
     private readonly BackoffSchedule _backoff;
     private readonly ExitCodeClassifier _classifier;
-    private readonly List<AttemptRecord> _attempts = [];
+    /// <summary>The most recent attempts; a worker restarted for weeks must not grow without bound.</summary>
+    private readonly Queue<AttemptRecord> _attempts = new();
+    private int _attemptCount;
+    private long _attemptCostCents;
+    private AttemptRecord? _lastAttempt;
 
     private int _attemptsSinceReset;
     private TimeSpan _nextDelay;
@@ -94,7 +98,7 @@ internal sealed partial class Supervisor
             _end = (RunOutcome.LedgerUnavailable, ExitCodes.LedgerUnavailable, ex.Message);
         }
 
-        var result = BuildResult(startedAt);
+        var result = await BuildResultAsync(startedAt).ConfigureAwait(false);
         _observer.PhaseChanged(RunPhase.Finished);
         _observer.Finished(result);
         return result;
@@ -124,8 +128,9 @@ internal sealed partial class Supervisor
         // The cap decides before the budget when both run out at the same moment.
         if (_attemptsSinceReset >= _options.MaxAttempts)
         {
-            _end = (RunOutcome.AttemptsExhausted, attempt.Code,
-                $"all {_options.MaxAttempts} attempts failed; the last ended with {Describe(attempt)}");
+            _end = (RunOutcome.AttemptsExhausted, attempt.Code, _options.MaxAttempts == 1
+                ? $"the only attempt allowed failed with {Describe(attempt)}"
+                : $"all {_options.MaxAttempts} attempts failed; the last ended with {Describe(attempt)}");
             return false;
         }
         if (!await _ledger.FitsAsync(_options.CostPerAttemptCents, CancellationToken.None).ConfigureAwait(false))
@@ -159,7 +164,7 @@ internal sealed partial class Supervisor
             return null;
         }
 
-        var number = _attempts.Count + 1;
+        var number = _attemptCount + 1;
         _attemptsSinceReset++;
         var delayBefore = number == 1 ? TimeSpan.Zero : _nextDelay;
         var startedAt = _time.GetUtcNow();
@@ -261,7 +266,14 @@ internal sealed partial class Supervisor
 
     private void Record(AttemptRecord attempt)
     {
-        _attempts.Add(attempt);
+        _attemptCount++;
+        _attemptCostCents += attempt.CostCents;
+        _lastAttempt = attempt;
+        _attempts.Enqueue(attempt);
+        if (_attempts.Count > RunResult.MaxAttemptsKept)
+        {
+            _attempts.Dequeue();
+        }
         LogAttemptEnded(_logger, attempt.Number, Describe(attempt), Format(attempt.Duration));
         _observer.AttemptEnded(attempt);
     }
@@ -273,13 +285,22 @@ internal sealed partial class Supervisor
             $"budget exhausted: an attempt costs {_options.CostPerAttemptCents} cents and {budget.RemainingCents} of {budget.BudgetCents} remain");
     }
 
-    private RunResult BuildResult(DateTimeOffset startedAt)
+    private async Task<RunResult> BuildResultAsync(DateTimeOffset startedAt)
     {
         var (outcome, exitCode, message) = _control.Reason is { } reason
             ? (reason.Outcome(), reason.ExitCode(), _control.Detail ?? DescribeStop(reason))
-            : _end ?? (RunOutcome.AttemptsExhausted, _attempts.LastOrDefault()?.Code ?? ExitCodes.InternalError, "the run ended");
-        var budget = _ledger.SnapshotAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        return new RunResult(outcome, exitCode, message, _attempts.ToArray(), budget.SpentCents, budget.BudgetCents,
+            : _end ?? (RunOutcome.AttemptsExhausted, _lastAttempt?.Code ?? ExitCodes.InternalError, "the run ended");
+        BudgetSnapshot budget;
+        try
+        {
+            budget = await _ledger.SnapshotAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (LedgerUnavailableException)
+        {
+            // The result must still be reported: show what this run itself spent.
+            budget = new BudgetSnapshot(_options.MaxCostCents, _attemptCostCents, 0);
+        }
+        return new RunResult(outcome, exitCode, message, _attemptCount, _attempts.ToArray(), budget.SpentCents, budget.BudgetCents,
             startedAt, _time.GetUtcNow(), _control.Detail);
     }
 

@@ -2,7 +2,10 @@ using BudgetRun.Engine;
 
 namespace BudgetRun.Cli.Reporting;
 
-/// <summary>The <c>--report</c> document. Property names (camelCase in JSON) are a contract.</summary>
+/// <summary>
+/// The <c>--report</c> document. Property names (camelCase in JSON) are a contract. <c>attempts</c>
+/// holds the last 1000 attempts; <c>attemptCount</c> counts them all.
+/// </summary>
 internal sealed record RunReport(
     RunOutcome Outcome,
     int ExitCode,
@@ -14,6 +17,7 @@ internal sealed record RunReport(
     DateTimeOffset FinishedAt,
     long DurationMs,
     string? StopReason,
+    int AttemptCount,
     IReadOnlyList<AttemptReport> Attempts)
 {
     public static RunReport From(RunResult result, string workload) => new(
@@ -27,6 +31,7 @@ internal sealed record RunReport(
         result.FinishedAt,
         (long)(result.FinishedAt - result.StartedAt).TotalMilliseconds,
         result.StopDetail,
+        result.AttemptCount,
         result.Attempts.Select(AttemptReport.From).ToArray());
 }
 
