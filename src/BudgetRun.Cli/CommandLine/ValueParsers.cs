@@ -31,7 +31,10 @@ internal static partial class ValueParsers
         {
             throw new UsageException($"{source}: '{value}' is not a duration (use a number with a unit: 500ms, 1.5s, 2m, 1h)");
         }
-        var amount = decimal.Parse(match.Groups["amount"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+        if (!decimal.TryParse(match.Groups["amount"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+        {
+            throw new UsageException($"{source}: '{value}' is longer than 7 days");
+        }
         var unitTicks = match.Groups["unit"].Value switch
         {
             "ms" => TimeSpan.TicksPerMillisecond,

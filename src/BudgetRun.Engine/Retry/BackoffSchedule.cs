@@ -32,6 +32,10 @@ internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, boo
         {
             var t = attempt + random();
             var next = Math.Pow(2, t) * Math.Tanh(Math.Sqrt(PFactor * t));
+            if (!double.IsFinite(next))
+            {
+                return maxDelay; // as Polly does: past ~1024 failures 2^t overflows, and inf - inf is NaN
+            }
             var intrinsic = next - _jitterState;
             _jitterState = next;
             ticks = intrinsic * RpScalingFactor * baseDelay.Ticks;
@@ -40,8 +44,9 @@ internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, boo
         {
             ticks = Math.Pow(2, attempt) * baseDelay.Ticks;
         }
-        // The double comparison also absorbs overflow (2^1000 * base is +infinity, never a wrap).
-        return ticks >= maxDelay.Ticks ? maxDelay : TimeSpan.FromTicks(Math.Max(0, (long)ticks));
+        // The double comparison also absorbs overflow (2^1100 * base is +infinity, never a wrap);
+        // a NaN could only come from a bug above, and must never mean "no wait at all".
+        return double.IsNaN(ticks) || ticks >= maxDelay.Ticks ? maxDelay : TimeSpan.FromTicks(Math.Max(0, (long)ticks));
     }
 
     /// <summary>Starts the sequence over (a healthy attempt under <c>--reset-after</c>).</summary>

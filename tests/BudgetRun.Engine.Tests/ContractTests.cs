@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace BudgetRun.Engine.Tests;
+
+/// <summary>Exit codes and outcome names are contracts with scripts: each is asserted once here.</summary>
+public sealed class ContractTests
+{
+    [Fact]
+    public void ExitCodes_AreTheDocumentedNumbers()
+    {
+        Assert.Equal(0, ExitCodes.Success);
+        Assert.Equal(2, ExitCodes.Usage);
+        Assert.Equal(75, ExitCodes.BudgetExhausted);
+        Assert.Equal(77, ExitCodes.KillSwitch);
+        Assert.Equal(124, ExitCodes.TimedOut);
+        Assert.Equal(126, ExitCodes.NotExecutable);
+        Assert.Equal(127, ExitCodes.NotFound);
+        Assert.Equal(130, ExitCodes.Interrupted);
+        Assert.Equal(143, ExitCodes.Terminated);
+    }
+
+    [Theory]
+    [InlineData(RunOutcome.Succeeded, "succeeded")]
+    [InlineData(RunOutcome.AttemptsExhausted, "attemptsExhausted")]
+    [InlineData(RunOutcome.BudgetExhausted, "budgetExhausted")]
+    [InlineData(RunOutcome.TimedOut, "timedOut")]
+    [InlineData(RunOutcome.Killed, "killed")]
+    [InlineData(RunOutcome.Interrupted, "interrupted")]
+    [InlineData(RunOutcome.StartFailed, "startFailed")]
+    [InlineData(RunOutcome.NotRetryable, "notRetryable")]
+    public void RunOutcome_SerializesToItsReportName(RunOutcome outcome, string name) =>
+        Assert.Equal($"\"{name}\"", JsonSerializer.Serialize(outcome));
+
+    [Theory]
+    [InlineData(StopReason.Interrupt, 130, RunOutcome.Interrupted, Signals.SIGINT)]
+    [InlineData(StopReason.Terminate, 143, RunOutcome.Interrupted, Signals.SIGTERM)]
+    [InlineData(StopReason.KillSwitch, 77, RunOutcome.Killed, Signals.SIGTERM)]
+    [InlineData(StopReason.BudgetExhausted, 75, RunOutcome.BudgetExhausted, Signals.SIGTERM)]
+    [InlineData(StopReason.Deadline, 124, RunOutcome.TimedOut, Signals.SIGTERM)]
+    public void StopReason_MapsToItsExitCodeOutcomeAndChildSignal(StopReason reason, int code, RunOutcome outcome, int signal)
+    {
+        Assert.Equal(code, reason.ExitCode());
+        Assert.Equal(outcome, reason.Outcome());
+        Assert.Equal(signal, reason.ChildSignal());
+    }
+}

@@ -1,0 +1,35 @@
+using BudgetRun.Engine.Processes;
+
+namespace BudgetRun.Engine.Tests.Fakes;
+
+/// <summary>What one fake attempt does.</summary>
+internal sealed record ChildScript
+{
+    private ChildScript()
+    {
+    }
+
+    /// <summary>How the child ends on its own, or null when it runs until it is stopped.</summary>
+    public ChildExit? Exit { get; private init; }
+
+    /// <summary>How long it runs on the fake clock before <see cref="Exit"/>.</summary>
+    public TimeSpan RunsFor { get; private init; }
+
+    /// <summary>Ignores the polite signal: only SIGKILL after the grace period ends it.</summary>
+    public bool IgnoresPoliteSignal { get; private init; }
+
+    /// <summary>The launcher throws this instead of starting anything.</summary>
+    public StartFailure? StartFailure { get; private init; }
+
+    public static ChildScript Exits(int code) => new() { Exit = ChildExit.Exited(code) };
+
+    public static ChildScript ExitsAfter(TimeSpan runsFor, int code) => new() { Exit = ChildExit.Exited(code), RunsFor = runsFor };
+
+    public static ChildScript DiesOf(int signal) => new() { Exit = ChildExit.Killed(signal) };
+
+    public static ChildScript RunsUntilStopped() => new();
+
+    public static ChildScript IgnoresSigterm() => new() { IgnoresPoliteSignal = true };
+
+    public static ChildScript FailsToStart(StartFailure failure) => new() { StartFailure = failure };
+}
