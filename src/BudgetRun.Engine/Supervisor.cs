@@ -266,6 +266,11 @@ internal sealed partial class Supervisor
 
     private void Record(AttemptRecord attempt)
     {
+        if (attempt.Kind != AttemptKind.StartError)
+        {
+            // A start failure is reported once, by the run's last line.
+            LogAttemptEnded(_logger, attempt.Number, Describe(attempt), Format(attempt.Duration));
+        }
         _attemptCount++;
         _attemptCostCents += attempt.CostCents;
         _lastAttempt = attempt;
@@ -274,7 +279,6 @@ internal sealed partial class Supervisor
         {
             _attempts.Dequeue();
         }
-        LogAttemptEnded(_logger, attempt.Number, Describe(attempt), Format(attempt.Duration));
         _observer.AttemptEnded(attempt);
     }
 

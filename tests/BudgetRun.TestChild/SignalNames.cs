@@ -15,7 +15,7 @@ internal static class SignalNames
     public const int SIGPIPE = 13;
     public const int SIGTERM = 15;
 
-    private static readonly Dictionary<string, int> s_byName = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, int> _byName = new(StringComparer.OrdinalIgnoreCase)
     {
         ["HUP"] = SIGHUP,
         ["INT"] = SIGINT,
@@ -38,13 +38,13 @@ internal static class SignalNames
             return number;
         }
         var name = text.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? text[3..] : text;
-        return s_byName.TryGetValue(name, out var signal)
+        return _byName.TryGetValue(name, out var signal)
             ? signal
             : throw new ArgumentException($"unknown signal: {text}");
     }
 
     public static string Name(int signal) =>
-        s_byName.FirstOrDefault(pair => pair.Value == signal).Key is { } name
+        _byName.FirstOrDefault(pair => pair.Value == signal).Key is { } name
             ? "SIG" + name
             : signal.ToString(CultureInfo.InvariantCulture);
 }

@@ -27,10 +27,6 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         var cost = Number(options.CostPerAttemptCents, CliOptions.CostPerAttemptCentsEnv, 0, MaxCents) ?? 0;
         var baseDelay = Duration(options.BaseDelay) ?? TimeSpan.FromSeconds(1);
         var maxDelay = Duration(options.MaxDelay) ?? TimeSpan.FromSeconds(10);
-        if (maxDelay < baseDelay)
-        {
-            throw new UsageException($"--max-delay: '{Text(options.MaxDelay) ?? "10s"}' is shorter than --base-delay '{Text(options.BaseDelay) ?? "1s"}'");
-        }
         var retryOn = Text(options.RetryOn) is { } retry ? ValueParsers.ExitCodeList("--retry-on", retry) : null;
         var noRetryOn = Text(options.NoRetryOn) is { } noRetry ? ValueParsers.ExitCodeList("--no-retry-on", noRetry) : new HashSet<int>();
 

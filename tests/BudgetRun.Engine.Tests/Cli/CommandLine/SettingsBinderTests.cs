@@ -91,8 +91,16 @@ public sealed class SettingsBinderTests
     }
 
     [Fact]
-    public void Bind_WhenMaxDelayIsShorterThanBaseDelay_IsAUsageError() =>
-        Assert.Throws<UsageException>(() => Bind(["--base-delay", "5s", "--max-delay", "2s"]));
+    public void Bind_WhenBaseDelayIsLongerThanMaxDelay_AcceptsBoth_TheCapWins()
+    {
+        // min(base * 2^(n-1), max) is well defined for any base: every wait is simply the cap.
+        var settings = Bind(["--base-delay", "5s", "--max-delay", "2s"]);
+
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Supervisor.BaseDelay);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.Supervisor.MaxDelay);
+        var schedule = new BudgetRun.Engine.Retry.BackoffSchedule(settings.Supervisor.BaseDelay, settings.Supervisor.MaxDelay, jitter: false, () => 0.5);
+        Assert.Equal(TimeSpan.FromSeconds(2), schedule.Next());
+    }
 
     [Fact]
     public void Bind_WithoutACommand_IsAUsageError()

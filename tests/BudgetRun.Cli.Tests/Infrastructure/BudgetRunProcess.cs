@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Text;
+using Xunit.Sdk;
+
+namespace BudgetRun.Cli.Tests.Infrastructure;
+
+/// <summary>
+/// One run of budget-run (or another program) as a test drives it: arguments and environment in,
+/// stdout captured as bytes and stderr as text, signals sent with libc kill, and a hard time limit
+/// after which the test fails and the whole process tree is killed. Disposing it kills whatever of
+/// the tree is still running.
+/// </summary>
+internal sealed class BudgetRunProcess : IDisposable
+{
+    /// <summary>The variables budget-run reads; removed from the inherited environment so the host's cannot leak in.</summary>
+    private static readonly string[] _budgetVariables = ["MAX_ATTEMPTS", "MAX_COST_CENTS", "COST_PER_ATTEMPT_CENTS"];
+
+    private static readonly TimeSpan _drainLimit = TimeSpan.FromSeconds(5);
+
+    private readonly Process _process;
+    private readonly Stopwatch _clock;
+    private readonly TimeSpan _timeout;
+    private readonly string _description;
+    private readonly MemoryStream _stdout = new();
+    private readonly MemoryStream _stderr = new();
+    private readonly Task _pumps;
+    private long _exitedAtTicks = -1;
+
+    private BudgetRunProcess(string program, IReadOnlyList<string> args, RunSettings settings)
+    {
+        _timeout = settings.Timeout;
+        _description = $"{Path.GetFileName(program)} {string.Join(' ', args)}";
+        var start = new ProcessStartInfo(program)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var variable in _budgetVariables)
+        {
+            start.Environment.Remove(variable);
+        }
+        foreach (var (name, value) in settings.Environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process.Exited += (_, _) => Interlocked.CompareExchange(ref _exitedAtTicks, _clock!.Elapsed.Ticks, -1);
+        _clock = Stopwatch.StartNew();
+        _process.Start();
+        Pid = _process.Id;
+
+        _pumps = Task.WhenAll(
+            PumpAsync(_process.StandardOutput.BaseStream, _stdout),
+            PumpAsync(_process.StandardError.BaseStream, _stderr));
+        Stdin = _process.StandardInput.BaseStream;
+        if (!settings.KeepStdinOpen)
+        {
+            _ = FeedAsync(Stdin, settings.Stdin ?? []);
+        }
+    }
+
+    public int Pid { get; }
+
+    /// <summary>budget-run's stdin when <see cref="RunSettings.KeepStdinOpen"/>; close it for end of file.</summary>
+    public Stream Stdin { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Time since the start.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>What the program has written to stderr so far.</summary>
+    public string StderrSoFar
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return Encoding.UTF8.GetString(_stderr.GetBuffer(), 0, (int)_stderr.Length);
+            }
+        }
+    }
+
+    /// <summary>Starts budget-run with <paramref name="args"/>.</summary>
+    public static BudgetRunProcess Start(IEnumerable<string> args, RunSettings? settings = null) =>
+        StartProgram(Executables.BudgetRun, args, settings);
+
+    /// <summary>Starts any program the same way (bash, python3).</summary>
+    public static BudgetRunProcess StartProgram(string program, IEnumerable<string> args, RunSettings? settings = null) =>
+        new(program, args.ToList(), settings ?? new RunSettings());
+
+    /// <summary>Runs budget-run with <paramref name="args"/> to its end.</summary>
+    public static async Task<ProcessResult> RunAsync(IEnumerable<string> args, RunSettings? settings = null)
+    {
+        using var run = Start(args, settings);
+        return await run.WaitAsync();
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to the program itself (not its group).</summary>
+    public void Signal(int signal)
+    {
+        if (_process.HasExited || !Posix.Kill(Pid, signal))
+        {
+            throw new XunitException($"cannot send signal {signal}: {_description} has already exited\n--- stderr ---\n{StderrSoFar}");
+        }
+    }
+
+    /// <summary>Waits for the exit within the run's time limit; on timeout, kills the tree and fails the test.</summary>
+    public async Task<ProcessResult> WaitAsync()
+    {
+        var left = _timeout - _clock.Elapsed;
+        using (var limit = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+        {
+            try
+            {
+                await _process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                KillTree();
+                throw new XunitException(
+                    $"{_description} did not exit within {_timeout.TotalSeconds:0.###}s and was killed\n--- stderr so far ---\n{StderrSoFar}");
+            }
+        }
+        var exitedAt = Interlocked.Read(ref _exitedAtTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : _clock.Elapsed;
+
+        // Output ends when the last holder of the pipes exits; a leftover descendant may hold them.
+        var drained = await Task.WhenAny(_pumps, Task.Delay(_drainLimit)) == _pumps;
+        byte[] stdout;
+        lock (_stdout)
+        {
+            stdout = _stdout.ToArray();
+        }
+        return new ProcessResult(_process.ExitCode, stdout, StderrSoFar, exitedAt, drained);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            KillTree();
+        }
+        _process.Dispose();
+    }
+
+    /// <summary>SIGKILL to the program and everything below it.</summary>
+    private void KillTree()
+    {
+        var descendants = Posix.Descendants(Pid);
+        Posix.Kill(Pid, Posix.SIGKILL);
+        foreach (var descendant in descendants)
+        {
+            Posix.Kill(descendant.Pid, Posix.SIGKILL);
+        }
+    }
+
+    private static async Task PumpAsync(Stream source, MemoryStream sink)
+    {
+        var buffer = new byte[1 << 16];
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer)) > 0)
+            {
+                lock (sink)
+                {
+                    sink.Write(buffer, 0, read);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // The process object was disposed while a leftover process held the pipe.
+        }
+    }
+
+    private static async Task FeedAsync(Stream stdin, byte[] bytes)
+    {
+        try
+        {
+            await stdin.WriteAsync(bytes);
+            await stdin.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // The program exited without reading its input.
+        }
+        finally
+        {
+            stdin.Dispose();
+        }
+    }
+}

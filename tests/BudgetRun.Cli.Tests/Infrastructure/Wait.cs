@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Xunit.Sdk;
+
+namespace BudgetRun.Cli.Tests.Infrastructure;
+
+/// <summary>Polling with a limit: every wait in the suite ends, and says what it waited for.</summary>
+internal static class Wait
+{
+    private static readonly TimeSpan _poll = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Polls <paramref name="condition"/>; true as soon as it holds, false after <paramref name="limit"/>.</summary>
+    public static async Task<bool> ForAsync(Func<bool> condition, TimeSpan limit)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (stopwatch.Elapsed > limit)
+            {
+                return condition();
+            }
+            await Task.Delay(_poll);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Like <see cref="ForAsync"/>, but fails the test when the condition never holds, or as soon as
+    /// <paramref name="run"/> (the budget-run that should make it hold) has exited.
+    /// </summary>
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan limit, string what, BudgetRunProcess? run = null)
+    {
+        var exited = false;
+        if (!await ForAsync(() => condition() || (exited = run?.HasExited == true), limit) || (exited && !condition()))
+        {
+            var story = run is null ? "" : $"\n--- budget-run's stderr ---\n{run.StderrSoFar}";
+            throw new XunitException(exited
+                ? $"budget-run exited (code {run!.ExitCode}) before {what}{story}"
+                : $"timed out after {limit.TotalSeconds:0.###}s waiting for {what}{story}");
+        }
+    }
+
+    /// <summary>Waits for a pid file written by test-child and returns the pid.</summary>
+    public static async Task<int> ForPidAsync(string pidFile, BudgetRunProcess? run = null)
+    {
+        await UntilAsync(() => File.Exists(pidFile), TimeSpan.FromSeconds(15), $"the pid file {Path.GetFileName(pidFile)} was written", run);
+        return int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>True when <paramref name="pid"/> has died (or is a zombie) within <paramref name="limit"/>.</summary>
+    public static Task<bool> ForDeathAsync(int pid, TimeSpan limit) => ForAsync(() => !Posix.IsAlive(pid), limit);
+}
