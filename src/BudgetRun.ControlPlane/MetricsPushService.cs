@@ -9,8 +9,13 @@ namespace BudgetRun.ControlPlane;
 /// ends, so a batch job that ends before a scrape is still seen. A failed push is logged; it never
 /// fails the run.
 /// </summary>
-internal sealed partial class MetricsPushService(ControlPlaneSettings settings, RunMetrics metrics, ILogger<MetricsPushService> logger) : IHostedService
+internal sealed partial class MetricsPushService(ControlPlaneSettings settings, RunMetrics metrics, ILogger<MetricsPushService> logger) : IHostedService, IDisposable
 {
+    /// <summary>
+    /// A gateway that accepts connections but never answers must not hold the end of the run (and
+    /// its report and exit code) for the default 100 s per push.
+    /// </summary>
+    private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(5) };
     private MetricPusher? _pusher;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -28,6 +33,7 @@ internal sealed partial class MetricsPushService(ControlPlaneSettings settings, 
             Registry = metrics.Registry,
             IntervalMilliseconds = (long)settings.PushInterval.TotalMilliseconds,
             OnError = ex => LogPushFailed(logger, endpoint, ex.Message),
+            HttpClientProvider = () => _client,
         });
         _pusher.Start();
         return Task.CompletedTask;
@@ -40,6 +46,8 @@ internal sealed partial class MetricsPushService(ControlPlaneSettings settings, 
             await _pusher.StopAsync().ConfigureAwait(false); // pushes the final state before it returns
         }
     }
+
+    public void Dispose() => _client.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pushing metrics to {Endpoint} failed: {Error}")]
     private static partial void LogPushFailed(ILogger logger, string endpoint, string error);

@@ -31,7 +31,8 @@ internal static class RunHost
         }
 
         var controlPlane = settings.ControlPlane;
-        WebApplicationBuilder? web = controlPlane is null ? null : ControlPlaneHost.CreateBuilder(controlPlane);
+        // Kestrel only with --listen: a push-only run opens no socket.
+        WebApplicationBuilder? web = controlPlane?.Listen is null ? null : ControlPlaneHost.CreateBuilder(controlPlane);
         IHostApplicationBuilder builder = web is not null
             ? web
             : Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "budget-run", DisableDefaults = true });
