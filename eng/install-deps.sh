@@ -9,6 +9,8 @@ packages=(
   prometheus               # prometheus and promtool: the shipped rules and the end-to-end scrape and alert tests
   prometheus-alertmanager  # prometheus-alertmanager and amtool: the alerting path to a webhook
   prometheus-pushgateway   # batch runs pushing their metrics
+  redis-server  # the Redis ledger's tests start a real server on a loopback port
+  e2fsprogs     # chattr: the read-only ledger test makes a file immutable (root ignores file modes)
 )
 missing=()
 for package in "${packages[@]}"; do

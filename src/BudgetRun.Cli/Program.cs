@@ -4,7 +4,9 @@ using System.Reflection;
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.Cli.Hosting;
 using BudgetRun.Cli.Logging;
+using BudgetRun.Cli.Subcommands;
 using BudgetRun.Engine;
+using BudgetRun.Engine.Budget;
 using Serilog;
 
 namespace BudgetRun.Cli;
@@ -36,6 +38,18 @@ internal static class Program
             {
                 throw new UsageException(parsed.Errors[0].Message);
             }
+            var subcommand = parsed.CommandResult.Command;
+            if (subcommand == options.Serve)
+            {
+                return await ServeHost.RunAsync(options, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);
+            }
+            foreach (var account in new[] { options.Status, options.Kill, options.Resume })
+            {
+                if (subcommand == account.Command)
+                {
+                    return await AccountCommands.RunAsync(account, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);
+                }
+            }
 
             var settings = new SettingsBinder(options, parsed, Environment.GetEnvironmentVariable).Bind(command);
             if (settings.LogFormat != LogFormat.Text)
@@ -44,6 +58,13 @@ internal static class Program
                 Log.Logger = LoggingSetup.Create(settings.LogFormat);
             }
             return await RunHost.RunAsync(settings, Log.Logger).ConfigureAwait(false);
+        }
+        catch (LedgerUnavailableException ex)
+        {
+            // Fail closed: no attempt started without a reservation.
+            using var stderr = StandardStream.Writer(2);
+            await stderr.WriteLineAsync($"budget-run: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.LedgerUnavailable;
         }
         catch (UsageException ex)
         {

@@ -63,6 +63,7 @@ internal static class ControlEndpoints
         var (phase, attempt, childPid, nextAttemptAt) = state.Status.Snapshot();
         var budget = await state.Ledger.SnapshotAsync(context.RequestAborted).ConfigureAwait(false);
         var killed = state.Control.Reason == StopReason.KillSwitch;
+        var windowEndsAt = state.WindowEndsAt is { } windowEnd ? await windowEnd(context.RequestAborted).ConfigureAwait(false) : null;
         var document = new StatusDocument(
             StateName(phase),
             state.Settings.Workload,
@@ -77,7 +78,7 @@ internal static class ControlEndpoints
             killed ? state.Control.Detail : null,
             childPid,
             state.BudgetKey,
-            WindowEndsAt: null);
+            windowEndsAt);
         await HttpJson.WriteAsync(context, StatusCodes.Status200OK, document, ControlJsonContext.Default.StatusDocument).ConfigureAwait(false);
     }
 
@@ -146,7 +147,7 @@ internal static class ControlEndpoints
             await HttpJson.ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "ledger unavailable", ex.Message).ConfigureAwait(false);
             return;
         }
-        state.Metrics.ReportedCost(request.Cents);
+        state.Metrics.Spent(request.Cents);
         if (budget.RemainingCents <= 0)
         {
             state.Control.RequestStop(StopReason.BudgetExhausted,

@@ -49,7 +49,7 @@ internal static class ControlPlaneHost
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
 
     /// <summary>Routing answers 404 and 405 with no body; every 4xx/5xx here carries a short JSON problem.</summary>
-    private static async Task ProblemForEmptyErrors(HttpContext context, RequestDelegate next)
+    public static async Task ProblemForEmptyErrors(HttpContext context, RequestDelegate next)
     {
         await next(context).ConfigureAwait(false);
         if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentLength is null)

@@ -28,8 +28,11 @@ internal sealed class ControlPlaneState(
     public RunMetrics Metrics => metrics;
 
     /// <summary>The account's key when the budget is a named ledger account (issue: persistent budgets).</summary>
-    public string? BudgetKey { get; init; }
+    public string? BudgetKey { get; set; }
 
     /// <summary>Engages the kill switch fleet-wide (the ledger's), when the budget is a shared account.</summary>
-    public Func<string?, CancellationToken, Task>? FleetKill { get; init; }
+    public Func<string?, CancellationToken, Task>? FleetKill { get; set; }
+
+    /// <summary>When the account's current window ends, for a windowed account.</summary>
+    public Func<CancellationToken, ValueTask<DateTimeOffset?>>? WindowEndsAt { get; set; }
 }

@@ -24,7 +24,7 @@ internal sealed class RunMetrics : IRunObserver
     private readonly Gauge _lastExitCode;
     private readonly Counter _ledgerErrors;
 
-    public RunMetrics(string workload, IBudgetLedger ledger, RunControl control)
+    public RunMetrics(string workload, IBudgetLedger ledger, Func<bool> killSwitchEngaged)
     {
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry)
@@ -51,14 +51,14 @@ internal sealed class RunMetrics : IRunObserver
             var snapshot = await ledger.SnapshotAsync(cancel).ConfigureAwait(false);
             _budget.Set(snapshot.BudgetCents);
             _remaining.Set(snapshot.RemainingCents);
-            _killSwitch.Set(control.Reason == StopReason.KillSwitch ? 1 : 0);
+            _killSwitch.Set(killSwitchEngaged() ? 1 : 0);
         });
     }
 
     public CollectorRegistry Registry { get; }
 
-    /// <summary>Cost reported by the child through <c>POST /cost</c>.</summary>
-    public void ReportedCost(long cents) => _cost.Inc(cents);
+    /// <summary>Cost recorded outside an attempt: the child's <c>POST /cost</c>, or a sidecar settle.</summary>
+    public void Spent(long cents) => _cost.Inc(cents);
 
     public void LedgerError() => _ledgerErrors.Inc();
 

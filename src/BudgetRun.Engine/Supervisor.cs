@@ -133,7 +133,7 @@ internal sealed partial class Supervisor
                 : $"all {_options.MaxAttempts} attempts failed; the last ended with {Describe(attempt)}");
             return false;
         }
-        if (!await _ledger.FitsAsync(_options.CostPerAttemptCents, CancellationToken.None).ConfigureAwait(false))
+        if (!await FitsAsync().ConfigureAwait(false))
         {
             _end = await BudgetEndAsync().ConfigureAwait(false);
             return false;
@@ -147,6 +147,19 @@ internal sealed partial class Supervisor
         }
         LogRetrying(_logger, attempt.Number, Describe(attempt), Format(_nextDelay));
         return true;
+    }
+
+    /// <summary>Whether the next attempt's cost fits; an unreachable ledger is left to the reservation, which fails closed.</summary>
+    private async ValueTask<bool> FitsAsync()
+    {
+        try
+        {
+            return await _ledger.FitsAsync(_options.CostPerAttemptCents, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (LedgerUnavailableException)
+        {
+            return true;
+        }
     }
 
     /// <summary>One attempt: reserve its cost, run the child, settle the cost.</summary>
@@ -197,7 +210,16 @@ internal sealed partial class Supervisor
         {
             LogSwept(_logger, leftovers, number);
         }
-        await _ledger.SettleAsync(reservation, cost, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await _ledger.SettleAsync(reservation, cost, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (LedgerUnavailableException ex)
+        {
+            // The attempt ran; a ledger blip must not end the run here. The reservation stays and
+            // counts in full when it expires; the next reservation decides whether to go on.
+            LogSettleFailed(_logger, number, ex.Message);
+        }
 
         var kind = stoppedAs ?? exit switch
         {
@@ -340,6 +362,9 @@ internal sealed partial class Supervisor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "stopped {Count} process(es) left behind by attempt {Attempt}")]
     private static partial void LogSwept(ILogger logger, int count, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not settle the reservation of attempt {Attempt}: {Error}; it counts in full when it expires")]
+    private static partial void LogSettleFailed(ILogger logger, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} ran {Duration}, longer than --reset-after: the attempt count and backoff start over")]
     private static partial void LogHealthyReset(ILogger logger, int attempt, string duration);

@@ -38,6 +38,10 @@ internal static class ArgumentSplitter
                 }
                 continue; // unknown options stay with ours and are reported by the parser
             }
+            if (i == 0 && root.Subcommands.Any(command => command.Name == arg))
+            {
+                return (args.ToArray(), []); // a subcommand parses the rest itself
+            }
             return (args.Take(i).ToArray(), args.Skip(i).ToArray());
         }
         return (args.ToArray(), []);

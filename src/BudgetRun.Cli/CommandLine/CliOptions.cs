@@ -15,6 +15,16 @@ internal sealed class CliOptions
     public const string ListenEnv = "BUDGET_RUN_LISTEN";
     public const string ControlTokenEnv = "BUDGET_RUN_CONTROL_TOKEN";
     public const string PushGatewayEnv = "BUDGET_RUN_PUSHGATEWAY";
+    public const string LedgerEnv = "BUDGET_RUN_LEDGER";
+    public const string BudgetKeyEnv = "BUDGET_RUN_BUDGET_KEY";
+
+    public const string StatusCommand = "status";
+    public const string KillCommand = "kill";
+    public const string ResumeCommand = "resume";
+    public const string ServeCommand = "serve";
+
+    /// <summary>Subcommands; a wrapped command with one of these names needs "--" before it.</summary>
+    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand];
 
     public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default 3).");
     public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default 200).");
@@ -35,9 +45,27 @@ internal sealed class CliOptions
     public Option<string> ControlTokenFile { get; } = Value("--control-token-file", "PATH", $"File holding the bearer token for POST /kill and /cost (or env {ControlTokenEnv}).");
     public Option<string> PushGateway { get; } = Value("--pushgateway", "URL", $"Push metrics to this Prometheus Pushgateway during and at the end of the run (env {PushGatewayEnv}).");
     public Option<string> PushInterval { get; } = Value("--push-interval", "D", "Interval between pushes (default 15s).");
+    public Option<string> BudgetKey { get; } = BudgetKeyOption();
+    public Option<string> BudgetWindow { get; } = BudgetWindowOption();
+    public Option<string> Ledger { get; } = LedgerOption();
+    public Option<string> ReservationTtl { get; } = ReservationTtlOption();
+
+    /// <summary>Options of the account subcommands (status, kill, resume), one set per command.</summary>
+    public sealed record AccountCommandOptions(Command Command, Option<string> BudgetKey, Option<string> Ledger, Option<string>? Reason, Option<bool>? Json);
+
+    public AccountCommandOptions Status { get; } = AccountCommand(StatusCommand, "Print an account's limit, spend, reservations, window end and kill switch.", reason: false, json: true);
+    public AccountCommandOptions Kill { get; } = AccountCommand(KillCommand, "Engage the fleet kill switch of an account: every run using it stops its child and exits 77.", reason: true, json: false);
+    public AccountCommandOptions Resume { get; } = AccountCommand(ResumeCommand, "Release the fleet kill switch of an account.", reason: false, json: false);
+
+    /// <summary>The sidecar: runs no child, serves reservations of one account over HTTP.</summary>
+    public Command Serve { get; } = new(ServeCommand, "Run as the budget service of a pod (no child): POST /v1/reserve and /v1/settle, plus /metrics, /healthz, /status.");
 
     public RootCommand CreateRoot()
     {
+        foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, MaxCostCents, LogFormat })
+        {
+            Serve.Options.Add(option);
+        }
         var root = new RootCommand(
             "budget-run: run a command under an attempt cap and a cost budget that is never overspent.\n" +
             "Usage: budget-run [options] -- command [args...]\n" +
@@ -45,9 +73,50 @@ internal sealed class CliOptions
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
             Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
-            PushGateway, PushInterval,
+            PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl,
         };
+        // The root runs the wrapped command (Program does it); without an action of its own the
+        // parser would demand a subcommand.
+        root.SetAction(_ => 0);
+        root.Subcommands.Add(Status.Command);
+        root.Subcommands.Add(Kill.Command);
+        root.Subcommands.Add(Resume.Command);
+        root.Subcommands.Add(Serve);
         return root;
+    }
+
+    private static Option<string> BudgetKeyOption() =>
+        Value("--budget-key", "KEY", $"Name of a persistent budget account (e.g. nightly-batch, queue-worker/openai) shared by every run using it (env {BudgetKeyEnv}).");
+
+    private static Option<string> BudgetWindowOption() =>
+        Value("--budget-window", "D", "With --budget-key: the limit is per fixed UTC-aligned window (1h, 24h, 7d); default: for all time.");
+
+    private static Option<string> LedgerOption() =>
+        Value("--ledger", "URI", $"Where accounts live: sqlite:PATH (default $XDG_STATE_HOME/budget-run/ledger.db) or redis://HOST:PORT[/DB], rediss:// (env {LedgerEnv}).");
+
+    private static Option<string> ReservationTtlOption() =>
+        Value("--reservation-ttl", "D", "A reservation never settled (its supervisor died) counts as spent in full after this (default 15m).");
+
+    private static AccountCommandOptions AccountCommand(string name, string description, bool reason, bool json)
+    {
+        var command = new Command(name, description);
+        var key = BudgetKeyOption();
+        var ledger = LedgerOption();
+        command.Options.Add(key);
+        command.Options.Add(ledger);
+        Option<string>? reasonOption = null;
+        if (reason)
+        {
+            reasonOption = Value("--reason", "TEXT", "Why: shown by status, /status, the logs and the report of every stopped run.");
+            command.Options.Add(reasonOption);
+        }
+        Option<bool>? jsonOption = null;
+        if (json)
+        {
+            jsonOption = new Option<bool>("--json") { Description = "Print JSON (for scripts)." };
+            command.Options.Add(jsonOption);
+        }
+        return new AccountCommandOptions(command, key, ledger, reasonOption, jsonOption);
     }
 
     private static Option<string> Value(string name, string helpName, string description) =>

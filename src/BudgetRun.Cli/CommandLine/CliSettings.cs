@@ -15,6 +15,7 @@ internal enum LogFormat
 /// <param name="LogFormat">Format of budget-run's own log lines.</param>
 /// <param name="Workload">The workload label of metrics and the report.</param>
 /// <param name="ControlPlane">Null when neither --listen nor --pushgateway asks for one.</param>
+/// <param name="Ledger">The persistent account, when --budget-key names one; null: a per-run budget.</param>
 /// <param name="Warnings">Things worth a log line at start that do not stop the run.</param>
 internal sealed record CliSettings(
     SupervisorOptions Supervisor,
@@ -22,4 +23,5 @@ internal sealed record CliSettings(
     LogFormat LogFormat,
     string Workload,
     ControlPlaneSettings? ControlPlane,
+    LedgerSettings? Ledger,
     IReadOnlyList<string> Warnings);

@@ -11,7 +11,7 @@ namespace BudgetRun.Cli.CommandLine;
 internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Func<string, string?> environment)
 {
     /// <summary>Ten trillion dollars: far beyond any budget, far below overflow.</summary>
-    private const long MaxCents = 1_000_000_000_000_000;
+    public const long MaxCents = 1_000_000_000_000_000;
 
     public CliSettings Bind(IReadOnlyList<string> command)
     {
@@ -49,6 +49,8 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         var controlPlane = new ControlPlaneBinder(options, Text, environment);
         var workload = controlPlane.Workload(command);
         var controlPlaneSettings = controlPlane.Bind(workload, warnings);
+        var ledger = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl,
+            budget, Text, environment, keyRequired: false);
 
         var supervisor = new SupervisorOptions
         {
@@ -66,7 +68,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             KillGrace = Duration(options.KillGrace) ?? TimeSpan.FromSeconds(10),
             ResetAfter = Duration(options.ResetAfter),
         };
-        return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, warnings);
+        return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings);
     }
 
     private string? Text(Option<string> option) =>

@@ -4,6 +4,7 @@ using BudgetRun.ControlPlane;
 using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Engine.Processes;
+using BudgetRun.Ledgers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,6 +31,13 @@ internal static class RunHost
             log.Warning("{Warning}", warning);
         }
 
+        // A persistent account is opened first: an unreachable ledger fails closed (exit 69) before
+        // anything else starts.
+        Action<LedgerFault>? onLedgerFault = null;
+        await using var ledger = settings.Ledger is { } ledgerSettings
+            ? await LedgerComposition.OpenAsync(ledgerSettings, fault => onLedgerFault?.Invoke(fault)).ConfigureAwait(false)
+            : null;
+
         var controlPlane = settings.ControlPlane;
         // Kestrel only with --listen: a push-only run opens no socket.
         WebApplicationBuilder? web = controlPlane?.Listen is null ? null : ControlPlaneHost.CreateBuilder(controlPlane);
@@ -43,13 +51,16 @@ internal static class RunHost
         services.AddSingleton(settings.Supervisor);
         services.AddSingleton<RunControl>();
         services.AddSingleton<IChildLauncher>(provider => new PosixChildLauncher(provider.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IBudgetLedger>(_ => new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents));
+        services.AddSingleton<IBudgetLedger>(_ => (IBudgetLedger?)ledger ?? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents));
         if (controlPlane is not null)
         {
             services.AddSingleton(controlPlane);
             services.AddSingleton<RunStatusTracker>();
-            services.AddSingleton(provider => new RunMetrics(settings.Workload,
-                provider.GetRequiredService<IBudgetLedger>(), provider.GetRequiredService<RunControl>()));
+            services.AddSingleton(provider =>
+            {
+                var control = provider.GetRequiredService<RunControl>();
+                return new RunMetrics(settings.Workload, provider.GetRequiredService<IBudgetLedger>(), () => control.Reason == StopReason.KillSwitch);
+            });
             services.AddSingleton<ControlPlaneState>();
             services.AddHostedService<MetricsPushService>();
         }
@@ -60,6 +71,13 @@ internal static class RunHost
         var provider = host.Services;
         var control = provider.GetRequiredService<RunControl>();
         using var signals = new SignalRelay(control);
+        var metrics = controlPlane is null ? null : provider.GetRequiredService<RunMetrics>();
+        onLedgerFault = fault =>
+        {
+            metrics?.LedgerError();
+            log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
+        };
+        await using var killWatch = ledger is null ? null : await LedgerComposition.WireKillSwitchAsync(ledger, control).ConfigureAwait(false);
 
         await host.StartAsync().ConfigureAwait(false);
         RunResult result;
@@ -70,7 +88,13 @@ internal static class RunHost
             if (controlPlane is not null)
             {
                 var state = provider.GetRequiredService<ControlPlaneState>();
-                observers.Add(provider.GetRequiredService<RunMetrics>());
+                if (ledger is not null)
+                {
+                    state.BudgetKey = ledger.Account.Key;
+                    state.FleetKill = async (reason, cancel) => await ledger.KillAsync(reason, cancel).ConfigureAwait(false);
+                    state.WindowEndsAt = async cancel => (await ledger.StatusAsync(cancel).ConfigureAwait(false)).WindowEndsAt;
+                }
+                observers.Add(metrics!);
                 observers.Add(provider.GetRequiredService<RunStatusTracker>());
                 if (host is WebApplication app && ControlPlaneHost.ListeningUrl(app) is { } url)
                 {

@@ -1,0 +1,37 @@
+using BudgetRun.Cli.CommandLine;
+using BudgetRun.Engine;
+using BudgetRun.Ledgers;
+
+namespace BudgetRun.Cli.Hosting;
+
+/// <summary>Opens a persistent account for a run or the sidecar, and ties its fleet kill switch to the run.</summary>
+internal static class LedgerComposition
+{
+    public static async ValueTask<AccountLedger> OpenAsync(LedgerSettings settings, Action<LedgerFault> onFault, string? runId = null) =>
+        await LedgerFactory.OpenAsync(settings.Location, settings.Account, RunIdentity.ForCurrentProcess(runId),
+            new LedgerOptions { ReservationTtl = settings.ReservationTtl, OnFault = onFault }).ConfigureAwait(false);
+
+    /// <summary>
+    /// A fleet kill seen by any operation or by the watch stops the run with the kill switch's exit
+    /// code (77); one already engaged stops it before its first attempt.
+    /// </summary>
+    public static async ValueTask<IAsyncDisposable> WireKillSwitchAsync(IAccountLedger ledger, RunControl control)
+    {
+        ledger.KillSwitchChanged += (_, state) =>
+        {
+            if (state.Engaged)
+            {
+                control.RequestStop(StopReason.KillSwitch, Reason(ledger, state));
+            }
+        };
+        var current = await ledger.ReadKillSwitchAsync(CancellationToken.None).ConfigureAwait(false);
+        if (current.Engaged)
+        {
+            control.RequestStop(StopReason.KillSwitch, Reason(ledger, current));
+        }
+        return await ledger.WatchKillSwitchAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static string Reason(IAccountLedger ledger, KillSwitchState state) =>
+        $"the kill switch of budget '{ledger.Account.Key}' is engaged" + (state.Reason is { Length: > 0 } reason ? $": {reason}" : string.Empty);
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using BudgetRun.Cli.CommandLine;
+using BudgetRun.ControlPlane;
+using BudgetRun.Engine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace BudgetRun.Cli.Hosting;
+
+/// <summary>
+/// <c>budget-run serve</c>: the budget service of a pod. Runs no child; serves reservations of one
+/// account until SIGTERM or SIGINT, then stops cleanly (exit 0). Keeps serving while the account's
+/// kill switch is engaged (reservations answer 423) and reserves again once it is released.
+/// </summary>
+internal static class ServeHost
+{
+    public static async Task<int> RunAsync(CliOptions options, ParseResult parsed, Func<string, string?> environment)
+    {
+        string? Flag(Option<string> option) => parsed.GetResult(option) is null ? null : parsed.GetValue(option);
+        var logFormat = Flag(options.LogFormat) switch
+        {
+            null or "text" => LogFormat.Text,
+            "json" => LogFormat.Json,
+            var other => throw new UsageException($"--log-format: '{other}' is not one of text, json"),
+        };
+        var limit = Flag(options.MaxCostCents) is { } flag
+            ? ValueParsers.WholeNumber(options.MaxCostCents.Name, flag, 0, SettingsBinder.MaxCents)
+            : environment(CliOptions.MaxCostCentsEnv) is { Length: > 0 } fromEnvironment
+                ? ValueParsers.WholeNumber(CliOptions.MaxCostCentsEnv, fromEnvironment, 0, SettingsBinder.MaxCents)
+                : 200;
+        var ledgerSettings = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl,
+            limit, Flag, environment, keyRequired: true)!;
+        var warnings = new List<string>();
+        var controlPlane = new ControlPlaneBinder(options, Flag, environment);
+        var workload = Flag(options.Name) is not null ? controlPlane.Workload(["serve"]) : "budget-run-serve";
+        var settings = controlPlane.Bind(workload, warnings);
+        if (settings?.Listen is not { } listen)
+        {
+            throw new UsageException($"serve needs --listen ADDR:PORT (or {CliOptions.ListenEnv})");
+        }
+
+        if (logFormat != LogFormat.Text)
+        {
+            await Log.CloseAndFlushAsync().ConfigureAwait(false);
+            Log.Logger = Logging.LoggingSetup.Create(logFormat);
+        }
+        var log = Log.Logger;
+        foreach (var warning in warnings)
+        {
+            log.Warning("{Warning}", warning);
+        }
+
+        RunMetrics? metrics = null;
+        await using var ledger = await LedgerComposition.OpenAsync(ledgerSettings, fault =>
+        {
+            metrics?.LedgerError();
+            log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
+        }).ConfigureAwait(false);
+        metrics = new RunMetrics(workload, ledger, () => ledger.KillSwitch.Engaged);
+        ledger.KillSwitchChanged += (_, state) =>
+        {
+            if (state.Engaged)
+            {
+                log.Warning("kill switch of budget {BudgetKey} engaged: reservations answer 423 until 'budget-run resume'", ledgerSettings.Account.Key);
+            }
+            else
+            {
+                log.Information("kill switch of budget {BudgetKey} released: reserving again", ledgerSettings.Account.Key);
+            }
+        };
+        await using var watch = await ledger.WatchKillSwitchAsync(CancellationToken.None).ConfigureAwait(false);
+
+        var builder = ControlPlaneHost.CreateBuilder(settings);
+        builder.Services.AddSerilog(log, dispose: false);
+        builder.Services.AddSingleton<IHostLifetime, NullHostLifetime>();
+        await using var app = builder.Build();
+        app.Use(ControlPlaneHost.ProblemForEmptyErrors);
+        SidecarEndpoints.Map(app, new SidecarState(ledger, metrics, workload, settings.ControlToken));
+
+        using var stopping = new CancellationTokenSource();
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.Cancel(); });
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.Cancel(); });
+
+        await app.StartAsync().ConfigureAwait(false);
+        log.Information("serving budget {BudgetKey} ({Ledger}) on {Url}", ledgerSettings.Account.Key, ledger.Name, ControlPlaneHost.ListeningUrl(app));
+        if (settings.ControlToken is null)
+        {
+            log.Warning("no control token: /v1/reserve and /v1/settle accept any caller, so serve listens on loopback only ({Address})", listen.Address);
+        }
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        log.Information("stopping: signal received");
+        await app.StopAsync().ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+}

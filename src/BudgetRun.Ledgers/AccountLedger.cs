@@ -1,0 +1,349 @@
+using BudgetRun.Engine.Budget;
+
+namespace BudgetRun.Ledgers;
+
+/// <summary>
+/// What every persistent ledger shares: the account's terms (limit, window, TTL), reservation ids,
+/// the kill switch as observed, and failing closed. A storage (<see cref="Sqlite.SqliteLedger"/>,
+/// <see cref="Redis.RedisLedger"/>) implements the <c>*CoreAsync</c> operations, each of them one
+/// atomic step in its store, and names its faults in <see cref="DescribeFault"/>.
+/// </summary>
+internal abstract class AccountLedger : IAccountLedger
+{
+    private readonly Lock _gate = new();
+    private readonly List<KillSwitchMonitor> _monitors = [];
+    private KillSwitchState _killSwitch;
+    private long _faults;
+    private bool _pollFailing;
+
+    protected AccountLedger(string name, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Name = name;
+        Account = account;
+        Run = run;
+        Options = options;
+        Time = time;
+    }
+
+    public string Name { get; }
+
+    public LedgerAccount Account { get; }
+
+    public RunIdentity Run { get; }
+
+    public long FaultCount => Interlocked.Read(ref _faults);
+
+    public KillSwitchState KillSwitch
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _killSwitch;
+            }
+        }
+    }
+
+    public event EventHandler<KillSwitchState>? KillSwitchChanged;
+
+    protected LedgerOptions Options { get; }
+
+    protected TimeProvider Time { get; }
+
+    /// <summary>How often a watch polls when <see cref="LedgerOptions.KillSwitchPollInterval"/> is not set.</summary>
+    protected virtual TimeSpan DefaultKillSwitchPollInterval => TimeSpan.FromMilliseconds(250);
+
+    // ---- the engine's IBudgetLedger -------------------------------------------------------------
+
+    /// <remarks>Null when it does not fit or when the kill switch is engaged (then <see cref="KillSwitchChanged"/> has fired first).</remarks>
+    public async ValueTask<Reservation?> TryReserveAsync(long cents, CancellationToken cancellationToken)
+    {
+        var result = await ReserveAsync(cents, cancellationToken).ConfigureAwait(false);
+        return result.Status == ReserveStatus.Reserved ? new Reservation(result.Id!, cents) : null;
+    }
+
+    public async ValueTask<bool> FitsAsync(long cents, CancellationToken cancellationToken)
+    {
+        var (limit, window) = RunTerms();
+        var now = Time.GetUtcNow();
+        var state = await GuardAsync("fits", () => ReadCoreAsync(window.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
+            .ConfigureAwait(false);
+        Observe(state.KillSwitch);
+        return !state.KillSwitch.Engaged && state.SpentCents + state.ReservedCents + cents <= limit;
+    }
+
+    public async ValueTask SettleAsync(Reservation reservation, long actualCents, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        var outcome = await SettleByIdAsync(reservation.Id, actualCents, cancellationToken).ConfigureAwait(false);
+        if (outcome == SettleOutcome.NotFound && actualCents > 0)
+        {
+            // The store lost the reservation (a Redis without persistence restarted): the cost was
+            // still incurred, so it is charged to the current window rather than forgotten.
+            await RecordSpendAsync(actualCents, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        await ReleaseByIdAsync(reservation.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<BudgetSnapshot> RecordSpendAsync(long cents, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cents);
+        var (limit, window) = RunTerms();
+        var now = Time.GetUtcNow();
+        var operationId = NewId(now);
+        var state = await GuardAsync("record-spend",
+            () => AddSpendCoreAsync(window.BucketAt(now), cents, operationId, now.ToUnixTimeMilliseconds(), cancellationToken))
+            .ConfigureAwait(false);
+        Observe(state.KillSwitch);
+        return new BudgetSnapshot(limit, state.SpentCents, state.ReservedCents);
+    }
+
+    public async ValueTask<BudgetSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
+        return new BudgetSnapshot(status.BudgetCents ?? 0, status.SpentCents, status.ReservedCents);
+    }
+
+    // ---- account operations ---------------------------------------------------------------------
+
+    public async ValueTask<ReserveResult> ReserveAsync(long cents, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cents);
+        var (limit, window) = RunTerms();
+        var now = Time.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var request = new NewReservation(NewId(now), window.BucketAt(now), cents, limit, window.Seconds, nowMs,
+            nowMs + (long)Options.ReservationTtl.TotalMilliseconds, Run);
+        var (status, state) = await GuardAsync("reserve", () => ReserveCoreAsync(request, cancellationToken)).ConfigureAwait(false);
+        Observe(state.KillSwitch);
+        return new ReserveResult(status, status == ReserveStatus.Reserved ? request.Id : null, cents,
+            ToStatus(state, limit, window, now));
+    }
+
+    public ValueTask<SettleOutcome> SettleByIdAsync(string id, long actualCents, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(actualCents);
+        return FinishAsync("settle", id, actualCents, release: false, cancellationToken);
+    }
+
+    public ValueTask<SettleOutcome> ReleaseByIdAsync(string id, CancellationToken cancellationToken) =>
+        FinishAsync("release", id, 0, release: true, cancellationToken);
+
+    public async ValueTask<AccountStatus> StatusAsync(CancellationToken cancellationToken)
+    {
+        var limit = Account.LimitCents;
+        var window = Account.Window;
+        if (limit is null || window is null)
+        {
+            var stored = await GuardAsync("status", () => ReadConfigCoreAsync(cancellationToken)).ConfigureAwait(false);
+            limit ??= stored.LimitCents;
+            window ??= stored.WindowSeconds is { } seconds ? BudgetWindow.FromSeconds(seconds) : BudgetWindow.None;
+        }
+        var now = Time.GetUtcNow();
+        var terms = window.Value;
+        var state = await GuardAsync("status", () => ReadCoreAsync(terms.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
+            .ConfigureAwait(false);
+        Observe(state.KillSwitch);
+        return ToStatus(state, limit, terms, now);
+    }
+
+    public async ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
+    {
+        var state = await GuardAsync("kill-switch", () => ReadKillSwitchCoreAsync(cancellationToken)).ConfigureAwait(false);
+        Observe(state);
+        return state;
+    }
+
+    public async ValueTask<bool> KillAsync(string? reason, CancellationToken cancellationToken)
+    {
+        var reasonText = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
+        var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var changed = await GuardAsync("kill", () => SetKillSwitchCoreAsync(true, reasonText, nowMs, cancellationToken))
+            .ConfigureAwait(false);
+        await ReadKillSwitchAsync(cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+
+    public async ValueTask<bool> ResumeAsync(CancellationToken cancellationToken)
+    {
+        var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var changed = await GuardAsync("resume", () => SetKillSwitchCoreAsync(false, null, nowMs, cancellationToken))
+            .ConfigureAwait(false);
+        await ReadKillSwitchAsync(cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+
+    public ValueTask<ReservationInfo?> GetReservationAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return GuardAsync("reservation", () => ReadReservationCoreAsync(id, cancellationToken));
+    }
+
+    public async ValueTask<IAsyncDisposable> WatchKillSwitchAsync(CancellationToken cancellationToken)
+    {
+        var monitor = new KillSwitchMonitor(PollKillSwitchAsync, Time, Options.KillSwitchPollInterval ?? DefaultKillSwitchPollInterval);
+        try
+        {
+            monitor.Attach(await SubscribeKillSwitchAsync(monitor.Poke, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (DescribeFault(ex) is not null)
+        {
+            // No push channel now: polling alone still reaches every kill within the interval.
+        }
+        lock (_gate)
+        {
+            _monitors.Add(monitor);
+        }
+        monitor.Start();
+        return monitor;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        KillSwitchMonitor[] monitors;
+        lock (_gate)
+        {
+            monitors = [.. _monitors];
+            _monitors.Clear();
+        }
+        foreach (var monitor in monitors)
+        {
+            await monitor.DisposeAsync().ConfigureAwait(false);
+        }
+        await DisposeCoreAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    // ---- what a storage implements --------------------------------------------------------------
+
+    /// <summary>Atomically: refuse when killed; replay an existing id; expire overdue reservations; reserve when it fits.</summary>
+    protected abstract ValueTask<(ReserveStatus Status, BucketState State)> ReserveCoreAsync(NewReservation request, CancellationToken cancellationToken);
+
+    /// <summary>Atomically settles (or releases) a reservation of this account; a retry with the same nonce is <see cref="SettleOutcome.Settled"/>.</summary>
+    protected abstract ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, string nonce, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>Adds spend to a bucket, once per <paramref name="operationId"/>.</summary>
+    protected abstract ValueTask<BucketState> AddSpendCoreAsync(string bucket, long cents, string operationId, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>Reads a bucket, with reservations overdue at <paramref name="nowMs"/> counted as spent.</summary>
+    protected abstract ValueTask<BucketState> ReadCoreAsync(string bucket, long nowMs, CancellationToken cancellationToken);
+
+    protected abstract ValueTask<AccountConfig> ReadConfigCoreAsync(CancellationToken cancellationToken);
+
+    protected abstract ValueTask<KillSwitchState> ReadKillSwitchCoreAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sets the kill switch; true when that changed it.</summary>
+    protected abstract ValueTask<bool> SetKillSwitchCoreAsync(bool engaged, string? reason, long nowMs, CancellationToken cancellationToken);
+
+    protected abstract ValueTask<ReservationInfo?> ReadReservationCoreAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>A push channel that calls <paramref name="poke"/> on a kill or resume; null when the storage has none.</summary>
+    protected virtual ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IAsyncDisposable?>(null);
+
+    /// <summary>One line (no password) saying why <paramref name="error"/> makes the ledger unavailable; null when it is not a ledger fault.</summary>
+    protected abstract string? DescribeFault(Exception error);
+
+    protected abstract ValueTask DisposeCoreAsync();
+
+    /// <summary>Runs one storage step; a ledger fault is counted, reported and thrown as <see cref="LedgerUnavailableException"/>.</summary>
+    protected async ValueTask<T> GuardAsync<T>(string operation, Func<ValueTask<T>> step, bool report = true)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DescribeFault(ex) is { } reason)
+        {
+            Interlocked.Increment(ref _faults);
+            throw Unavailable(Name, operation, reason, ex, report ? Options : null);
+        }
+    }
+
+    /// <summary>The one-line exception of a failed operation, reported to <see cref="LedgerOptions.OnFault"/> when options are given.</summary>
+    protected static LedgerUnavailableException Unavailable(string ledger, string operation, string reason, Exception error, LedgerOptions? report)
+    {
+        var message = $"ledger {ledger} is unavailable: {reason}";
+        report?.OnFault?.Invoke(new LedgerFault(ledger, operation, message, error));
+        return new LedgerUnavailableException(message, error);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private async ValueTask<SettleOutcome> FinishAsync(string operation, string id, long actualCents, bool release, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var now = Time.GetUtcNow();
+        var nonce = NewId(now); // a retry of this very call (same nonce) is recognised as done, not as a second settle
+        return await GuardAsync(operation,
+            () => FinishCoreAsync(id, actualCents, release, nonce, now.ToUnixTimeMilliseconds(), cancellationToken))
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>A watch's poll: a run of failures is reported once, so an outage does not flood the log.</summary>
+    private async ValueTask PollKillSwitchAsync()
+    {
+        bool report;
+        lock (_gate)
+        {
+            report = !_pollFailing;
+        }
+        try
+        {
+            var state = await GuardAsync("kill-switch", () => ReadKillSwitchCoreAsync(CancellationToken.None), report)
+                .ConfigureAwait(false);
+            lock (_gate)
+            {
+                _pollFailing = false;
+            }
+            Observe(state);
+        }
+        catch (LedgerUnavailableException)
+        {
+            lock (_gate)
+            {
+                _pollFailing = true;
+            }
+            throw;
+        }
+    }
+
+    private void Observe(KillSwitchState state)
+    {
+        bool changed;
+        lock (_gate)
+        {
+            changed = state.Engaged != _killSwitch.Engaged || state.Reason != _killSwitch.Reason;
+            _killSwitch = state;
+        }
+        if (changed)
+        {
+            KillSwitchChanged?.Invoke(this, state);
+        }
+    }
+
+    private (long Limit, BudgetWindow Window) RunTerms() => Account is { LimitCents: { } limit, Window: { } window }
+        ? (limit, window)
+        : throw new InvalidOperationException($"account '{Account.Key}' was opened without a limit and a window: it can only be administered");
+
+    private AccountStatus ToStatus(BucketState state, long? limit, BudgetWindow window, DateTimeOffset now) => new(
+        Account.Key,
+        limit,
+        state.SpentCents,
+        state.ReservedCents,
+        limit is { } l ? Math.Max(0, l - state.SpentCents - state.ReservedCents) : null,
+        window.EndsAt(now),
+        state.KillSwitch.Engaged,
+        state.KillSwitch.Engaged ? state.KillSwitch.Reason : null);
+
+    private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
+}

@@ -1,0 +1,46 @@
+namespace BudgetRun.Ledgers;
+
+/// <summary>How a ledger behaves; the defaults are the documented ones.</summary>
+internal sealed class LedgerOptions
+{
+    /// <summary>A reservation not settled within this time counts as spent in full (<c>--reservation-ttl</c>).</summary>
+    public TimeSpan ReservationTtl { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>SQLite: how long a write waits for another process's write lock before failing closed.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Redis: how long connecting and each command may take before failing closed.</summary>
+    public TimeSpan RedisTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often a kill-switch watch reads the account; null for the ledger's default.</summary>
+    public TimeSpan? KillSwitchPollInterval { get; init; }
+
+    /// <summary>How long settled, released and expired reservations are kept (for 409 answers and audit).</summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Called on every failed ledger operation, before the operation throws; the CLI counts and logs it.</summary>
+    public Action<LedgerFault>? OnFault { get; init; }
+
+    public static LedgerOptions Default { get; } = new();
+
+    /// <summary>Throws when a value is out of range, naming it.</summary>
+    public void Validate()
+    {
+        Positive(ReservationTtl, nameof(ReservationTtl));
+        Positive(BusyTimeout, nameof(BusyTimeout));
+        Positive(RedisTimeout, nameof(RedisTimeout));
+        Positive(Retention, nameof(Retention));
+        if (KillSwitchPollInterval is { } poll)
+        {
+            Positive(poll, nameof(KillSwitchPollInterval));
+        }
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+
+namespace BudgetRun.Ledgers.Locations;
+
+/// <summary>
+/// Parses <c>--ledger</c> (env <c>BUDGET_RUN_LEDGER</c>): <c>sqlite:PATH</c>, <c>redis://HOST:PORT[/DB]</c>
+/// or <c>rediss://HOST:PORT[/DB]</c> (TLS). Nothing given means the default SQLite file. The Redis
+/// password comes from <c>BUDGET_RUN_REDIS_PASSWORD</c>, never from the URI. A bad value is a
+/// <see cref="LedgerUriException"/> whose one-line message names the flag and the value.
+/// </summary>
+internal static class LedgerUriParser
+{
+    public const string LedgerVariable = "BUDGET_RUN_LEDGER";
+    public const string PasswordVariable = "BUDGET_RUN_REDIS_PASSWORD";
+    public const int DefaultRedisPort = 6379;
+
+    private const string Forms = "use sqlite:PATH, redis://HOST:PORT[/DB] or rediss://HOST:PORT[/DB]";
+
+    /// <summary>Parses <paramref name="text"/>; <paramref name="source"/> names where it came from in messages.</summary>
+    /// <param name="text">The value; null or blank for the default SQLite ledger.</param>
+    /// <param name="environment">Reads an environment variable (HOME, XDG_STATE_HOME, the password).</param>
+    /// <param name="source">The flag or variable to name in an error.</param>
+    public static LedgerLocation Parse(string? text, Func<string, string?> environment, string source = "--ledger")
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return new SqliteLedgerLocation(DefaultSqlitePath(environment));
+        }
+        text = text.Trim();
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || !IsScheme(text.AsSpan(0, colon)))
+        {
+            var hint = text.StartsWith('/') || text.StartsWith('.') || text.StartsWith('~') ? $" (for a file, write sqlite:{text})" : "";
+            throw Error(source, text, $"no ledger scheme; {Forms}{hint}");
+        }
+        var scheme = text[..colon].ToLowerInvariant();
+        return scheme switch
+        {
+            "sqlite" => ParseSqlite(text, text[(colon + 1)..], environment, source),
+            "redis" or "rediss" => ParseRedis(text, scheme == "rediss", environment, source),
+            _ => throw Error(source, text, $"unknown ledger scheme '{scheme}'; {Forms}"),
+        };
+    }
+
+    /// <summary><c>$XDG_STATE_HOME/budget-run/ledger.db</c>, else <c>~/.local/state/budget-run/ledger.db</c>.</summary>
+    public static string DefaultSqlitePath(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var state = environment("XDG_STATE_HOME");
+        var root = !string.IsNullOrEmpty(state) && Path.IsPathRooted(state)
+            ? state // the XDG spec says to ignore a relative value
+            : Path.Combine(Home(environment), ".local", "state");
+        return Path.Combine(root, "budget-run", "ledger.db");
+    }
+
+    private static SqliteLedgerLocation ParseSqlite(string text, string path, Func<string, string?> environment, string source)
+    {
+        if (path.StartsWith("//", StringComparison.Ordinal))
+        {
+            path = path[2..];
+            if (!path.StartsWith('/'))
+            {
+                throw Error(source, text, "an SQLite ledger is a local file: write sqlite:/absolute/path or sqlite:relative/path");
+            }
+        }
+        if (path.Length == 0)
+        {
+            return new SqliteLedgerLocation(DefaultSqlitePath(environment));
+        }
+        if (path.Contains('\0', StringComparison.Ordinal) || path.Contains('?', StringComparison.Ordinal))
+        {
+            throw Error(source, text, "the path holds characters a ledger path cannot have ('?' or NUL)");
+        }
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            path = Home(environment) + path[1..];
+        }
+        if (path.EndsWith('/'))
+        {
+            throw Error(source, text, "the path names a directory; name the database file, e.g. sqlite:/var/lib/budget-run/ledger.db");
+        }
+        return new SqliteLedgerLocation(Path.GetFullPath(path));
+    }
+
+    private static RedisLedgerLocation ParseRedis(string text, bool tls, Func<string, string?> environment, string source)
+    {
+        var expected = tls ? "rediss://HOST:PORT[/DB]" : "redis://HOST:PORT[/DB]";
+        var afterScheme = text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        if (!afterScheme.StartsWith("//", StringComparison.Ordinal) || !Uri.TryCreate(text, UriKind.Absolute, out var uri))
+        {
+            throw Error(source, text, $"not a valid Redis URI; expected {expected}");
+        }
+        if (uri.UserInfo.Length > 0)
+        {
+            throw Error(source, text, $"credentials do not belong in the URI: put the password in {PasswordVariable}");
+        }
+        if (uri.Host.Length == 0)
+        {
+            throw Error(source, text, $"no host; expected {expected}");
+        }
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            throw Error(source, text, $"options after '?' or '#' are not supported; expected {expected}");
+        }
+        var port = uri.Port is > 0 ? uri.Port : DefaultRedisPort;
+        var database = 0;
+        var path = uri.AbsolutePath.Trim('/');
+        if (path.Length > 0 && !int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database))
+        {
+            throw Error(source, text, $"the database '{path}' is not a number; expected {expected}");
+        }
+        var password = environment(PasswordVariable);
+        return new RedisLedgerLocation(uri.DnsSafeHost, port, database, tls, string.IsNullOrEmpty(password) ? null : password);
+    }
+
+    private static string Home(Func<string, string?> environment) =>
+        environment("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    private static bool IsScheme(ReadOnlySpan<char> text)
+    {
+        if (!char.IsAsciiLetter(text[0]))
+        {
+            return false;
+        }
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('+' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static LedgerUriException Error(string source, string text, string problem) =>
+        new($"{source} '{Redact(text)}': {problem}");
+
+    /// <summary>Hides anything between the scheme and an <c>@</c>: a password typed into the URI never reaches a log.</summary>
+    private static string Redact(string text)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var at = text.LastIndexOf('@');
+        var shown = text;
+        if (colon >= 0 && at > colon)
+        {
+            var start = text.AsSpan(colon + 1).StartsWith("//", StringComparison.Ordinal) ? colon + 3 : colon + 1;
+            shown = string.Concat(text.AsSpan(0, start), "***", text.AsSpan(at));
+        }
+        return shown.ReplaceLineEndings(" ");
+    }
+}

@@ -1,0 +1,56 @@
+using StackExchange.Redis;
+
+namespace BudgetRun.Ledgers.Redis;
+
+/// <summary>
+/// Pokes a kill-switch watch when the account's channel announces a kill or resume, and when the
+/// connection comes back (a message published while it was down is lost; the poll reads the truth).
+/// </summary>
+internal sealed class RedisKillSwitchSubscription : IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _connection;
+    private readonly RedisChannel _channel;
+    private readonly Action<RedisChannel, RedisValue> _onMessage;
+    private readonly EventHandler<ConnectionFailedEventArgs> _onRestored;
+
+    private RedisKillSwitchSubscription(ConnectionMultiplexer connection, RedisChannel channel, Action poke)
+    {
+        _connection = connection;
+        _channel = channel;
+        _onMessage = (_, _) => poke();
+        _onRestored = (_, _) => poke();
+    }
+
+    public static async Task<RedisKillSwitchSubscription> StartAsync(ConnectionMultiplexer connection, RedisChannel channel, Action poke)
+    {
+        var subscription = new RedisKillSwitchSubscription(connection, channel, poke);
+        connection.ConnectionRestored += subscription._onRestored;
+        try
+        {
+            await connection.GetSubscriber().SubscribeAsync(channel, subscription._onMessage).ConfigureAwait(false);
+        }
+        catch
+        {
+            connection.ConnectionRestored -= subscription._onRestored;
+            throw;
+        }
+        return subscription;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _connection.ConnectionRestored -= _onRestored;
+        try
+        {
+            await _connection.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Disconnected: the server forgets the subscription with the connection.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The ledger closed first.
+        }
+    }
+}

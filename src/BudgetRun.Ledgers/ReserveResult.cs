@@ -1,0 +1,8 @@
+namespace BudgetRun.Ledgers;
+
+/// <summary>The answer to a reservation request, with the account as it is after it.</summary>
+/// <param name="Status">Reserved, does not fit, or refused by the kill switch.</param>
+/// <param name="Id">The reservation's id when reserved, for settling it.</param>
+/// <param name="Cents">The cents asked for.</param>
+/// <param name="Account">The account after the request (remaining cents, kill reason).</param>
+internal sealed record ReserveResult(ReserveStatus Status, string? Id, long Cents, AccountStatus Account);

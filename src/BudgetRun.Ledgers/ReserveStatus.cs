@@ -1,0 +1,14 @@
+namespace BudgetRun.Ledgers;
+
+/// <summary>How a reservation request ended.</summary>
+internal enum ReserveStatus
+{
+    /// <summary>Reserved (sidecar: 200).</summary>
+    Reserved,
+
+    /// <summary>It does not fit in what remains (sidecar: 402).</summary>
+    Insufficient,
+
+    /// <summary>The account's kill switch is engaged (sidecar: 423).</summary>
+    Killed,
+}

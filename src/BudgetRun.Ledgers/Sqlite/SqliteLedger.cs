@@ -1,0 +1,312 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using BudgetRun.Ledgers.Locations;
+using Microsoft.Data.Sqlite;
+
+namespace BudgetRun.Ledgers.Sqlite;
+
+/// <summary>
+/// An account in an SQLite file: the embedded ledger of one machine. Every write is one
+/// <c>BEGIN IMMEDIATE</c> transaction, which takes the database's single write lock before it reads,
+/// so concurrent processes serialise on it and never overspend; WAL mode keeps readers off that lock.
+/// A writer that waits longer than the busy timeout fails closed. The kill switch is polled.
+/// </summary>
+internal sealed class SqliteLedger : AccountLedger
+{
+    /// <summary>
+    /// One writer at a time per database file within this process: threads queue here instead of in
+    /// SQLite's busy handler, whose sleeps would otherwise turn contention into a convoy.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> _writeGates = new(StringComparer.Ordinal);
+
+    private readonly SemaphoreSlim _writeGate;
+    private readonly string _connectionString;
+    private readonly string _setup;
+
+    private SqliteLedger(SqliteLedgerLocation location, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
+        : base(location.DisplayName, account, run, options, time)
+    {
+        Path = location.Path;
+        _writeGate = _writeGates.GetOrAdd(location.Path, static _ => new SemaphoreSlim(1, 1));
+        var busyMs = (long)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = location.Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            // Microsoft.Data.Sqlite retries a busy statement until this many seconds have passed,
+            // on top of SQLite's own busy handler; the larger of the two is the effective timeout.
+            DefaultTimeout = (int)Math.Max(1, Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+        }.ToString();
+        // FULL: a commit is on disk before the reservation is answered (money, not a cache).
+        _setup = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMs}; PRAGMA synchronous = FULL;");
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens (creating the file, its directory and the tables when missing) and checks the database is usable.</summary>
+    /// <exception cref="BudgetRun.Engine.Budget.LedgerUnavailableException">The file cannot be created, opened or read.</exception>
+    public static async ValueTask<SqliteLedger> OpenAsync(
+        SqliteLedgerLocation location, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var ledger = new SqliteLedger(location, account, run, options, time);
+        try
+        {
+            await ledger.GuardAsync("open", () =>
+            {
+                if (System.IO.Path.GetDirectoryName(ledger.Path) is { Length: > 0 } directory)
+                {
+                    Directory.CreateDirectory(directory);
+                }
+                using var connection = ledger.Connect();
+                SqliteSchema.Ensure(connection);
+                return ValueTask.FromResult(true);
+            }).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ledger.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return ledger;
+    }
+
+    protected override ValueTask<(ReserveStatus Status, BucketState State)> ReserveCoreAsync(NewReservation request, CancellationToken cancellationToken) =>
+        WriteAsync(connection =>
+        {
+            var killSwitch = ReadKillSwitch(connection);
+            if (killSwitch.Engaged)
+            {
+                return (ReserveStatus.Killed, ReadBucket(connection, request.Bucket, killSwitch));
+            }
+            if (Scalar(connection, SqliteSql.ReservationExists, ("$id", request.Id)) is not null)
+            {
+                return (ReserveStatus.Reserved, ReadBucket(connection, request.Bucket, killSwitch)); // a replay
+            }
+            Execute(connection, SqliteSql.ExpireAndRemember,
+                ("$key", Account.Key), ("$now", request.NowMs), ("$forget", request.NowMs - (long)Options.Retention.TotalMilliseconds),
+                ("$limit", request.LimitCents), ("$window", request.WindowSeconds));
+            var state = ReadBucket(connection, request.Bucket, killSwitch);
+            if (state.SpentCents + state.ReservedCents + request.Cents > request.LimitCents)
+            {
+                return (ReserveStatus.Insufficient, state);
+            }
+            Execute(connection, SqliteSql.InsertReservation,
+                ("$key", Account.Key), ("$bucket", request.Bucket), ("$cents", request.Cents), ("$id", request.Id),
+                ("$now", request.NowMs), ("$expires", request.ExpiresAtMs), ("$run", request.Run.RunId),
+                ("$pid", request.Run.ProcessId), ("$host", request.Run.Host));
+            return (ReserveStatus.Reserved, state with { ReservedCents = state.ReservedCents + request.Cents });
+        }, cancellationToken);
+
+    protected override ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, string nonce, long nowMs, CancellationToken cancellationToken) =>
+        WriteAsync(connection =>
+        {
+            string bucket;
+            long cents;
+            ReservationState state;
+            string? previousNonce;
+            using (var command = Command(connection, SqliteSql.FindReservation, ("$id", id), ("$key", Account.Key)))
+            using (var reader = command.ExecuteReader())
+            {
+                if (!reader.Read())
+                {
+                    return SettleOutcome.NotFound;
+                }
+                bucket = reader.GetString(0);
+                cents = reader.GetInt64(1);
+                state = (ReservationState)reader.GetInt32(2);
+                previousNonce = reader.IsDBNull(3) ? null : reader.GetString(3);
+            }
+            if (state is ReservationState.Settled or ReservationState.Released)
+            {
+                return previousNonce == nonce ? SettleOutcome.Settled : SettleOutcome.AlreadySettled;
+            }
+            Execute(connection, state == ReservationState.Open ? SqliteSql.FinishOpen : SqliteSql.FinishExpired,
+                ("$key", Account.Key), ("$bucket", bucket), ("$cents", cents), ("$actual", actualCents));
+            Execute(connection, SqliteSql.MarkFinished,
+                ("$id", id), ("$state", (int)(release ? ReservationState.Released : ReservationState.Settled)),
+                ("$actual", actualCents), ("$nonce", nonce), ("$now", nowMs));
+            return SettleOutcome.Settled;
+        }, cancellationToken);
+
+    protected override ValueTask<BucketState> AddSpendCoreAsync(string bucket, long cents, string operationId, long nowMs, CancellationToken cancellationToken) =>
+        WriteAsync(connection =>
+        {
+            // One local transaction: it commits or it does not, so there is nothing to make idempotent.
+            Execute(connection, SqliteSql.AddSpend, ("$key", Account.Key), ("$bucket", bucket), ("$cents", cents));
+            return ReadBucket(connection, bucket, ReadKillSwitch(connection));
+        }, cancellationToken);
+
+    protected override ValueTask<BucketState> ReadCoreAsync(string bucket, long nowMs, CancellationToken cancellationToken)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, SqliteSql.ReadBucketNow, ("$key", Account.Key), ("$bucket", bucket), ("$now", nowMs));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var overdue = reader.GetInt64(2);
+        var killSwitch = new KillSwitchState(reader.GetInt64(3) != 0, NullableString(reader, 4), NullableTime(reader, 5));
+        return ValueTask.FromResult(new BucketState(reader.GetInt64(0) + overdue, reader.GetInt64(1) - overdue, killSwitch));
+    }
+
+    protected override ValueTask<AccountConfig> ReadConfigCoreAsync(CancellationToken cancellationToken)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, SqliteSql.ReadConfig, ("$key", Account.Key));
+        using var reader = command.ExecuteReader();
+        return ValueTask.FromResult(reader.Read()
+            ? new AccountConfig(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1))
+            : default);
+    }
+
+    protected override ValueTask<KillSwitchState> ReadKillSwitchCoreAsync(CancellationToken cancellationToken)
+    {
+        using var connection = Connect();
+        return ValueTask.FromResult(ReadKillSwitch(connection));
+    }
+
+    protected override ValueTask<bool> SetKillSwitchCoreAsync(bool engaged, string? reason, long nowMs, CancellationToken cancellationToken) =>
+        WriteAsync(connection =>
+        {
+            var was = ReadKillSwitch(connection).Engaged;
+            Execute(connection, engaged ? SqliteSql.Kill : SqliteSql.Resume, ("$key", Account.Key), ("$reason", reason), ("$now", nowMs));
+            return was != engaged;
+        }, cancellationToken);
+
+    protected override ValueTask<ReservationInfo?> ReadReservationCoreAsync(string id, CancellationToken cancellationToken)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, SqliteSql.ReadReservation, ("$id", id), ("$key", Account.Key));
+        using var reader = command.ExecuteReader();
+        return ValueTask.FromResult(reader.Read()
+            ? new ReservationInfo(
+                reader.GetString(0), reader.GetString(1), reader.GetInt64(2), (ReservationState)reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+                new RunIdentity(reader.GetString(7), reader.GetInt32(8), reader.GetString(9)))
+            : null);
+    }
+
+    protected override string? DescribeFault(Exception error) => error switch
+    {
+        SqliteException { SqliteErrorCode: 5 or 6 } or TimeoutException => // SQLITE_BUSY, SQLITE_LOCKED
+            string.Create(CultureInfo.InvariantCulture,
+                $"the database is locked by another writer (waited {Options.BusyTimeout.TotalSeconds:0.###}s)"),
+        SqliteException { SqliteErrorCode: 8 } => "the database is read-only (attempt to write a readonly database)", // SQLITE_READONLY
+        SqliteException { SqliteErrorCode: 14 } => "the database file cannot be opened (check the path and its permissions)", // SQLITE_CANTOPEN
+        SqliteException ex => OneLine(ex.Message),
+        InvalidDataException ex => OneLine(ex.Message),
+        IOException or UnauthorizedAccessException => $"cannot create the database's directory: {OneLine(error.Message)}",
+        _ => null,
+    };
+
+    protected override ValueTask DisposeCoreAsync()
+    {
+        // Close the pooled connections of this file (the next open makes new ones).
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            Execute(connection, _setup);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> in one <c>BEGIN IMMEDIATE</c> transaction: the write lock is held from the first read.</summary>
+    private async ValueTask<T> WriteAsync<T>(Func<SqliteConnection, T> body, CancellationToken cancellationToken)
+    {
+        if (!await _writeGate.WaitAsync(Options.BusyTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw new TimeoutException("the write gate of this process stayed busy");
+        }
+        try
+        {
+            using var connection = Connect();
+            Execute(connection, "BEGIN IMMEDIATE;");
+            try
+            {
+                var result = body(connection);
+                Execute(connection, "COMMIT;");
+                return result;
+            }
+            catch
+            {
+                try
+                {
+                    Execute(connection, "ROLLBACK;");
+                }
+                catch (SqliteException)
+                {
+                    // SQLite already rolled back (or the connection is gone); the transaction did not happen.
+                }
+                throw;
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private KillSwitchState ReadKillSwitch(SqliteConnection connection)
+    {
+        using var command = Command(connection, SqliteSql.ReadKillSwitch, ("$key", Account.Key));
+        using var reader = command.ExecuteReader();
+        return reader.Read() && reader.GetInt64(0) != 0
+            ? new KillSwitchState(true, NullableString(reader, 1), NullableTime(reader, 2))
+            : KillSwitchState.Off;
+    }
+
+    private BucketState ReadBucket(SqliteConnection connection, string bucket, KillSwitchState killSwitch)
+    {
+        using var command = Command(connection, SqliteSql.ReadBucket, ("$key", Account.Key), ("$bucket", bucket));
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new BucketState(reader.GetInt64(0), reader.GetInt64(1), killSwitch)
+            : new BucketState(0, 0, killSwitch);
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+}

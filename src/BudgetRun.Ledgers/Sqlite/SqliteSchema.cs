@@ -1,0 +1,98 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace BudgetRun.Ledgers.Sqlite;
+
+/// <summary>
+/// The ledger's tables. Money is in integer cents and time in Unix milliseconds. A bucket is one
+/// window of one account (<see cref="BudgetWindow.BucketAt"/>); spent and reserved are kept as
+/// counters so that a reservation reads and writes one row, and every reservation is a row too,
+/// recording the run that made it.
+/// </summary>
+internal static class SqliteSchema
+{
+    public const int Version = 1;
+
+    private const string Create = """
+        CREATE TABLE IF NOT EXISTS accounts (
+            key            TEXT    NOT NULL PRIMARY KEY,
+            limit_cents    INTEGER,
+            window_seconds INTEGER,
+            killed         INTEGER NOT NULL DEFAULT 0,
+            kill_reason    TEXT,
+            killed_at      INTEGER,
+            updated_at     INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS buckets (
+            key            TEXT    NOT NULL,
+            bucket         TEXT    NOT NULL,
+            spent_cents    INTEGER NOT NULL DEFAULT 0,
+            reserved_cents INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (key, bucket)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS reservations (
+            id             TEXT    NOT NULL PRIMARY KEY,
+            key            TEXT    NOT NULL,
+            bucket         TEXT    NOT NULL,
+            cents          INTEGER NOT NULL,
+            state          INTEGER NOT NULL,
+            created_at     INTEGER NOT NULL,
+            expires_at     INTEGER NOT NULL,
+            settled_cents  INTEGER,
+            nonce          TEXT,
+            ended_at       INTEGER,
+            run_id         TEXT    NOT NULL,
+            pid            INTEGER NOT NULL,
+            host           TEXT    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS reservations_by_state ON reservations (key, state, expires_at);
+        """;
+
+    /// <summary>WAL mode, then (when missing) the tables in one immediate transaction; refuses a database from a newer version.</summary>
+    public static void Ensure(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        // Persistent in the file: readers never block the writer, and the writer never blocks readers.
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        command.ExecuteScalar();
+        if (ReadVersion(command) == Version)
+        {
+            return;
+        }
+        command.CommandText = "BEGIN IMMEDIATE;";
+        command.ExecuteNonQuery();
+        try
+        {
+            if (ReadVersion(command) < Version)
+            {
+                command.CommandText = Create + $"PRAGMA user_version = {Version};";
+                command.ExecuteNonQuery();
+            }
+            command.CommandText = "COMMIT;";
+            command.ExecuteNonQuery();
+        }
+        catch
+        {
+            command.CommandText = "ROLLBACK;";
+            try
+            {
+                command.ExecuteNonQuery();
+            }
+            catch (SqliteException)
+            {
+                // Already rolled back by SQLite.
+            }
+            throw;
+        }
+    }
+
+    private static int ReadVersion(SqliteCommand command)
+    {
+        command.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        return version <= Version
+            ? version
+            : throw new InvalidDataException(
+                $"the database has schema version {version}, written by a newer budget-run (this one knows {Version})");
+    }
+}

@@ -1,0 +1,106 @@
+using BudgetRun.Ledgers.Locations;
+
+namespace BudgetRun.Ledgers.Tests.Locations;
+
+public sealed class LedgerUriParserTests
+{
+    private static readonly Dictionary<string, string> _environment = new()
+    {
+        ["HOME"] = "/home/ops",
+        [LedgerUriParser.PasswordVariable] = "s3cret-pass",
+    };
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("sqlite:")]
+    public void NothingGiven_IsTheDefaultSqliteFileUnderXdgStateHome(string? text)
+    {
+        var location = Parse(text, ("XDG_STATE_HOME", "/var/state"));
+
+        Assert.Equal("/var/state/budget-run/ledger.db", Assert.IsType<SqliteLedgerLocation>(location).Path);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("relative/state")] // the XDG spec says to ignore a relative value
+    public void WithoutAnAbsoluteXdgStateHome_TheDefaultIsUnderHome(string? stateHome)
+    {
+        var location = Parse(null, ("XDG_STATE_HOME", stateHome));
+
+        Assert.Equal("/home/ops/.local/state/budget-run/ledger.db", Assert.IsType<SqliteLedgerLocation>(location).Path);
+        Assert.Equal("sqlite:/home/ops/.local/state/budget-run/ledger.db", location.DisplayName);
+    }
+
+    [Theory]
+    [InlineData("sqlite:/var/lib/budget-run/ledger.db", "/var/lib/budget-run/ledger.db")]
+    [InlineData("sqlite:///var/lib/budget-run/ledger.db", "/var/lib/budget-run/ledger.db")]
+    [InlineData("SQLITE:/var/lib/x.db", "/var/lib/x.db")]
+    [InlineData("sqlite:~/ledger.db", "/home/ops/ledger.db")]
+    public void SqliteUris_NameAFile(string text, string path) =>
+        Assert.Equal(path, Assert.IsType<SqliteLedgerLocation>(Parse(text)).Path);
+
+    [Fact]
+    public void RelativeSqlitePath_IsResolvedAgainstTheWorkingDirectory() =>
+        Assert.Equal(Path.GetFullPath("state/ledger.db"), Assert.IsType<SqliteLedgerLocation>(Parse("sqlite:state/ledger.db")).Path);
+
+    [Theory]
+    [InlineData("redis://cache.internal:6380/2", "cache.internal", 6380, 2, false)]
+    [InlineData("redis://cache.internal", "cache.internal", 6379, 0, false)]
+    [InlineData("redis://10.1.2.3:7000/", "10.1.2.3", 7000, 0, false)]
+    [InlineData("rediss://cache.internal:6380/1", "cache.internal", 6380, 1, true)]
+    [InlineData("redis://[::1]:6379/3", "::1", 6379, 3, false)]
+    public void RedisUris_NameServerPortDatabaseAndTls(string text, string host, int port, int database, bool tls)
+    {
+        var location = Assert.IsType<RedisLedgerLocation>(Parse(text));
+
+        Assert.Equal((host, port, database, tls), (location.Host, location.Port, location.Database, location.UseTls));
+    }
+
+    [Fact]
+    public void RedisPassword_ComesFromTheEnvironment_AndNeverShows()
+    {
+        var location = Assert.IsType<RedisLedgerLocation>(Parse("rediss://cache.internal:6380/1"));
+
+        Assert.Equal("s3cret-pass", location.Password);
+        Assert.Equal("rediss://cache.internal:6380/1", location.DisplayName);
+        Assert.Equal("rediss://cache.internal:6380/1", location.ToString());
+        Assert.Null(Assert.IsType<RedisLedgerLocation>(Parse("redis://h", (LedgerUriParser.PasswordVariable, "")))!.Password);
+    }
+
+    [Theory]
+    [InlineData("postgres://db/ledger", "--ledger 'postgres://db/ledger': unknown ledger scheme 'postgres'; use sqlite:PATH, redis://HOST:PORT[/DB] or rediss://HOST:PORT[/DB]")]
+    [InlineData("/var/lib/ledger.db", "--ledger '/var/lib/ledger.db': no ledger scheme; use sqlite:PATH, redis://HOST:PORT[/DB] or rediss://HOST:PORT[/DB] (for a file, write sqlite:/var/lib/ledger.db)")]
+    [InlineData("redis:cache:6379", "--ledger 'redis:cache:6379': not a valid Redis URI; expected redis://HOST:PORT[/DB]")]
+    [InlineData("redis://cache:99999", "--ledger 'redis://cache:99999': not a valid Redis URI; expected redis://HOST:PORT[/DB]")]
+    [InlineData("redis://cache:6379/two", "--ledger 'redis://cache:6379/two': the database 'two' is not a number; expected redis://HOST:PORT[/DB]")]
+    [InlineData("rediss://cache:6379/0?ssl=true", "--ledger 'rediss://cache:6379/0?ssl=true': options after '?' or '#' are not supported; expected rediss://HOST:PORT[/DB]")]
+    [InlineData("redis://:hunter2@cache:6379", "--ledger 'redis://***@cache:6379': credentials do not belong in the URI: put the password in BUDGET_RUN_REDIS_PASSWORD")]
+    [InlineData("sqlite://server/share/x.db", "--ledger 'sqlite://server/share/x.db': an SQLite ledger is a local file: write sqlite:/absolute/path or sqlite:relative/path")]
+    [InlineData("sqlite:/var/lib/", "--ledger 'sqlite:/var/lib/': the path names a directory; name the database file, e.g. sqlite:/var/lib/budget-run/ledger.db")]
+    public void BadValues_AreOneLineUsageErrors(string text, string message)
+    {
+        var error = Assert.Throws<LedgerUriException>(() => Parse(text));
+
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public void Errors_NameTheSourceTheyCameFrom()
+    {
+        var error = Assert.Throws<LedgerUriException>(() => LedgerUriParser.Parse("mysql://x", _ => null, LedgerUriParser.LedgerVariable));
+
+        Assert.StartsWith("BUDGET_RUN_LEDGER 'mysql://x': ", error.Message, StringComparison.Ordinal);
+    }
+
+    private static LedgerLocation Parse(string? text, params (string Name, string? Value)[] overrides)
+    {
+        var environment = new Dictionary<string, string?>(_environment.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)));
+        foreach (var (name, value) in overrides)
+        {
+            environment[name] = value;
+        }
+        return LedgerUriParser.Parse(text, name => environment.GetValueOrDefault(name));
+    }
+}
