@@ -148,12 +148,18 @@ internal static class ControlEndpoints
             return;
         }
         state.Metrics.Spent(request.Cents);
-        if (budget.RemainingCents <= 0)
+        var idle = state.Status.Snapshot().ChildPid is null;
+        if (budget.RemainingCents <= 0 || (idle && budget.RemainingCents < state.Supervisor.CostPerAttemptCents))
         {
-            state.Control.RequestStop(StopReason.BudgetExhausted,
-                $"reported spend reached the budget: {budget.SpentCents} of {budget.BudgetCents} cents spent");
-            await HttpJson.WriteAsync(context, StatusCodes.Status402PaymentRequired,
-                new CostResponse(budget.SpentCents, 0), ControlJsonContext.Default.CostResponse).ConfigureAwait(false);
+            // Spent, or (between attempts) too little left for another attempt: no reason to wait
+            // out a backoff for an attempt that cannot run.
+            state.Control.RequestStop(StopReason.BudgetExhausted, budget.RemainingCents <= 0
+                ? $"reported spend reached the budget: {budget.SpentCents} of {budget.BudgetCents} cents spent"
+                : $"reported spend left {budget.RemainingCents} cents, less than an attempt's {state.Supervisor.CostPerAttemptCents}");
+            // 402 once the budget itself is spent; a recorded cost that only leaves too little for
+            // another attempt is a success of this call (the run ends all the same).
+            await HttpJson.WriteAsync(context, budget.RemainingCents <= 0 ? StatusCodes.Status402PaymentRequired : StatusCodes.Status200OK,
+                new CostResponse(budget.SpentCents, budget.RemainingCents), ControlJsonContext.Default.CostResponse).ConfigureAwait(false);
             return;
         }
         await HttpJson.WriteAsync(context, StatusCodes.Status200OK,

@@ -48,6 +48,14 @@ internal static class ControlPlaneHost
     public static string? ListeningUrl(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
 
+    /// <summary>
+    /// The URL a local client (the child) can use: a wildcard bind address (0.0.0.0, [::]) is not
+    /// an address to connect to, so it becomes the loopback address of its family.
+    /// </summary>
+    public static string ReachableUrl(string listening) => listening
+        .Replace("//0.0.0.0:", "//127.0.0.1:", StringComparison.Ordinal)
+        .Replace("//[::]:", "//[::1]:", StringComparison.Ordinal);
+
     /// <summary>Routing answers 404 and 405 with no body; every 4xx/5xx here carries a short JSON problem.</summary>
     public static async Task ProblemForEmptyErrors(HttpContext context, RequestDelegate next)
     {

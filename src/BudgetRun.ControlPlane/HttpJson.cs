@@ -41,14 +41,22 @@ internal static class HttpJson
         }
         var buffer = new byte[MaxBodyBytes + 1];
         var length = 0;
-        while (length < buffer.Length)
+        try
         {
-            var read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
-            if (read == 0)
+            while (length < buffer.Length)
             {
-                break;
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                length += read;
             }
-            length += read;
+        }
+        catch (BadHttpRequestException)
+        {
+            // Kestrel read a chunked body past its own limit ahead of us: too large all the same.
+            return (null, $"the body is larger than {MaxBodyBytes / 1024} KiB");
         }
         if (length > MaxBodyBytes)
         {

@@ -28,7 +28,9 @@ public sealed class RunControl : IDisposable
         {
             return false;
         }
-        Detail = detail;
+        // Reasons come from outside (POST /kill, the ledger's kill switch) and end up in logs and the
+        // report: one line each, so a reason can never forge the run's last log line.
+        Detail = detail is null ? null : string.Concat(detail.Select(c => char.IsControl(c) ? ' ' : c));
         _stop.Cancel();
         return true;
     }

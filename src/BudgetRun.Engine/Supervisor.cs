@@ -187,7 +187,7 @@ internal sealed partial class Supervisor
         IChildProcess child;
         try
         {
-            child = _launcher.Start(new ChildStartInfo(_options.Command, _options.ExtraEnvironment));
+            child = _launcher.Start(new ChildStartInfo(_options.Command, _options.ExtraEnvironment, _options.HiddenEnvironment));
         }
         catch (ChildStartException ex)
         {

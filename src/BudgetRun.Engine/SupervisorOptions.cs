@@ -45,4 +45,7 @@ public sealed record SupervisorOptions
 
     /// <summary>Extra environment variables for the child (on top of budget-run's own environment).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>budget-run's own secrets and settings the child must not inherit (the control token...).</summary>
+    public IReadOnlySet<string> HiddenEnvironment { get; init; } = new HashSet<string>();
 }

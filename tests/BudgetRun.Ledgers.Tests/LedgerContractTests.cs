@@ -53,6 +53,20 @@ public abstract class LedgerContractTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task ZeroCentReservation_SettlesAndReleases()
+    {
+        // A run with --cost-per-attempt-cents 0 reserves nothing but still settles (Redis once
+        // failed here: Lua's -0 reached HINCRBY as "-0").
+        var ledger = await OpenAsync();
+        var settled = await ledger.ReserveAsync(0, default);
+        var released = await ledger.ReserveAsync(0, default);
+
+        Assert.Equal(SettleOutcome.Settled, await ledger.SettleByIdAsync(settled.Id!, 0, default));
+        Assert.Equal(SettleOutcome.Settled, await ledger.ReleaseByIdAsync(released.Id!, default));
+        Assert.Equal(new AccountStatus(Key, 100, 0, 0, 100, null, false, null), await ledger.StatusAsync(default));
+    }
+
+    [Fact]
     public async Task Release_GivesTheReservationBack()
     {
         var ledger = await OpenAsync();

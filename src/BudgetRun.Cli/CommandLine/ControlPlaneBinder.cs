@@ -69,7 +69,8 @@ internal sealed partial class ControlPlaneBinder(CliOptions options, Func<Option
         }
         var text = value.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + value["localhost".Length..] : value;
         var colon = text.LastIndexOf(':');
-        if (colon < 0 || !IPEndPoint.TryParse(text, out var endpoint)
+        var bareIpv6 = text.IndexOf(':', StringComparison.Ordinal) != colon && !text.StartsWith('[');
+        if (colon < 0 || bareIpv6 || !IPEndPoint.TryParse(text, out var endpoint)
             || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
             throw new UsageException($"{source}: '{value}' is not ADDR:PORT or PORT (e.g. 127.0.0.1:9090, [::1]:9090, 9090)");
@@ -95,7 +96,7 @@ internal sealed partial class ControlPlaneBinder(CliOptions options, Func<Option
                     throw new UsageException($"{source}: '{path}' is larger than {MaxTokenBytes} bytes");
                 }
                 content = File.ReadAllText(path);
-                if ((File.GetUnixFileMode(path) & (UnixFileMode.OtherRead | UnixFileMode.GroupRead)) != 0)
+                if ((File.GetUnixFileMode(path) & UnixFileMode.OtherRead) != 0)
                 {
                     warnings.Add($"{source}: '{path}' is readable by other users; chmod 600 it");
                 }

@@ -13,6 +13,13 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
     /// <summary>Ten trillion dollars: far beyond any budget, far below overflow.</summary>
     public const long MaxCents = 1_000_000_000_000_000;
 
+    /// <summary>
+    /// budget-run's secrets and its listen address stay with budget-run: a child holding the control
+    /// token could engage the kill switch, and a nested budget-run would bind the same port.
+    /// </summary>
+    private static readonly HashSet<string> HiddenFromChild =
+        [CliOptions.ControlTokenEnv, CliOptions.ListenEnv, BudgetRun.Ledgers.Locations.LedgerUriParser.PasswordVariable];
+
     public CliSettings Bind(IReadOnlyList<string> command)
     {
         var logFormat = Text(options.LogFormat) switch
@@ -67,6 +74,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             NoRetryOn = noRetryOn,
             KillGrace = Duration(options.KillGrace) ?? TimeSpan.FromSeconds(10),
             ResetAfter = Duration(options.ResetAfter),
+            HiddenEnvironment = HiddenFromChild,
         };
         return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings);
     }

@@ -79,7 +79,15 @@ internal static class RunHost
         };
         await using var killWatch = ledger is null ? null : await LedgerComposition.WireKillSwitchAsync(ledger, control).ConfigureAwait(false);
 
-        await host.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex) when (controlPlane?.Listen is { } endpoint)
+        {
+            // Kestrel's bind failure (address in use, not local): nothing has started yet.
+            throw new UsageException($"--listen: cannot listen on {endpoint}: {ex.Message}");
+        }
         RunResult result;
         try
         {
@@ -96,9 +104,10 @@ internal static class RunHost
                 }
                 observers.Add(metrics!);
                 observers.Add(provider.GetRequiredService<RunStatusTracker>());
-                if (host is WebApplication app && ControlPlaneHost.ListeningUrl(app) is { } url)
+                if (host is WebApplication app && ControlPlaneHost.ListeningUrl(app) is { } listening)
                 {
-                    log.Information("control plane listening on {Url}", url);
+                    log.Information("control plane listening on {Url}", listening);
+                    var url = ControlPlaneHost.ReachableUrl(listening);
                     options = options with
                     {
                         ExtraEnvironment = new Dictionary<string, string>(options.ExtraEnvironment)

@@ -84,7 +84,14 @@ internal static class ServeHost
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.Cancel(); });
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.Cancel(); });
 
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new UsageException($"--listen: cannot listen on {listen}: {ex.Message}");
+        }
         log.Information("serving budget {BudgetKey} ({Ledger}) on {Url}", ledgerSettings.Account.Key, ledger.Name, ControlPlaneHost.ListeningUrl(app));
         if (settings.ControlToken is null)
         {

@@ -20,6 +20,8 @@ internal static class LoggingSetup
         return new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            // "Hosting failed to start" with a stack trace: budget-run reports a bind failure itself, in one line.
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Fatal)
             .WriteTo.Sink(new StderrSink(formatter))
             .CreateLogger();
     }

@@ -3,7 +3,8 @@ namespace BudgetRun.Engine.Processes;
 /// <summary>What it takes to start one attempt's child.</summary>
 internal sealed record ChildStartInfo(
     IReadOnlyList<string> Command,
-    IReadOnlyDictionary<string, string> ExtraEnvironment);
+    IReadOnlyDictionary<string, string> ExtraEnvironment,
+    IReadOnlySet<string>? HiddenEnvironment = null);
 
 /// <summary>Starts children. The only way the engine creates processes.</summary>
 internal interface IChildLauncher

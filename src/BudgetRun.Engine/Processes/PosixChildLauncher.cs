@@ -37,7 +37,7 @@ internal sealed class PosixChildLauncher : IChildLauncher
 
     public IChildProcess Start(ChildStartInfo startInfo)
     {
-        var environment = BuildEnvironment(startInfo.ExtraEnvironment);
+        var environment = BuildEnvironment(startInfo.ExtraEnvironment, startInfo.HiddenEnvironment);
         environment.TryGetValue("PATH", out var path);
         var file = CommandResolver.Resolve(startInfo.Command[0], path);
 
@@ -95,12 +95,16 @@ internal sealed class PosixChildLauncher : IChildLauncher
         }
     }
 
-    private static Dictionary<string, string> BuildEnvironment(IReadOnlyDictionary<string, string> extra)
+    private static Dictionary<string, string> BuildEnvironment(IReadOnlyDictionary<string, string> extra, IReadOnlySet<string>? hidden)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
-            environment[(string)entry.Key] = (string?)entry.Value ?? string.Empty;
+            var key = (string)entry.Key;
+            if (hidden is null || !hidden.Contains(key))
+            {
+                environment[key] = (string?)entry.Value ?? string.Empty;
+            }
         }
         foreach (var (key, value) in extra)
         {

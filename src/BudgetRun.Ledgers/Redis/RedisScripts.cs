@@ -40,7 +40,7 @@ internal static class RedisScripts
           local rv = redis.call('HMGET', rk, 'bucket', 'cents', 'state')
           if rv[3] == 'open' then
             local bk = ARGV[1] .. ':b:' .. rv[1]
-            redis.call('HINCRBY', bk, 'reserved', -num(rv[2]))
+            redis.call('HINCRBY', bk, 'reserved', 0 - num(rv[2])) -- never the unary minus: Lua's -0 reaches Redis as "-0", which HINCRBY rejects
             redis.call('HINCRBY', bk, 'spent', num(rv[2]))
             redis.call('HSET', rk, 'state', 'expired')
             redis.call('PEXPIRE', rk, ARGV[12])
@@ -78,7 +78,7 @@ internal static class RedisScripts
         local cents = num(rv[2])
         local actual = tonumber(ARGV[3])
         if rv[3] == 'open' then
-          redis.call('HINCRBY', bk, 'reserved', -cents)
+          redis.call('HINCRBY', bk, 'reserved', 0 - cents)
           redis.call('HINCRBY', bk, 'spent', actual)
           redis.call('ZREM', KEYS[2], ARGV[2])
         else

@@ -98,6 +98,18 @@ internal sealed class BudgetRunProcess : IDisposable
         }
     }
 
+    /// <summary>What the program has written to stdout so far, as UTF-8 text.</summary>
+    public string StdoutSoFar
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return Encoding.UTF8.GetString(_stdout.GetBuffer(), 0, (int)_stdout.Length);
+            }
+        }
+    }
+
     /// <summary>Starts budget-run with <paramref name="args"/>.</summary>
     public static BudgetRunProcess Start(IEnumerable<string> args, RunSettings? settings = null) =>
         StartProgram(Executables.BudgetRun, args, settings);

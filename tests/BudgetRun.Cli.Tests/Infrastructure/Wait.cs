@@ -46,6 +46,37 @@ internal static class Wait
         return int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Waits for budget-run's <c>control plane listening on http://ADDR:PORT</c> line (start it with
+    /// <c>--listen 127.0.0.1:0</c>) and returns that base URL.
+    /// </summary>
+    public static async Task<Uri> ForControlPlaneAsync(BudgetRunProcess run)
+    {
+        Uri? url = null;
+        await UntilAsync(() => (url = ListeningUrl(run.StderrSoFar)) is not null, TimeSpan.FromSeconds(15),
+            "the 'control plane listening on' line", run);
+        return url!;
+    }
+
+    /// <summary>The URL of the first <c>control plane listening on URL</c> line in <paramref name="stderr"/>, or null.</summary>
+    public static Uri? ListeningUrl(string stderr)
+    {
+        const string Marker = "control plane listening on ";
+        var start = stderr.IndexOf(Marker, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+        start += Marker.Length;
+        // The JSON log format quotes the URL inside the rendered message: \"http://...\"
+        while (start < stderr.Length && stderr[start] is '\\' or '"')
+        {
+            start++;
+        }
+        var end = stderr.IndexOfAny([' ', '\n', '\r', '"', '\\'], start);
+        return end < 0 ? null : new Uri(stderr[start..end]);
+    }
+
     /// <summary>True when <paramref name="pid"/> has died (or is a zombie) within <paramref name="limit"/>.</summary>
     public static Task<bool> ForDeathAsync(int pid, TimeSpan limit) => ForAsync(() => !Posix.IsAlive(pid), limit);
 }
