@@ -11,11 +11,11 @@ ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
 
 FROM ${SDK_IMAGE} AS build
-# Native AOT links with clang and needs zlib's headers; the SDK image has neither. Skipped when
-# the SDK image already carries them (e.g. SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble-aot).
-RUN if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then \
+# Native AOT links with clang and needs zlib's headers; SQLite (the default ledger) is linked in
+# statically from libsqlite3-dev. Skipped when the SDK image already carries them.
+RUN if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ] || ! ls /usr/lib/*-linux-gnu/libsqlite3.a >/dev/null 2>&1; then \
         apt-get update \
-        && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clang zlib1g-dev \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clang zlib1g-dev libsqlite3-dev \
         && rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /src

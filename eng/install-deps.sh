@@ -6,6 +6,9 @@ packages=(
   python3      # the terminal (pty) tests drive budget-run through python3's pty module
   procps       # pgrep/ps in process-tree tests
   util-linux   # setsid, unshare
+  clang        # Native AOT: the tests run against the published AOT binary
+  zlib1g-dev   # Native AOT links zlib
+  libsqlite3-dev  # libsqlite3.a: SQLite is linked into the AOT binary
   prometheus               # prometheus and promtool: the shipped rules and the end-to-end scrape and alert tests
   prometheus-alertmanager  # prometheus-alertmanager and amtool: the alerting path to a webhook
   prometheus-pushgateway   # batch runs pushing their metrics

@@ -10,6 +10,15 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 dotnet build Supervisor.sln -c Debug -nologo -v quiet || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# What ships is the Native AOT binary, so that is what the integration tests run (set
+# BUDGET_RUN_EXE yourself to test another build, e.g. the framework-dependent Debug one).
+if [ -z "${BUDGET_RUN_EXE:-}" ]; then
+  dotnet publish src/BudgetRun.Cli -c Release -r linux-x64 -o artifacts/aot -nologo -v quiet \
+    || { echo "AOT publish failed"; echo "0 passed, 1 failed"; exit 1; }
+  export BUDGET_RUN_EXE="$repo/artifacts/aot/budget-run"
+fi
+echo "testing $BUDGET_RUN_EXE: $("$BUDGET_RUN_EXE" --version)"
+
 log="$(mktemp)"
 dotnet test Supervisor.sln -c Debug --no-build -nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
