@@ -105,17 +105,19 @@ internal static class ControlEndpoints
             await HttpJson.ProblemAsync(context, StatusCodes.Status400BadRequest, "bad request", "scope must be \"run\" or \"fleet\"").ConfigureAwait(false);
             return;
         }
-        if (request.Scope == "fleet")
+        if (request.Scope == "fleet" && state.FleetKill is null)
         {
-            if (state.FleetKill is null)
-            {
-                await HttpJson.ProblemAsync(context, StatusCodes.Status400BadRequest, "bad request", "scope \"fleet\" needs a --budget-key").ConfigureAwait(false);
-                return;
-            }
-            await state.FleetKill(request.Reason, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.ProblemAsync(context, StatusCodes.Status400BadRequest, "bad request", "scope \"fleet\" needs a --budget-key").ConfigureAwait(false);
+            return;
         }
+        // This run first, so that the answer (202 or 200) and the reason are this request's, then the
+        // fleet: the ledger's switch would otherwise stop this run with its own wording first.
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "kill switch engaged through POST /kill" : request.Reason;
         var first = state.Control.RequestStop(StopReason.KillSwitch, reason);
+        if (request.Scope == "fleet")
+        {
+            await state.FleetKill!(request.Reason, context.RequestAborted).ConfigureAwait(false);
+        }
         var engaged = state.Control.Reason == StopReason.KillSwitch;
         await HttpJson.WriteAsync(context, first ? StatusCodes.Status202Accepted : StatusCodes.Status200OK,
             new KillResponse(engaged, engaged ? state.Control.Detail : null), ControlJsonContext.Default.KillResponse).ConfigureAwait(false);
@@ -148,6 +150,7 @@ internal static class ControlEndpoints
             return;
         }
         state.Metrics.Spent(request.Cents);
+        state.Control.AddReportedSpend(request.Cents);
         var idle = state.Status.Snapshot().ChildPid is null;
         if (budget.RemainingCents <= 0 || (idle && budget.RemainingCents < state.Supervisor.CostPerAttemptCents))
         {

@@ -90,7 +90,7 @@ internal static class SidecarEndpoints
             return;
         }
         var (request, error) = await HttpJson.ReadAsync(context, SidecarJsonContext.Default.SettleRequest).ConfigureAwait(false);
-        if (request is null || request.Cents is < 0 or > MaxCents || request.Id.Length is 0 or > 200)
+        if (request is null || request.Cents is < 0 or > MaxCents || string.IsNullOrEmpty(request.Id) || request.Id.Length > 200)
         {
             await HttpJson.ProblemAsync(context, StatusCodes.Status400BadRequest, "bad request",
                 error ?? $"id must be a reservation id and cents a whole number from 0 to {MaxCents}").ConfigureAwait(false);

@@ -98,7 +98,7 @@ internal sealed partial class Supervisor
             _end = (RunOutcome.LedgerUnavailable, ExitCodes.LedgerUnavailable, ex.Message);
         }
 
-        var result = await BuildResultAsync(startedAt).ConfigureAwait(false);
+        var result = BuildResult(startedAt);
         _observer.PhaseChanged(RunPhase.Finished);
         _observer.Finished(result);
         return result;
@@ -311,22 +311,15 @@ internal sealed partial class Supervisor
             $"budget exhausted: an attempt costs {_options.CostPerAttemptCents} cents and {budget.RemainingCents} of {budget.BudgetCents} remain");
     }
 
-    private async Task<RunResult> BuildResultAsync(DateTimeOffset startedAt)
+    private RunResult BuildResult(DateTimeOffset startedAt)
     {
         var (outcome, exitCode, message) = _control.Reason is { } reason
             ? (reason.Outcome(), reason.ExitCode(), _control.Detail ?? DescribeStop(reason))
             : _end ?? (RunOutcome.AttemptsExhausted, _lastAttempt?.Code ?? ExitCodes.InternalError, "the run ended");
-        BudgetSnapshot budget;
-        try
-        {
-            budget = await _ledger.SnapshotAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (LedgerUnavailableException)
-        {
-            // The result must still be reported: show what this run itself spent.
-            budget = new BudgetSnapshot(_options.MaxCostCents, _attemptCostCents, 0);
-        }
-        return new RunResult(outcome, exitCode, message, _attemptCount, _attempts.ToArray(), budget.SpentCents, budget.BudgetCents,
+        // What this run spent (its attempts and the cost it reported), not the account's total: with a
+        // shared --budget-key other runs spend from the same account.
+        var spent = _attemptCostCents + _control.ReportedCents;
+        return new RunResult(outcome, exitCode, message, _attemptCount, _attempts.ToArray(), spent, _options.MaxCostCents,
             startedAt, _time.GetUtcNow(), _control.Detail);
     }
 

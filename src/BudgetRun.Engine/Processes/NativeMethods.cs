@@ -43,6 +43,20 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Libc, EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Access(string path, int mode);
 
+    [LibraryImport(Libc, EntryPoint = "waitid", SetLastError = true)]
+    private static partial int WaitId(int idType, int id, byte* info, int options);
+
+    /// <summary>
+    /// Whether this process has any child, running or exited but not reaped yet (waitid with
+    /// WNOHANG | WNOWAIT: nothing is reaped). As subreaper, no child means no descendant at all.
+    /// </summary>
+    public static bool HasChildren()
+    {
+        const int PAll = 0, WNoHang = 1, WExited = 4, WNoWait = 0x01000000;
+        var info = stackalloc byte[128]; // siginfo_t
+        return WaitId(PAll, 0, info, WExited | WNoHang | WNoWait) == 0;
+    }
+
     [LibraryImport(Libc, EntryPoint = "strerror")]
     private static partial nint StrError(int errno);
 

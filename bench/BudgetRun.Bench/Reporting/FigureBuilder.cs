@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace BudgetRun.Bench.Reporting;
+
+/// <summary>
+/// Turns bench/run.sh's raw directory into the rows of the table, one step (a group of rows) at a
+/// time. A step that run.sh recorded as failed, or whose files cannot be read, gives rows marked
+/// not measured and sets <see cref="Crashed"/>; a step skipped on purpose does not.
+/// </summary>
+internal sealed class FigureBuilder
+{
+    private const double KiBPerMiB = 1024;
+
+    private static readonly RowSpec OverheadRow = new("overhead", "overhead of `budget-run -- true`", $"<= {Targets.OverheadRatioMax}x and <= {Targets.OverheadMsMax} ms");
+    private static readonly RowSpec OverheadFdRow = new("overhead-fd", "overhead, framework-dependent build", "info");
+    private static readonly RowSpec RssRow = new("rss", "peak RSS of `budget-run -- true`", $"<= {Targets.RssMiBMax} MiB");
+    private static readonly RowSpec RssListenRow = new("rss-listen", "peak RSS with `--listen 127.0.0.1:0`", $"<= {Targets.RssWithListenMiBMax} MiB");
+    private static readonly RowSpec ThroughputRow = new("throughput", "1 GiB through stdout", $">= {Targets.ThroughputRatioMin}x");
+    private static readonly RowSpec KillMedianRow = new("kill-median", "POST /kill to child's death, median", $"<= {Targets.KillMedianMsMax} ms");
+    private static readonly RowSpec KillP99Row = new("kill-p99", "POST /kill to child's death, p99", "info");
+    private static readonly RowSpec MetricsRpsRow = new("metrics-rps", "GET /metrics throughput", $">= {Targets.MetricsRequestsPerSecondMin:N0} req/s");
+    private static readonly RowSpec MetricsP99Row = new("metrics-p99", "GET /metrics p99 latency", $"< {Targets.MetricsP99MsMax} ms");
+    private static readonly RowSpec SqliteRow = new("reserve-sqlite", "reservations/s, SQLite ledger", "report ratio");
+    private static readonly RowSpec RedisRow = new("reserve-redis", "reservations/s, Redis ledger", "report ratio");
+    private static readonly RowSpec MemoryRow = new("memory", "peak RSS after many failing attempts", "growth <= noise");
+
+    private readonly string _raw;
+    private readonly Dictionary<string, string> _errors;
+
+    public FigureBuilder(string rawDirectory)
+    {
+        _raw = rawDirectory;
+        _errors = ReadErrors(Path.Combine(rawDirectory, RawFiles.Errors));
+    }
+
+    /// <summary>True when a measurement failed to run (as opposed to missing its target).</summary>
+    public bool Crashed { get; private set; }
+
+    public List<Figure> Build() =>
+    [
+        .. Step(RawFiles.OverheadStep, [OverheadRow, OverheadFdRow], Overhead),
+        .. Step(RawFiles.RssStep, [RssRow, RssListenRow], Rss),
+        .. Step(RawFiles.ThroughputStep, [ThroughputRow], Throughput),
+        .. Step(RawFiles.KillSwitchStep, [KillMedianRow, KillP99Row], KillSwitch),
+        .. Step(RawFiles.MetricsStep, [MetricsRpsRow, MetricsP99Row], Metrics),
+        .. Step(RawFiles.ReservationsStep, [SqliteRow, RedisRow], Reservations),
+        .. Step(RawFiles.MemoryStep, [MemoryRow], Memory),
+    ];
+
+    private IEnumerable<Figure> Step(string step, RowSpec[] rows, Func<IEnumerable<Figure>> measure)
+    {
+        string? failure = null;
+        if (_errors.TryGetValue(step, out var error))
+        {
+            failure = $"error: {error}";
+        }
+        else
+        {
+            try
+            {
+                return [.. measure()];
+            }
+            catch (Exception ex) when (ex is BenchException or IOException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                failure = $"error reading results: {ex.Message}";
+            }
+        }
+        Crashed = true;
+        return rows.Select(row => Figure.NotMeasured(row.Id, row.Name, failure, row.Target));
+    }
+
+    private IEnumerable<Figure> Overhead()
+    {
+        var export = HyperfineExport.Read(_raw, RawFiles.OverheadPrefix);
+        var bare = export.MeanMs("true");
+        var seed = export.MeanMs("seed") - bare;
+        var ours = export.MeanMs("budget-run") - bare;
+        var note = $"mean wall time minus bare `true` ({bare:0.00} ms), hyperfine -N, {export.Runs("budget-run")} runs each in rounds";
+        var met = ours / seed <= Targets.OverheadRatioMax && ours <= Targets.OverheadMsMax;
+        yield return Make(OverheadRow, ours, seed, "seed", "ms", met ? Verdict.Met : Verdict.Missed, note);
+        if (export.Has("budget-run (framework-dependent)"))
+        {
+            var fd = export.MeanMs("budget-run (framework-dependent)") - bare;
+            yield return Make(OverheadFdRow, fd, seed, "seed", "ms", Verdict.Info,
+                $"bin/Release/net10.0/budget-run (JIT start-up), {export.Runs("budget-run (framework-dependent)")} runs, for information");
+        }
+    }
+
+    private IEnumerable<Figure> Rss()
+    {
+        var runs = RawTsv.Read(RawPath(RawFiles.Rss));
+        var seed = runs.Values("seed", RawFiles.Rss).Max() / KiBPerMiB;
+        var plain = runs.Values("budget-run", RawFiles.Rss);
+        var listen = runs.Values("budget-run --listen", RawFiles.Rss).Max() / KiBPerMiB;
+        var note = $"max of {plain.Count} runs, /usr/bin/time %M";
+        var ours = plain.Max() / KiBPerMiB;
+        yield return Make(RssRow, ours, seed, "seed", "MiB", ours <= Targets.RssMiBMax ? Verdict.Met : Verdict.Missed, note);
+        yield return Make(RssListenRow, listen, seed, "seed", "MiB", listen <= Targets.RssWithListenMiBMax ? Verdict.Met : Verdict.Missed, note);
+    }
+
+    private IEnumerable<Figure> Throughput()
+    {
+        var export = HyperfineExport.Read(_raw, RawFiles.ThroughputPrefix);
+        var bare = 1 / export.MeanSeconds("pipe");
+        var ours = 1 / export.MeanSeconds("budget-run pipe");
+        var note = $"`head -c 1G /dev/zero | cat >/dev/null`, GiB per mean wall second, {export.Runs("pipe")} runs each in rounds";
+        yield return Make(ThroughputRow, ours, bare, "bare pipe", "GiB/s", ours / bare >= Targets.ThroughputRatioMin ? Verdict.Met : Verdict.Missed, note);
+    }
+
+    private IEnumerable<Figure> KillSwitch()
+    {
+        var samples = JsonSerializer.Deserialize(File.ReadAllText(RawPath(RawFiles.KillSwitch)), BenchJsonContext.Default.KillSwitchSamples)
+            ?? throw new BenchException($"{RawFiles.KillSwitch} is empty");
+        var median = Statistics.Median([.. samples.KillMs]);
+        var note = $"{samples.Runs} runs; baseline: `sleep` SIGTERMed by the bench, pidfd-timed like the child";
+        yield return Make(KillMedianRow, median, Statistics.Median([.. samples.SigtermMs]), "SIGTERM", "ms",
+            median <= Targets.KillMedianMsMax ? Verdict.Met : Verdict.Missed, note);
+        yield return Make(KillP99Row, Statistics.Percentile([.. samples.KillMs], 99), Statistics.Percentile([.. samples.SigtermMs], 99), "SIGTERM", "ms",
+            Verdict.Info, "nearest-rank p99");
+    }
+
+    /// <summary>
+    /// wrk runs in alternating rounds (/metrics, /healthz, /metrics, ...). Requests/s pools every
+    /// round; p99 is the median of the rounds' p99s, so that one stall caused by another tenant of
+    /// the machine does not decide the figure (the worst round is in the note).
+    /// </summary>
+    private IEnumerable<Figure> Metrics()
+    {
+        var metrics = ReadWrkRounds(RawFiles.WrkMetricsPrefix);
+        var healthz = ReadWrkRounds(RawFiles.WrkHealthzPrefix);
+        var non2xx = metrics.Sum(round => round.Non2xx);
+        var socketErrors = string.Join("; ", metrics.Select(round => round.SocketErrors).Where(text => text.Length > 0));
+        var errors = (non2xx > 0 ? $"; {non2xx} non-2xx answers" : "") + (socketErrors.Length > 0 ? $"; socket errors: {socketErrors}" : "");
+        var clean = errors.Length == 0;
+        var rps = PooledRequestsPerSecond(metrics);
+        var p99 = Statistics.Median([.. metrics.Select(round => round.P99Ms)]);
+        var seconds = metrics.Sum(round => round.Seconds);
+        yield return Make(MetricsRpsRow, rps, PooledRequestsPerSecond(healthz), "/healthz", "req/s",
+            clean && rps >= Targets.MetricsRequestsPerSecondMin ? Verdict.Met : Verdict.Missed,
+            $"wrk -t2 -c16, {metrics.Count} rounds alternating with /healthz, {metrics.Sum(round => round.Requests):N0} requests in {seconds:0} s{errors}");
+        yield return Make(MetricsP99Row, p99, Statistics.Median([.. healthz.Select(round => round.P99Ms)]), "/healthz", "ms",
+            clean && p99 < Targets.MetricsP99MsMax ? Verdict.Met : Verdict.Missed,
+            $"median of the rounds' p99 (wrk --latency); rounds: {string.Join(", ", metrics.Select(round => $"{round.P99Ms:0.0}"))} ms, " +
+            $"/healthz rounds: {string.Join(", ", healthz.Select(round => $"{round.P99Ms:0.0}"))} ms");
+    }
+
+    private List<WrkOutput> ReadWrkRounds(string prefix)
+    {
+        var files = Directory.GetFiles(_raw, $"{prefix}-*.txt").Order(StringComparer.Ordinal).ToList();
+        return files.Count > 0 ? [.. files.Select(WrkOutput.Read)] : throw new BenchException($"no {prefix}-*.txt in {_raw}");
+    }
+
+    private static double PooledRequestsPerSecond(List<WrkOutput> rounds) => rounds.Sum(round => round.Requests) / rounds.Sum(round => round.Seconds);
+
+    private IEnumerable<Figure> Reservations()
+    {
+        double? redisSet = File.Exists(RawPath(RawFiles.RedisBenchmark)) ? RedisSetPerSecond(RawPath(RawFiles.RedisBenchmark)) : null;
+        var skipped = RawPath(RawFiles.ReservationsSkipped);
+        foreach (var (row, kind) in new[] { (SqliteRow, "sqlite"), (RedisRow, "redis") })
+        {
+            var path = RawPath(string.Format(CultureInfo.InvariantCulture, RawFiles.ReservationsPattern, kind));
+            if (_errors.TryGetValue($"{RawFiles.ReservationsStep}-{kind}", out var error))
+            {
+                Crashed = true;
+                yield return Figure.NotMeasured(row.Id, row.Name, $"error: {error}", row.Target, redisSet, "redis SET", "/s");
+            }
+            else if (File.Exists(path))
+            {
+                var samples = JsonSerializer.Deserialize(File.ReadAllText(path), BenchJsonContext.Default.ReservationSamples)
+                    ?? throw new BenchException($"{Path.GetFileName(path)} is empty");
+                yield return Make(row, samples.PerSecond, redisSet, "redis SET", "/s", Verdict.Info,
+                    $"{samples.Processes} `budget-run serve` processes, one key, {samples.Reserved:N0} reserved in {samples.Seconds:0.0} s");
+            }
+            else if (File.Exists(skipped))
+            {
+                yield return Figure.NotMeasured(row.Id, row.Name, File.ReadAllText(skipped).Trim(), row.Target, redisSet, "redis SET", "/s");
+            }
+            else
+            {
+                throw new BenchException($"neither {Path.GetFileName(path)} nor {RawFiles.ReservationsSkipped} was written");
+            }
+        }
+    }
+
+    private IEnumerable<Figure> Memory()
+    {
+        var runs = RawTsv.Read(RawPath(RawFiles.Memory));
+        var counts = runs.Keys.Select(key => int.Parse(key, CultureInfo.InvariantCulture)).Order().ToList();
+        if (counts.Count < 2)
+        {
+            throw new BenchException($"{RawFiles.Memory} must hold at least two attempt counts, not {counts.Count}");
+        }
+        var few = MiB(counts[0]);
+        var typical = Statistics.Median(few);
+        var spread = few.Max() - few.Min();
+        var noise = spread + Targets.MemoryNoiseAllowanceMiB;
+        var baselineName = $"{counts[0]} attempts";
+
+        // A middle count (full mode) tells a plateau (the GC's working set, reached early) from a
+        // leak (growing with the count): it is reported for information.
+        foreach (var middle in counts.Skip(1).SkipLast(1))
+        {
+            var value = MiB(middle).Max();
+            yield return Make(MemoryRow with { Id = $"memory-{middle}", Name = $"peak RSS after {middle:N0} failing attempts", Target = "info" },
+                value, typical, baselineName, "MiB", Verdict.Info, $"growth {value - typical:+0.0;-0.0} MiB; for telling a plateau from a leak");
+        }
+
+        var many = MiB(counts[^1]).Max();
+        var growth = many - typical;
+        var row = MemoryRow with { Name = $"peak RSS after {counts[^1]:N0} failing attempts", Target = $"growth <= noise ({noise:0.0} MiB)" };
+        var note = $"growth {growth:+0.0;-0.0} MiB over the median of {few.Count} runs of {counts[0]} attempts; " +
+            $"noise = their max-min spread ({spread:0.0} MiB) + {Targets.MemoryNoiseAllowanceMiB} MiB";
+        yield return Make(row, many, typical, baselineName, "MiB", growth <= noise ? Verdict.Met : Verdict.Missed, note);
+
+        List<double> MiB(int count) => [.. runs[count.ToString(CultureInfo.InvariantCulture)].Select(kib => kib / KiBPerMiB)];
+    }
+
+    private static double RedisSetPerSecond(string path)
+    {
+        foreach (var line in File.ReadLines(path))
+        {
+            var fields = line.Split(',').Select(field => field.Trim('"')).ToArray();
+            if (fields.Length > 1 && fields[0] == "SET")
+            {
+                return double.Parse(fields[1], CultureInfo.InvariantCulture);
+            }
+        }
+        throw new BenchException($"{RawFiles.RedisBenchmark} has no SET line");
+    }
+
+    private static Figure Make(RowSpec row, double value, double? baseline, string baselineName, string unit, Verdict verdict, string note) =>
+        new(row.Id, row.Name, value, baseline, baselineName, unit, row.Target, verdict, note);
+
+    private static Dictionary<string, string> ReadErrors(string path)
+    {
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (File.Exists(path))
+        {
+            foreach (var line in File.ReadLines(path))
+            {
+                var tab = line.IndexOf('\t', StringComparison.Ordinal);
+                if (tab > 0)
+                {
+                    var step = line[..tab];
+                    errors[step] = errors.TryGetValue(step, out var earlier) ? $"{earlier}; {line[(tab + 1)..]}" : line[(tab + 1)..];
+                }
+            }
+        }
+        return errors;
+    }
+
+    private string RawPath(string file) => Path.Combine(_raw, file);
+
+    private sealed record RowSpec(string Id, string Name, string Target);
+}

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Benchmarks budget-run against baselines measured in the same run (this machine is shared and
+# noisy: absolute times drift, ratios hold). Builds the Release Native AOT binary, measures, prints
+#   figure | value | baseline (same run) | ratio | target | met?
+# and writes bench/out/results.json and bench/out/results.md (raw measurements in bench/out/raw).
+#
+# usage: bench/run.sh [--quick] [--no-build]
+#   full mode (default): exits 1 when a target is missed, 2 when a measurement could not run.
+#   --quick: fewer runs and shorter loads, for CI; exits non-zero only when something crashed.
+#   --no-build: reuse the binaries of the last run.
+# BUDGET_RUN_EXE=PATH measures that binary instead of publishing one (CI reuses the tests' AOT build).
+# Needs root (or the tools installed) for apt-get: hyperfine, wrk, redis-server, time, nodejs.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+out="$repo/bench/out"
+raw="$out/raw"
+mode=full
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --quick) mode=quick ;;
+    --no-build) build=0 ;;
+    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "bench: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+# Process timings run in rounds (each round times every command once more), so that a load swing
+# on a shared machine falls on the baselines as much as on budget-run.
+if [ "$mode" = full ]; then
+  overhead_rounds=4 overhead_runs=50 overhead_warmup=5 rss_runs=7 pipe_rounds=10 pipe_runs=3 pipe_warmup=1 kill_runs=50
+  wrk_rounds=5 wrk_seconds=2 redis_requests=200000 reserve_seconds=10 memory_attempts=10000 memory_baseline_runs=5
+else
+  overhead_rounds=2 overhead_runs=15 overhead_warmup=3 rss_runs=3 pipe_rounds=2 pipe_runs=2 pipe_warmup=1 kill_runs=10
+  wrk_rounds=2 wrk_seconds=1 redis_requests=20000 reserve_seconds=2 memory_attempts=1000 memory_baseline_runs=3
+fi
+
+bin="${BUDGET_RUN_EXE:-$out/publish/budget-run}"               # Native AOT, what users run (CI passes its own)
+fd_bin="$repo/src/BudgetRun.Cli/bin/Release/net10.0/budget-run" # framework-dependent, for information
+bench_tool="$repo/bench/BudgetRun.Bench/bin/Release/net10.0/budget-run-bench"
+seed="${BUDGET_RUN_SEED:-$repo/../shared/seed/incident-budget-runner.mjs}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { echo "bench: $*" >&2; }
+
+ensure_tools() {
+  local -A package_of=(
+    [hyperfine]=hyperfine [wrk]=wrk [redis-server]=redis-server [redis-benchmark]=redis-tools
+    [redis-cli]=redis-tools [/usr/bin/time]=time [node]=nodejs
+  )
+  local missing=() tool
+  for tool in "${!package_of[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing packages ${missing[*]}: install them or run as root"
+    return 1
+  fi
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build_all() {
+  local build_log="$out/build.log"
+  : >"$build_log"
+  build() {
+    log "$1"
+    shift
+    "$@" >>"$build_log" 2>&1 || { tail -n 20 "$build_log" >&2; log "build failed (log: ${build_log#"$repo"/})"; exit 2; }
+  }
+  if [ -z "${BUDGET_RUN_EXE:-}" ]; then
+    build "publishing the Native AOT binary (dotnet publish -c Release -r linux-x64)" \
+      dotnet publish "$repo/src/BudgetRun.Cli" -c Release -r linux-x64 -o "$out/publish" -nologo -v quiet
+  fi
+  if [ "$mode" = full ]; then
+    build "building the framework-dependent binary" dotnet build "$repo/src/BudgetRun.Cli" -c Release -nologo -v quiet
+  fi
+  build "building the bench tool" dotnet build "$repo/bench/BudgetRun.Bench" -c Release -nologo -v quiet
+}
+
+# run_step STEP FUNCTION: runs FUNCTION in a subshell that stops at its first failing command; a
+# failure is recorded in errors.tsv (the report marks the step's rows "not measured") and the
+# remaining steps still run. Output goes to raw/STEP.log.
+run_step() {
+  local step=$1 started=$SECONDS status
+  shift
+  log "$step ..."
+  set +e
+  (set -e; "$@") >"$raw/$step.log" 2>&1
+  status=$?
+  set -e
+  if [ $status -ne 0 ]; then
+    tail -n 5 "$raw/$step.log" | sed "s/^/bench: $step: /" >&2
+    printf '%s\t%s\n' "$step" "exit $status: $(tail -n 1 "$raw/$step.log" | tr '\t' ' ')" >>"$raw/errors.tsv"
+  fi
+  printf '%s\t%s\n' "$step" "$((SECONDS - started))" >>"$raw/seconds.tsv"
+  log "$step took $((SECONDS - started)) s"
+}
+
+# wait_for_url LOG PID: the control plane's address from budget-run's "listening on" line.
+wait_for_url() {
+  local url
+  for _ in $(seq 200); do
+    url=$(grep -o 'listening on http://[^ ]*' "$1" | head -n 1 | cut -d' ' -f3) || true
+    if [ -n "$url" ]; then echo "$url"; return 0; fi
+    kill -0 "$2" 2>/dev/null || { echo "budget-run exited before listening: $(tail -n 3 "$1")" >&2; return 1; }
+    sleep 0.05
+  done
+  echo "budget-run did not report its address: $(tail -n 3 "$1")" >&2
+  return 1
+}
+
+# free_port: a loopback port nothing listens on (for redis-server, which cannot take port 0).
+free_port() {
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 20000))
+    if ! (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
+# 1. Start-up and supervision overhead: wall time minus bare `true`, against the seed runner. The
+# framework-dependent build (JIT, for information) gets fewer runs: it is ~20 times slower.
+measure_overhead() {
+  [ -f "$seed" ] || { echo "seed runner not found at $seed (set BUDGET_RUN_SEED)"; return 1; }
+  for round in $(seq "$overhead_rounds"); do
+    hyperfine -N --style basic --warmup "$overhead_warmup" --runs "$overhead_runs" \
+      --export-json "$raw/overhead-$round.json" -n true -n budget-run -n seed \
+      true "'$bin' -- true" "node '$seed' true"
+  done
+  if [ "$mode" = full ]; then
+    hyperfine -N --style basic --warmup 3 --runs 30 --export-json "$raw/overhead-fd.json" \
+      -n "budget-run (framework-dependent)" "'$fd_bin' -- true"
+  fi
+}
+
+# 2. Peak RSS (max resident set size from wait4, as /usr/bin/time -v reports it).
+measure_rss() {
+  [ -f "$seed" ] || { echo "seed runner not found at $seed (set BUDGET_RUN_SEED)"; return 1; }
+  peak_rss() {
+    local name=$1
+    shift
+    /usr/bin/time -f %M -o "$raw/time.out" "$@" >/dev/null 2>&1
+    printf '%s\t%s\n' "$name" "$(tail -n 1 "$raw/time.out")" >>"$raw/rss.tsv"
+  }
+  for _ in $(seq "$rss_runs"); do
+    peak_rss budget-run "$bin" -- true
+    peak_rss "budget-run --listen" "$bin" --listen 127.0.0.1:0 -- true
+    peak_rss seed node "$seed" true
+  done
+}
+
+# 3. 1 GiB through the child's stdout, with and without budget-run in front.
+measure_throughput() {
+  for round in $(seq "$pipe_rounds"); do
+    hyperfine --shell=bash --style basic --warmup "$pipe_warmup" --runs "$pipe_runs" \
+      --export-json "$raw/throughput-$round.json" -n pipe -n "budget-run pipe" \
+      "head -c 1G /dev/zero | cat >/dev/null" \
+      "'$bin' -- head -c 1G /dev/zero | cat >/dev/null"
+  done
+}
+
+# 4. Kill switch: POST /kill to the child's death, timed with pidfds by the bench tool.
+measure_killswitch() {
+  "$bench_tool" kill-switch --binary "$bin" --runs "$kill_runs" --out "$raw/killswitch.json"
+}
+
+# 5. GET /metrics under load, against GET /healthz, on one running budget-run: alternating rounds
+# (10 s of load on each endpoint in full mode), so that another tenant's burst hits both.
+measure_metrics() {
+  "$bin" --listen 127.0.0.1:0 -- sleep 1000 2>"$raw/metrics-server.log" &
+  local pid=$! url
+  trap 'kill -TERM '"$pid"' 2>/dev/null || true' EXIT
+  url=$(wait_for_url "$raw/metrics-server.log" "$pid")
+  for round in $(seq "$wrk_rounds"); do
+    wrk -t2 -c16 -d"${wrk_seconds}s" --latency "$url/metrics" >"$raw/wrk-metrics-$round.txt"
+    wrk -t2 -c16 -d"${wrk_seconds}s" --latency "$url/healthz" >"$raw/wrk-healthz-$round.txt"
+    cat "$raw/wrk-metrics-$round.txt" "$raw/wrk-healthz-$round.txt"
+  done
+  kill -TERM "$pid"
+  wait "$pid" || [ $? -eq 143 ]
+  trap - EXIT
+}
+
+# 6. Reservations/s of the ledgers with 8 processes on one key, against redis-benchmark SET on the
+# same redis-server. The ledgers are measured once budget-run has `serve` and `--ledger`.
+measure_reservations() {
+  local port redis_pid work
+  port=$(free_port)
+  work=$(mktemp -d)
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$raw/redis-server.log" 2>&1 &
+  redis_pid=$!
+  trap 'kill '"$redis_pid"' 2>/dev/null || true; rm -rf '"$work" EXIT
+  for _ in $(seq 100); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  redis-benchmark -h 127.0.0.1 -p "$port" -t set -n "$redis_requests" -c 8 --csv >"$raw/redis-benchmark.csv"
+  cat "$raw/redis-benchmark.csv"
+  if "$bin" --help 2>/dev/null | grep -q -- '--ledger' && "$bin" serve --help >/dev/null 2>&1; then
+    local kind ledger
+    for kind in sqlite redis; do
+      ledger="sqlite:$work/ledger.db"
+      [ "$kind" = sqlite ] || ledger="redis://127.0.0.1:$port"
+      # One ledger failing does not keep the other from being measured.
+      "$bench_tool" reserve --binary "$bin" --ledger "$ledger" --processes 8 --seconds "$reserve_seconds" \
+        --out "$raw/reservations-$kind.json" 2>"$raw/reservations-$kind.err" ||
+        printf 'reservations-%s\t%s\n' "$kind" "$(tail -n 1 "$raw/reservations-$kind.err")" >>"$raw/errors.tsv"
+    done
+  else
+    echo "budget-run has no --ledger/serve yet" >"$raw/reservations.skipped"
+  fi
+}
+
+# 7. Peak RSS after many attempts of a failing child, against a few attempts (repeated to define noise).
+measure_memory() {
+  peak_rss_after() {
+    local status=0
+    /usr/bin/time -f %M -o "$raw/time.out" "$bin" --max-attempts "$1" --base-delay 1ms --max-delay 1ms \
+      --max-cost-cents 0 -- false >/dev/null 2>&1 || status=$?
+    [ "$status" -eq 1 ] || { echo "budget-run --max-attempts $1 -- false exited $status, expected 1"; return 1; }
+    printf '%s\t%s\n' "$1" "$(tail -n 1 "$raw/time.out")" >>"$raw/memory.tsv"
+  }
+  for _ in $(seq "$memory_baseline_runs"); do peak_rss_after 10; done
+  [ "$mode" = quick ] || peak_rss_after 1000 # a plateau or a leak: see the report's note
+  peak_rss_after "$memory_attempts"
+}
+
+ensure_tools
+rm -rf "$raw"
+mkdir -p "$raw"
+if [ $build -eq 1 ]; then
+  build_started=$SECONDS
+  build_all
+  log "build took $((SECONDS - build_started)) s"
+fi
+for needed in "$bin" "$bench_tool"; do
+  [ -x "$needed" ] || { log "$needed is missing (run without --no-build)"; exit 2; }
+done
+
+measured=$SECONDS
+context="commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+[ -z "$(git -C "$repo" status --porcelain 2>/dev/null)" ] || context+=" with uncommitted changes"
+context+=", $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start, $(date -u +%Y-%m-%dT%H:%MZ)"
+
+run_step overhead measure_overhead
+run_step rss measure_rss
+run_step throughput measure_throughput
+run_step killswitch measure_killswitch
+run_step metrics measure_metrics
+run_step reservations measure_reservations
+run_step memory measure_memory
+
+context+="; measured in $((SECONDS - measured)) s"
+status=0
+"$bench_tool" report --raw "$raw" --out "$out" --mode "$mode" --context "$context" || status=$?
+log "$mode mode took $SECONDS s in all ($((SECONDS - measured)) s measuring); results in ${out#"$repo"/}/results.md"
+exit $status
