@@ -13,7 +13,9 @@ public sealed class TokenSecrecyTests : ControlPlaneTest
     {
         var report = Scratch.Path("report.json");
         using var run = Start([.. Loopback, "--control-token-file", TokenFile(), "--log-format", logFormat, "--report", report,
-            "--max-attempts", "2", "--kill-grace", "300ms", "--", .. EnvDumpingChild("sleep", "600000")]);
+            // A child that ignores SIGTERM and a 3 s grace keep the control plane up for the requests
+            // made after the kill below (with a fast binary a polite child was gone before them).
+            "--max-attempts", "2", "--kill-grace", "3s", "--", .. EnvDumpingChild("ignore-sigterm", "600000")]);
         using var client = await ControlPlaneClient.ConnectAsync(run);
         var childToken = (await ChildEnvironmentAsync(run))["BUDGET_RUN_TOKEN"];
         var answers = new List<ControlAnswer>
