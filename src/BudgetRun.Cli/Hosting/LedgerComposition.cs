@@ -7,9 +7,28 @@ namespace BudgetRun.Cli.Hosting;
 /// <summary>Opens a persistent account for a run or the sidecar, and ties its fleet kill switch to the run.</summary>
 internal static class LedgerComposition
 {
-    public static async ValueTask<AccountLedger> OpenAsync(LedgerSettings settings, Action<LedgerFault> onFault, string? runId = null) =>
-        await LedgerFactory.OpenAsync(settings.Location, settings.Account, RunIdentity.ForCurrentProcess(runId),
-            new LedgerOptions { ReservationTtl = settings.ReservationTtl, OnFault = onFault }).ConfigureAwait(false);
+    /// <summary>
+    /// Opens the account. <paramref name="onFault"/> hears of failed operations once it is open; a
+    /// failure to open is not passed on: it is reported once, as the exit line (69).
+    /// </summary>
+    public static async ValueTask<AccountLedger> OpenAsync(LedgerSettings settings, Action<LedgerFault> onFault, string? runId = null)
+    {
+        var opened = false;
+        var ledger = await LedgerFactory.OpenAsync(settings.Location, settings.Account, RunIdentity.ForCurrentProcess(runId),
+            new LedgerOptions
+            {
+                ReservationTtl = settings.ReservationTtl,
+                OnFault = fault =>
+                {
+                    if (Volatile.Read(ref opened))
+                    {
+                        onFault(fault);
+                    }
+                },
+            }).ConfigureAwait(false);
+        Volatile.Write(ref opened, true);
+        return ledger;
+    }
 
     /// <summary>
     /// A fleet kill seen by any operation or by the watch stops the run with the kill switch's exit

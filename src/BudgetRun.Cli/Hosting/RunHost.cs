@@ -35,19 +35,13 @@ internal static class RunHost
         // A persistent account is opened first: an unreachable ledger fails closed (exit 69) before
         // anything else starts.
         RunMetrics? metrics = null;
-        var opened = false;
         await using var ledger = settings.Ledger is { } ledgerSettings
             ? await LedgerComposition.OpenAsync(ledgerSettings, fault =>
             {
-                if (!opened)
-                {
-                    return; // failing to open is reported once, as the exit line (69)
-                }
                 metrics?.LedgerError();
                 log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
             }).ConfigureAwait(false)
             : null;
-        opened = true;
         IBudgetLedger budget = (IBudgetLedger?)ledger ?? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents);
 
         using var control = new RunControl();

@@ -56,11 +56,7 @@ internal static class ServeHost
         RunMetrics? metrics = null;
         await using var ledger = await LedgerComposition.OpenAsync(ledgerSettings, fault =>
         {
-            if (metrics is null)
-            {
-                return; // failing to open is reported once, as the exit line (69)
-            }
-            metrics.LedgerError();
+            metrics?.LedgerError();
             log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
         }).ConfigureAwait(false);
         metrics = new RunMetrics(workload, ledger, () => ledger.KillSwitch.Engaged);
