@@ -36,6 +36,15 @@ internal static class LedgerBinder
             {
                 throw new UsageException($"{windowOption!.Name}: '{windowText}' needs a --budget-key (a per-run budget has no window)");
             }
+            if (ttlText is not null)
+            {
+                throw new UsageException($"{ttlOption!.Name}: '{ttlText}' needs a --budget-key (a per-run budget has no reservations to expire)");
+            }
+            if (flag(ledgerOption) is { } orphanLedger)
+            {
+                // The environment variable may be set fleet-wide; a flag without a key is a mistake.
+                throw new UsageException($"{ledgerOption.Name}: '{orphanLedger}' needs a --budget-key (a per-run budget lives in memory)");
+            }
             return null;
         }
         if (!LedgerAccount.IsValidKey(key))

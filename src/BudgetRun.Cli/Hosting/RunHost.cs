@@ -4,6 +4,7 @@ using BudgetRun.ControlPlane;
 using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Engine.Processes;
+using BudgetRun.Ledgers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,11 +37,11 @@ internal static class RunHost
         // anything else starts.
         RunMetrics? metrics = null;
         await using var ledger = settings.Ledger is { } ledgerSettings
-            ? await LedgerComposition.OpenAsync(ledgerSettings, fault =>
+            ? await OpenLedgerAsync(settings, ledgerSettings, fault =>
             {
                 metrics?.LedgerError();
                 log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
-            }).ConfigureAwait(false)
+            }, log).ConfigureAwait(false)
             : null;
         IBudgetLedger budget = (IBudgetLedger?)ledger ?? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents);
 
@@ -148,6 +149,22 @@ internal static class RunHost
         }
         state = host.Services.GetRequiredService<ControlPlaneState>();
         return host;
+    }
+
+    /// <summary>An account that cannot be opened ends the run before it starts (69), with a report all the same.</summary>
+    private static async Task<AccountLedger> OpenLedgerAsync(CliSettings settings, LedgerSettings ledgerSettings, Action<LedgerFault> onFault, ILogger log)
+    {
+        try
+        {
+            return await LedgerComposition.OpenAsync(ledgerSettings, onFault).ConfigureAwait(false);
+        }
+        catch (LedgerUnavailableException ex)
+        {
+            var now = TimeProvider.System.GetUtcNow();
+            WriteReport(settings, new RunResult(RunOutcome.LedgerUnavailable, ExitCodes.LedgerUnavailable, ex.Message, 0, [],
+                0, settings.Supervisor.MaxCostCents, now, now, null), log);
+            throw;
+        }
     }
 
     private static void WriteReport(CliSettings settings, RunResult result, ILogger log)

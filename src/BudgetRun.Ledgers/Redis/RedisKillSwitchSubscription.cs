@@ -42,7 +42,13 @@ internal sealed class RedisKillSwitchSubscription : IAsyncDisposable
         _connection.ConnectionRestored -= _onRestored;
         try
         {
-            await _connection.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
+            // Fire and forget: the connection closes right after, and a paused or slow server must
+            // not hold the end of the run (it once waited out the 3 s timeout, then threw).
+            await _connection.GetSubscriber().UnsubscribeAsync(_channel, _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A paused server: nothing to wait for.
         }
         catch (RedisException)
         {
