@@ -186,7 +186,8 @@ public sealed class HttpFuzzTests(ITestOutputHelper output) : ResilienceTest
 
         private static bool HasValidVersion(byte[] request)
         {
-            var end = Array.IndexOf(request, (byte)'\r');
+            // The request line ends at the first CR or LF: a random path holding an LF ends it early.
+            var end = Array.FindIndex(request, b => b is (byte)'\r' or (byte)'\n');
             var line = Encoding.Latin1.GetString(request, 0, end < 0 ? request.Length : end);
             return line.EndsWith(" HTTP/1.1", StringComparison.Ordinal) || line.EndsWith(" HTTP/1.0", StringComparison.Ordinal);
         }
