@@ -48,7 +48,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
 
     [Theory]
     [InlineData(true)]
-    [InlineData(false, Skip = "KNOWN BUG (open): a Redis restarted WITHOUT persistence loses the account; the settle of the running attempt then charged 0 instead of 7. See the closing note.")]
+    [InlineData(false)]
     public async Task RedisRestarted_WhileTheChildRuns_TheRunGoesOn_AndEveryAttemptIsChargedOnce(bool persistent)
     {
         await using var server = await RedisServer.StartAsync(persistent);
@@ -56,10 +56,13 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
         var report = Scratch.Path("report.json");
         var pidFile = Scratch.Path("child.pid");
         using var run = Launch([.. Account(server, key), "--max-attempts", "3", "--base-delay", "1s", "--report", report,
-            "--", .. Child("--pid-file", pidFile, "--count", Scratch.Path("attempts"), "sleep", "1500")]);
+            "--", .. Child("--pid-file", pidFile, "--count", Scratch.Path("attempts"), "sleep", "3000")]);
         await Wait.ForPidAsync(pidFile, run);
 
-        await server.RestartAsync(); // without persistence, the open reservation is lost with the data
+        // Back at once: budget-run has reconnected (every 500 ms) long before the child ends and the
+        // attempt is settled. Without persistence the reservation is gone by then: the settle finds
+        // no reservation and charges the attempt's cost to the account as it is now.
+        await server.RestartAsync();
         var result = await run.WaitAsync();
         var totals = await SettledStatusAsync(server, key);
 
@@ -68,6 +71,61 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
         var loaded = RunReport.Load(report);
         Assert.Equal(SumOfAttemptCosts(loaded), totals.SpentCents);
         Assert.Equal(0, totals.ReservedCents);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false, Skip = "KNOWN BUG (open): a settle that fails while Redis is down is never retried; when Redis comes back "
+        + "without persistence the reservation is gone, so the attempt that ran is never charged (spent 7, not 14). See the closing note.")]
+    public async Task RedisDownWhenTheAttemptEnds_BackBeforeTheNext_TheAttemptThatRanIsStillCharged(bool persistent)
+    {
+        // Issue 5: "a child already running is not killed because the ledger blipped; its spend is
+        // settled when the ledger is back, or counted in full".
+        await using var server = await RedisServer.StartAsync(persistent);
+        var key = NewKey();
+        var report = Scratch.Path("report.json");
+        using var run = Launch([.. Account(server, key), "--max-attempts", "2", "--base-delay", "2s", "--report", report,
+            "--", "sh", "-c", "echo $$ > \"$0.pid\"; [ -e \"$0\" ] && exit 0; : > \"$0\"; sleep 1; exit 1", Scratch.Path("ran")]);
+        await Wait.ForPidAsync(Scratch.Path("ran.pid"), run);
+
+        server.Kill(); // the first attempt ends while Redis is down: its settle fails
+        await Wait.UntilAsync(() => run.StderrSoFar.Contains("could not settle", StringComparison.Ordinal), TimeSpan.FromSeconds(15),
+            "the settle of the first attempt failed", run);
+        await server.RestartAsync(); // back (empty, without persistence) during the 2 s backoff
+        var result = await run.WaitAsync();
+        var totals = await SettledStatusAsync(server, key);
+
+        output.WriteLine($"persistent {persistent}: {totals}\n{result.Stderr}");
+        result.AssertExitCode(0).AssertNoStackTrace();
+        var loaded = RunReport.Load(report);
+        Assert.Equal(2, loaded.Attempts.Count);
+        Assert.Equal(SumOfAttemptCosts(loaded), totals.SpentCents + totals.ReservedCents);
+    }
+
+    [Fact]
+    public async Task Sidecar_StoppedWhileRedisIsPaused_ExitsCleanly()
+    {
+        // README: SIGTERM stops serve cleanly (exit 0), whatever its ledger is doing.
+        await using var server = await RedisServer.StartAsync();
+        using var serve = Launch(["serve", "--listen", "127.0.0.1:0", "--budget-key", NewKey(), "--ledger", server.Uri,
+            "--max-cost-cents", "100"], timeout: TimeSpan.FromSeconds(40));
+        await Wait.UntilAsync(() => serve.StderrSoFar.Contains("serving budget", StringComparison.Ordinal), TimeSpan.FromSeconds(20),
+            "the 'serving budget' line", serve);
+
+        server.Pause();
+        ProcessResult result;
+        try
+        {
+            serve.Signal(Posix.SIGTERM);
+            result = await serve.WaitAsync();
+        }
+        finally
+        {
+            server.Continue();
+        }
+
+        output.WriteLine($"serve, SIGTERM while Redis is stopped: exit {result.ExitCode} after {result.Elapsed.TotalSeconds:0.0} s");
+        result.AssertExitCode(0).AssertNoStackTrace();
     }
 
     [Fact]
@@ -102,7 +160,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
         await using var server = await RedisServer.StartAsync();
         var key = NewKey();
         var report = Scratch.Path("report.json");
-        using var run = Launch([.. Account(server, key), "--max-attempts", "3", "--base-delay", "1s", "--report", report,
+        using var run = Launch([.. Account(server, key), "--max-attempts", "3", "--base-delay", "2s", "--report", report,
             "--", .. Child("--count", Scratch.Path("attempts"), "exit", "1")], timeout: TimeSpan.FromSeconds(40));
         await Wait.UntilAsync(() => run.StderrSoFar.Contains("next attempt in", StringComparison.Ordinal), TimeSpan.FromSeconds(15),
             "the first attempt failed and the backoff began", run);
@@ -125,22 +183,27 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
         Assert.Contains("ledgerUnavailable (exit 69)", result.StderrLines[^1], StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "KNOWN BUG (open): with DEBUG SLEEP past the 3 s command timeout mid-run the run exited 1 (attempts used up) instead of 69 once; timing-dependent, not yet understood. See the closing note.")]
+    [Fact(Skip = "KNOWN BUG (open): a reservation whose answer times out is left open on the server and is charged in full "
+        + "when its TTL passes, although its attempt never started (spent 14 for one 7-cent attempt). See the closing note.")]
     public async Task RedisSlow_DebugSleepLongerThanItsTimeout_StartsNoAttempt_AndChargesNoAttemptThatNeverRan()
     {
         await using var server = await RedisServer.StartAsync(false, "--enable-debug-command", "yes");
         var key = NewKey();
         var report = Scratch.Path("report.json");
-        using var run = Launch([.. Account(server, key), "--max-attempts", "3", "--base-delay", "1s", "--report", report,
+        using var run = Launch([.. Account(server, key), "--max-attempts", "3", "--base-delay", "2s", "--report", report,
             "--", .. Child("--count", Scratch.Path("attempts"), "exit", "1")]);
         await Wait.UntilAsync(() => run.StderrSoFar.Contains("next attempt in", StringComparison.Ordinal), TimeSpan.FromSeconds(15),
             "the first attempt failed and the backoff began", run);
 
-        using var sleeper = await DebugSleepAsync(server.Port, "4"); // past the 3 s timeout; then it runs what it was sent
+        // Asleep for 6 s from within the 2 s backoff: the next reservation reaches a sleeping server
+        // and its answer comes after budget-run's 3 s timeout; the server runs it when it wakes.
+        using var sleeper = await DebugSleepAsync(server.Port, "6");
+        Assert.False(await AnswersPingAsync(server.Port, TimeSpan.FromMilliseconds(300)), "the server did not fall asleep");
+        Assert.DoesNotContain("attempt 2 of", run.StderrSoFar, StringComparison.Ordinal); // it fell asleep before the reservation
         var result = await run.WaitAsync();
         var totals = await SettledStatusAsync(server, key);
 
-        output.WriteLine($"DEBUG SLEEP 4: exit {result.ExitCode}; {totals}\n{result.Stderr}");
+        output.WriteLine($"DEBUG SLEEP 6: exit {result.ExitCode}; {totals}\n{result.Stderr}");
         result.AssertExitCode(69).AssertNoStackTrace();
         Assert.Equal(1, Scratch.Count("attempts"));
         var loaded = RunReport.Load(report);
@@ -167,6 +230,23 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
     }
 
     private static long SumOfAttemptCosts(RunReport report) => report.Attempts.Sum(attempt => report.Number(attempt, "costCents"));
+
+    /// <summary>Whether the server answers PING within <paramref name="limit"/> (on a connection of its own).</summary>
+    private static async Task<bool> AnswersPingAsync(int port, TimeSpan limit)
+    {
+        using var client = new TcpClient();
+        using var cancel = new CancellationTokenSource(limit);
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
+            await client.GetStream().WriteAsync("PING\r\n"u8.ToArray(), cancel.Token);
+            return await client.GetStream().ReadAsync(new byte[16], cancel.Token) > 0;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Sends <c>DEBUG SLEEP seconds</c> on a connection of its own; the answer comes when the server wakes.</summary>
     private static async Task<TcpClient> DebugSleepAsync(int port, string seconds)

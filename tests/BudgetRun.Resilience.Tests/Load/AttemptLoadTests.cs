@@ -9,7 +9,8 @@ namespace BudgetRun.Resilience.Tests.Load;
 /// <summary>
 /// Load, CI-sized: 5,000 short attempts in one run, with budget-run's VmRSS, open file descriptors
 /// and threads sampled after its warm-up (attempt 1,000: the report keeps the last 1,000 attempts,
-/// so from there on nothing may accumulate) and near the end (attempt 4,800). The opt-in soak does
+/// so from there on nothing may accumulate) and near the end (attempt 4,500: late enough to show a
+/// leak, early enough that the run has not ended by the time the test, on a loaded machine, looks). The opt-in soak does
 /// the same over BUDGET_RUN_SOAK_ATTEMPTS (default 50,000) attempts with the control plane polled.
 /// </summary>
 public sealed class AttemptLoadTests(ITestOutputHelper output) : ResilienceTest
@@ -24,11 +25,11 @@ public sealed class AttemptLoadTests(ITestOutputHelper output) : ResilienceTest
 
         await run.WaitForAttemptsAsync(1000, TimeSpan.FromSeconds(90));
         var start = await ResourceSample.TakeSteadyAsync(run.Pid);
-        await run.WaitForAttemptsAsync(4800, TimeSpan.FromSeconds(180));
+        await run.WaitForAttemptsAsync(4500, TimeSpan.FromSeconds(180));
         var end = await ResourceSample.TakeSteadyAsync(run.Pid);
         var code = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
-        output.WriteLine($"5,000 attempts in {clock.Elapsed.TotalSeconds:0.0} s; at attempt 1,000: {start}; at attempt 4,800: {end}; {ResourceNoise.Describe}");
+        output.WriteLine($"5,000 attempts in {clock.Elapsed.TotalSeconds:0.0} s; at attempt 1,000: {start}; at attempt 4,500: {end}; {ResourceNoise.Describe}");
         Assert.Equal(1, code);
         Assert.Equal(5000, run.AttemptsStarted);
         var loaded = RunReport.Load(report);
@@ -37,7 +38,7 @@ public sealed class AttemptLoadTests(ITestOutputHelper output) : ResilienceTest
         Assert.Equal(5000, loaded.Number(loaded.Attempts[^1], "number"));
         Assert.NotNull(start);
         Assert.NotNull(end);
-        ResourceNoise.AssertNoGrowth(start, end, "from attempt 1,000 to attempt 4,800");
+        ResourceNoise.AssertNoGrowth(start, end, "from attempt 1,000 to attempt 4,500");
     }
 
     [SoakFact]
@@ -63,7 +64,7 @@ public sealed class AttemptLoadTests(ITestOutputHelper output) : ResilienceTest
         var clock = Stopwatch.StartNew();
 
         var samples = new List<(int Attempt, ResourceSample Sample)>();
-        foreach (var mark in new[] { 0.1, 0.25, 0.5, 0.75, 0.96 })
+        foreach (var mark in new[] { 0.1, 0.25, 0.5, 0.75, 0.9 })
         {
             var attempt = (int)(attempts * mark);
             await run.WaitForAttemptsAsync(attempt, TimeSpan.FromHours(2));
