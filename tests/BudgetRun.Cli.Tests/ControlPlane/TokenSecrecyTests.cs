@@ -12,12 +12,16 @@ public sealed class TokenSecrecyTests : ControlPlaneTest
     public async Task Tokens_NeverAppearInLogsStatusMetricsAnswersOrTheReport(string logFormat)
     {
         var report = Scratch.Path("report.json");
+        var ready = Scratch.Path("child.pid");
         using var run = Start([.. Loopback, "--control-token-file", TokenFile(), "--log-format", logFormat, "--report", report,
             // A child that ignores SIGTERM and a 3 s grace keep the control plane up for the requests
             // made after the kill below (with a fast binary a polite child was gone before them).
-            "--max-attempts", "2", "--kill-grace", "3s", "--", .. EnvDumpingChild("ignore-sigterm", "600000")]);
+            "--max-attempts", "2", "--kill-grace", "3s", "--", .. EnvDumpingChild("--pid-file", ready, "ignore-sigterm", "600000")]);
         using var client = await ControlPlaneClient.ConnectAsync(run);
         var childToken = (await ChildEnvironmentAsync(run))["BUDGET_RUN_TOKEN"];
+        // The pid file appears once the child ignores SIGTERM: before that, the kill below could end
+        // the run before the requests that follow it.
+        await Wait.UntilAsync(() => File.Exists(ready), TimeSpan.FromSeconds(15), "the child ignores SIGTERM", run);
         var answers = new List<ControlAnswer>
         {
             await client.PostAsync("/cost", "{\"cents\": 5}", childToken),
