@@ -98,6 +98,14 @@ internal sealed partial class Supervisor
             _end = (RunOutcome.LedgerUnavailable, ExitCodes.LedgerUnavailable, ex.Message);
         }
 
+        // A settle that failed during a ledger outage, or a reservation whose answer was lost, is
+        // finished now if the ledger answers; otherwise its reservation counts in full at its TTL.
+        var unfinished = await _ledger.FinishUnfinishedAsync(CancellationToken.None).ConfigureAwait(false);
+        if (unfinished > 0)
+        {
+            LogUnfinished(_logger, unfinished);
+        }
+
         var result = BuildResult(startedAt);
         _observer.PhaseChanged(RunPhase.Finished);
         _observer.Finished(result);
@@ -192,7 +200,14 @@ internal sealed partial class Supervisor
         catch (ChildStartException ex)
         {
             // Nothing ran, so nothing was spent.
-            await _ledger.ReleaseAsync(reservation, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _ledger.ReleaseAsync(reservation, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (LedgerUnavailableException unavailable)
+            {
+                LogReleaseFailed(_logger, number, unavailable.Message); // kept by the ledger and released when it answers
+            }
             var failed = new AttemptRecord(number, startedAt, _time.GetElapsedTime(started), AttemptKind.StartError,
                 ex.ExitCode, null, 0, delayBefore);
             Record(failed);
@@ -216,8 +231,9 @@ internal sealed partial class Supervisor
         }
         catch (LedgerUnavailableException ex)
         {
-            // The attempt ran; a ledger blip must not end the run here. The reservation stays and
-            // counts in full when it expires; the next reservation decides whether to go on.
+            // The attempt ran; a ledger blip must not end the run here. The ledger keeps the settle
+            // and makes it before its next operation (or at the end of the run); the next reservation
+            // decides whether to go on.
             LogSettleFailed(_logger, number, ex.Message);
         }
 
@@ -356,8 +372,14 @@ internal sealed partial class Supervisor
     [LoggerMessage(Level = LogLevel.Warning, Message = "stopped {Count} process(es) left behind by attempt {Attempt}")]
     private static partial void LogSwept(ILogger logger, int count, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "could not settle the reservation of attempt {Attempt}: {Error}; it counts in full when it expires")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not settle the reservation of attempt {Attempt}: {Error}; it is settled when the ledger answers again")]
     private static partial void LogSettleFailed(ILogger logger, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not release the reservation of attempt {Attempt}: {Error}; it is released when the ledger answers again")]
+    private static partial void LogReleaseFailed(ILogger logger, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} ledger update(s) could not be made before the run ended because the ledger is unavailable: the reservations concerned count in full when their TTL passes")]
+    private static partial void LogUnfinished(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} ran {Duration}, longer than --reset-after: the attempt count and backoff start over")]
     private static partial void LogHealthyReset(ILogger logger, int attempt, string duration);

@@ -10,7 +10,19 @@ namespace BudgetRun.Ledgers;
 /// </summary>
 internal abstract class AccountLedger : IAccountLedger
 {
+    /// <summary>
+    /// How many unfinished operations are kept for later. Past it the oldest is dropped: a reservation
+    /// then counts in full when its TTL passes, which never overspends.
+    /// </summary>
+    internal const int MaxUnfinished = 1024;
+
+    /// <summary>How many finished settles and releases are remembered so that a caller's retry is recognised.</summary>
+    private const int RecentlyFinishedKept = 64;
+
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _finishing = new(1, 1);
+    private readonly List<Unfinished> _unfinished = [];
+    private readonly Queue<Unfinished> _recentlyFinished = new();
     private readonly List<KillSwitchMonitor> _monitors = [];
     private KillSwitchState _killSwitch;
     private long _faults;
@@ -36,6 +48,18 @@ internal abstract class AccountLedger : IAccountLedger
     public RunIdentity Run { get; }
 
     public long FaultCount => Interlocked.Read(ref _faults);
+
+    /// <summary>Settles, releases and cancellations that failed and wait for the ledger to answer again.</summary>
+    public int UnfinishedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unfinished.Count;
+            }
+        }
+    }
 
     public KillSwitchState KillSwitch
     {
@@ -68,6 +92,7 @@ internal abstract class AccountLedger : IAccountLedger
 
     public async ValueTask<bool> FitsAsync(long cents, CancellationToken cancellationToken)
     {
+        await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
         var (limit, window) = RunTerms();
         var now = Time.GetUtcNow();
         var state = await GuardAsync("fits", () => ReadCoreAsync(window.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
@@ -76,27 +101,29 @@ internal abstract class AccountLedger : IAccountLedger
         return !state.KillSwitch.Engaged && state.SpentCents + state.ReservedCents + cents <= limit;
     }
 
-    public async ValueTask SettleAsync(Reservation reservation, long actualCents, CancellationToken cancellationToken)
+    /// <remarks>
+    /// When the ledger cannot be reached the settle is kept (with its nonce) and finished before the
+    /// next operation or by <see cref="FinishUnfinishedAsync"/>: a store that lost the reservation (a
+    /// Redis without persistence restarted) is then charged the cost as spend, so it is never forgotten.
+    /// </remarks>
+    public ValueTask SettleAsync(Reservation reservation, long actualCents, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        var outcome = await SettleByIdAsync(reservation.Id, actualCents, cancellationToken).ConfigureAwait(false);
-        if (outcome == SettleOutcome.NotFound && actualCents > 0)
-        {
-            // The store lost the reservation (a Redis without persistence restarted): the cost was
-            // still incurred, so it is charged to the current window rather than forgotten.
-            await RecordSpendAsync(actualCents, cancellationToken).ConfigureAwait(false);
-        }
+        ArgumentOutOfRangeException.ThrowIfNegative(actualCents);
+        return FinishOrKeepAsync(reservation.Id, actualCents, release: false, cancellationToken);
     }
 
-    public async ValueTask ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
+    /// <remarks>Kept for later like <see cref="SettleAsync"/> when the ledger cannot be reached.</remarks>
+    public ValueTask ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        await ReleaseByIdAsync(reservation.Id, cancellationToken).ConfigureAwait(false);
+        return FinishOrKeepAsync(reservation.Id, 0, release: true, cancellationToken);
     }
 
     public async ValueTask<BudgetSnapshot> RecordSpendAsync(long cents, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cents);
+        await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
         var (limit, window) = RunTerms();
         var now = Time.GetUtcNow();
         var operationId = NewId(now);
@@ -109,21 +136,60 @@ internal abstract class AccountLedger : IAccountLedger
 
     public async ValueTask<BudgetSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
+        await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
         var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
         return new BudgetSnapshot(status.BudgetCents ?? 0, status.SpentCents, status.ReservedCents);
     }
 
+    /// <summary>
+    /// Finishes what failed earlier: settles and releases that could not reach the ledger, and
+    /// reservations whose answer was lost (released, so a request that still lands late is refused).
+    /// Returns how many are still unfinished because the ledger still cannot be reached.
+    /// </summary>
+    public async ValueTask<int> FinishUnfinishedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (LedgerUnavailableException)
+        {
+            // Reported to OnFault already; the caller says what it means for the run.
+        }
+        return UnfinishedCount;
+    }
+
     // ---- account operations ---------------------------------------------------------------------
 
-    public async ValueTask<ReserveResult> ReserveAsync(long cents, CancellationToken cancellationToken)
+    public ValueTask<ReserveResult> ReserveAsync(long cents, CancellationToken cancellationToken) =>
+        ReserveAsync(cents, null, cancellationToken);
+
+    /// <summary>
+    /// A reservation with a given id: a second request with an id the store knows (reserved, finished
+    /// or cancelled) is a replay that reserves nothing.
+    /// </summary>
+    internal async ValueTask<ReserveResult> ReserveAsync(long cents, string? id, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cents);
+        await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
         var (limit, window) = RunTerms();
         var now = Time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
-        var request = new NewReservation(NewId(now), window.BucketAt(now), cents, limit, window.Seconds, nowMs,
+        var request = new NewReservation(id ?? NewId(now), window.BucketAt(now), cents, limit, window.Seconds, nowMs,
             nowMs + (long)Options.ReservationTtl.TotalMilliseconds, Run);
-        var (status, state) = await GuardAsync("reserve", () => ReserveCoreAsync(request, cancellationToken)).ConfigureAwait(false);
+        (ReserveStatus Status, BucketState State) reserved;
+        try
+        {
+            reserved = await GuardAsync("reserve", () => ReserveCoreAsync(request, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (LedgerUnavailableException ex) when (MayHaveLanded(ex.InnerException!))
+        {
+            // The request may have reached the store with its answer lost (a timeout): the store may
+            // still run it. Nobody will use or settle it, so it is cancelled once the store answers.
+            Keep(new Unfinished(request.Id, 0, release: true, cancel: true, NewId(now)));
+            throw;
+        }
+        var (status, state) = reserved;
         Observe(state.KillSwitch);
         return new ReserveResult(status, status == ReserveStatus.Reserved ? request.Id : null, cents,
             ToStatus(state, limit, window, now));
@@ -131,12 +197,26 @@ internal abstract class AccountLedger : IAccountLedger
 
     public ValueTask<SettleOutcome> SettleByIdAsync(string id, long actualCents, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentOutOfRangeException.ThrowIfNegative(actualCents);
-        return FinishAsync("settle", id, actualCents, release: false, cancellationToken);
+        return FinishAsync(new Unfinished(id, actualCents, release: false, cancel: false, NewId(Time.GetUtcNow())), cancellationToken);
     }
 
-    public ValueTask<SettleOutcome> ReleaseByIdAsync(string id, CancellationToken cancellationToken) =>
-        FinishAsync("release", id, 0, release: true, cancellationToken);
+    public ValueTask<SettleOutcome> ReleaseByIdAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return FinishAsync(new Unfinished(id, 0, release: true, cancel: false, NewId(Time.GetUtcNow())), cancellationToken);
+    }
+
+    /// <summary>
+    /// Cancels a reservation request whose answer was lost: released when the store made it, and
+    /// otherwise recorded as released so that the request reserves nothing if it still arrives.
+    /// </summary>
+    internal ValueTask<SettleOutcome> CancelByIdAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return FinishAsync(new Unfinished(id, 0, release: true, cancel: true, NewId(Time.GetUtcNow())), cancellationToken);
+    }
 
     public async ValueTask<AccountStatus> StatusAsync(CancellationToken cancellationToken)
     {
@@ -220,6 +300,7 @@ internal abstract class AccountLedger : IAccountLedger
             await monitor.DisposeAsync().ConfigureAwait(false);
         }
         await DisposeCoreAsync().ConfigureAwait(false);
+        _finishing.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -228,8 +309,14 @@ internal abstract class AccountLedger : IAccountLedger
     /// <summary>Atomically: refuse when killed; replay an existing id; expire overdue reservations; reserve when it fits.</summary>
     protected abstract ValueTask<(ReserveStatus Status, BucketState State)> ReserveCoreAsync(NewReservation request, CancellationToken cancellationToken);
 
-    /// <summary>Atomically settles (or releases) a reservation of this account; a retry with the same nonce is <see cref="SettleOutcome.Settled"/>.</summary>
-    protected abstract ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, string nonce, long nowMs, CancellationToken cancellationToken);
+    /// <summary>
+    /// Atomically settles (or releases) a reservation of this account; a retry with the same nonce is
+    /// <see cref="SettleOutcome.Settled"/>. With <paramref name="cancel"/> an unknown id is recorded
+    /// as released (still <see cref="SettleOutcome.NotFound"/>), so a reservation request with that id
+    /// that reaches the store later is a replay and reserves nothing.
+    /// </summary>
+    protected abstract ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, bool cancel, string nonce, long nowMs,
+        CancellationToken cancellationToken);
 
     /// <summary>Adds spend to a bucket, once per <paramref name="operationId"/>.</summary>
     protected abstract ValueTask<BucketState> AddSpendCoreAsync(string bucket, long cents, string operationId, long nowMs, CancellationToken cancellationToken);
@@ -249,6 +336,9 @@ internal abstract class AccountLedger : IAccountLedger
     /// <summary>A push channel that calls <paramref name="poke"/> on a kill or resume; null when the storage has none.</summary>
     protected virtual ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IAsyncDisposable?>(null);
+
+    /// <summary>Whether a request that failed with <paramref name="error"/> may still have been (or still be) carried out by the store.</summary>
+    protected virtual bool MayHaveLanded(Exception error) => true;
 
     /// <summary>One line (no password) saying why <paramref name="error"/> makes the ledger unavailable; null when it is not a ledger fault.</summary>
     protected abstract string? DescribeFault(Exception error);
@@ -279,14 +369,121 @@ internal abstract class AccountLedger : IAccountLedger
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private async ValueTask<SettleOutcome> FinishAsync(string operation, string id, long actualCents, bool release, CancellationToken cancellationToken)
+    /// <summary>One settle, release or cancellation; the nonce makes a retry of it a no-op.</summary>
+    private async ValueTask<SettleOutcome> FinishAsync(Unfinished item, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        var now = Time.GetUtcNow();
-        var nonce = NewId(now); // a retry of this very call (same nonce) is recognised as done, not as a second settle
-        return await GuardAsync(operation,
-            () => FinishCoreAsync(id, actualCents, release, nonce, now.ToUnixTimeMilliseconds(), cancellationToken))
+        var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        return await GuardAsync(item.Cancel ? "cancel" : item.Release ? "release" : "settle",
+            () => FinishCoreAsync(item.Id, item.ActualCents, item.Release, item.Cancel, item.Nonce, nowMs, cancellationToken))
             .ConfigureAwait(false);
+    }
+
+    /// <summary>The engine's settle or release: finished now, or kept (with its nonce) when the ledger cannot be reached.</summary>
+    private async ValueTask FinishOrKeepAsync(string id, long actualCents, bool release, CancellationToken cancellationToken)
+    {
+        Unfinished? item;
+        lock (_gate)
+        {
+            // A caller's retry reuses the first call's nonce (and charge id): if that landed, this is a no-op.
+            item = _unfinished.Find(u => u.Id == id && !u.Cancel) ?? _recentlyFinished.FirstOrDefault(u => u.Id == id);
+        }
+        item ??= new Unfinished(id, actualCents, release, cancel: false, NewId(Time.GetUtcNow()));
+        try
+        {
+            await CompleteAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LedgerUnavailableException)
+        {
+            Keep(item);
+            throw;
+        }
+        Forget(item);
+    }
+
+    /// <summary>
+    /// Finishes one item. A settle whose reservation the store no longer knows (a Redis without
+    /// persistence restarted) was still incurred: it is charged to the current window, once.
+    /// </summary>
+    private async ValueTask CompleteAsync(Unfinished item, CancellationToken cancellationToken)
+    {
+        if (item.Charge is null)
+        {
+            var outcome = await FinishAsync(item, cancellationToken).ConfigureAwait(false);
+            if (outcome != SettleOutcome.NotFound || item.Release || item.ActualCents == 0)
+            {
+                return;
+            }
+            var now = Time.GetUtcNow();
+            item.Charge = (RunTerms().Window.BucketAt(now), NewId(now));
+        }
+        var (bucket, operationId) = item.Charge.Value;
+        var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var state = await GuardAsync("record-spend",
+            () => AddSpendCoreAsync(bucket, item.ActualCents, operationId, nowMs, cancellationToken)).ConfigureAwait(false);
+        Observe(state.KillSwitch);
+    }
+
+    /// <summary>Finishes the kept items, oldest first; throws (fails closed) while the ledger still cannot be reached.</summary>
+    private async ValueTask FinishEarlierAsync(CancellationToken cancellationToken)
+    {
+        if (UnfinishedCount == 0)
+        {
+            return;
+        }
+        await _finishing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                Unfinished? next;
+                lock (_gate)
+                {
+                    next = _unfinished.Count > 0 ? _unfinished[0] : null;
+                }
+                if (next is null)
+                {
+                    return;
+                }
+                await CompleteAsync(next, cancellationToken).ConfigureAwait(false);
+                Forget(next);
+            }
+        }
+        finally
+        {
+            _finishing.Release();
+        }
+    }
+
+    private void Keep(Unfinished item)
+    {
+        lock (_gate)
+        {
+            if (_unfinished.Contains(item))
+            {
+                return;
+            }
+            if (_unfinished.Count >= MaxUnfinished)
+            {
+                _unfinished.RemoveAt(0);
+            }
+            _unfinished.Add(item);
+        }
+    }
+
+    private void Forget(Unfinished item)
+    {
+        lock (_gate)
+        {
+            _unfinished.Remove(item);
+            if (!item.Cancel && !_recentlyFinished.Contains(item))
+            {
+                _recentlyFinished.Enqueue(item);
+                if (_recentlyFinished.Count > RecentlyFinishedKept)
+                {
+                    _recentlyFinished.Dequeue();
+                }
+            }
+        }
     }
 
     /// <summary>A watch's poll: a run of failures is reported once, so an outage does not flood the log.</summary>
@@ -346,4 +543,23 @@ internal abstract class AccountLedger : IAccountLedger
         state.KillSwitch.Engaged ? state.KillSwitch.Reason : null);
 
     private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
+
+    /// <summary>
+    /// A settle, release or cancellation that could not reach the store. <see cref="Charge"/> is set
+    /// once a settle found its reservation gone and the cost is being charged as spend (bucket and operation id).
+    /// </summary>
+    private sealed class Unfinished(string id, long actualCents, bool release, bool cancel, string nonce)
+    {
+        public string Id { get; } = id;
+
+        public long ActualCents { get; } = actualCents;
+
+        public bool Release { get; } = release;
+
+        public bool Cancel { get; } = cancel;
+
+        public string Nonce { get; } = nonce;
+
+        public (string Bucket, string OperationId)? Charge { get; set; }
+    }
 }

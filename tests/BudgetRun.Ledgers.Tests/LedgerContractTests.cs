@@ -67,6 +67,36 @@ public abstract class LedgerContractTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task Cancel_OfAReservationThatWasMade_ReleasesIt()
+    {
+        // A reservation whose answer was lost (a timeout) but which the store made all the same.
+        var ledger = await OpenAsync();
+        var id = Guid.NewGuid().ToString("N");
+        Assert.Equal(ReserveStatus.Reserved, (await ledger.ReserveAsync(30, id, default)).Status);
+
+        Assert.Equal(SettleOutcome.Settled, await ledger.CancelByIdAsync(id, default));
+
+        Assert.Equal(new AccountStatus(Key, 100, 0, 0, 100, null, false, null), await ledger.StatusAsync(default));
+        Assert.Equal(ReservationState.Released, (await ledger.GetReservationAsync(id, default))!.State);
+    }
+
+    [Fact]
+    public async Task Cancel_BeforeTheReservationArrives_MakesTheLateRequestReserveNothing()
+    {
+        // The request is still on its way (a paused server, a dropped connection replayed): the
+        // cancellation is recorded first, and the request, when it lands, is a replay.
+        var ledger = await OpenAsync();
+        var id = Guid.NewGuid().ToString("N");
+
+        Assert.Equal(SettleOutcome.NotFound, await ledger.CancelByIdAsync(id, default));
+        await ledger.ReserveAsync(30, id, default);
+
+        Assert.Equal(new AccountStatus(Key, 100, 0, 0, 100, null, false, null), await ledger.StatusAsync(default));
+        Assert.Equal(ReservationState.Released, (await ledger.GetReservationAsync(id, default))!.State);
+        Assert.Equal(ReserveStatus.Reserved, (await ledger.ReserveAsync(100, default)).Status); // all of it is still there
+    }
+
+    [Fact]
     public async Task Release_GivesTheReservationBack()
     {
         var ledger = await OpenAsync();

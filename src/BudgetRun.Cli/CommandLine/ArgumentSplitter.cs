@@ -11,15 +11,17 @@ internal static class ArgumentSplitter
     public static (string[] Options, string[] Command) Split(IReadOnlyList<string> args, Command root)
     {
         var valueOptions = new HashSet<string>(StringComparer.Ordinal);
+        var switches = new HashSet<string>(StringComparer.Ordinal);
         foreach (var option in root.Options)
         {
-            if (option.Arity.MaximumNumberOfValues > 0 && option.ValueType != typeof(bool))
+            var names = option.Aliases.Prepend(option.Name);
+            if (option.ValueType == typeof(bool))
             {
-                valueOptions.Add(option.Name);
-                foreach (var alias in option.Aliases)
-                {
-                    valueOptions.Add(alias);
-                }
+                switches.UnionWith(names);
+            }
+            else if (option.Arity.MaximumNumberOfValues > 0)
+            {
+                valueOptions.UnionWith(names);
             }
         }
 
@@ -32,6 +34,7 @@ internal static class ArgumentSplitter
             }
             if (arg.Length > 1 && arg[0] == '-')
             {
+                CheckSwitchValue(arg, switches);
                 if (!arg.Contains('=', StringComparison.Ordinal) && valueOptions.Contains(arg))
                 {
                     i++; // its value, whatever it looks like
@@ -45,5 +48,23 @@ internal static class ArgumentSplitter
             return (args.Take(i).ToArray(), args.Skip(i).ToArray());
         }
         return (args.ToArray(), []);
+    }
+
+    /// <summary>
+    /// <c>--jitter=maybe</c>: the parser would only call "maybe" an unrecognised argument; the
+    /// error names the switch and what it accepts.
+    /// </summary>
+    private static void CheckSwitchValue(string arg, HashSet<string> switches)
+    {
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        if (equals < 0 || !switches.Contains(arg[..equals]))
+        {
+            return;
+        }
+        var value = arg[(equals + 1)..];
+        if (!bool.TryParse(value, out _) || value.Trim().Length != value.Length)
+        {
+            throw new UsageException($"{arg[..equals]}: '{value}' is not a valid value (use {arg[..equals]}, {arg[..equals]}=true or {arg[..equals]}=false)");
+        }
     }
 }

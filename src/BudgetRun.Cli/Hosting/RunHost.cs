@@ -40,7 +40,10 @@ internal static class RunHost
             ? await OpenLedgerAsync(settings, ledgerSettings, fault =>
             {
                 metrics?.LedgerError();
-                log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
+                if (!ReportedByTheEngine(fault.Operation))
+                {
+                    log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
+                }
             }, log).ConfigureAwait(false)
             : null;
         IBudgetLedger budget = (IBudgetLedger?)ledger ?? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents);
@@ -183,6 +186,13 @@ internal static class RunHost
             log.Error("could not write the report to {ReportPath}: {Error}", reportPath, ex.Message);
         }
     }
+
+    /// <summary>
+    /// The engine's own ledger operations: their failure is told once, by the engine's line about the
+    /// attempt (a settle) or by the run's last line (a reservation that ends the run with 69).
+    /// </summary>
+    private static bool ReportedByTheEngine(string operation) =>
+        operation is "fits" or "reserve" or "settle" or "release" or "cancel";
 
     private static string OutcomeName(RunOutcome outcome) =>
         System.Text.Json.JsonSerializer.Serialize(outcome, ReportJsonContext.Default.RunOutcome).Trim('"');

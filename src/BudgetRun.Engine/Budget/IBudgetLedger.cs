@@ -24,6 +24,13 @@ internal interface IBudgetLedger
     ValueTask<BudgetSnapshot> RecordSpendAsync(long cents, CancellationToken cancellationToken);
 
     ValueTask<BudgetSnapshot> SnapshotAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Finishes the settles and releases that failed because the ledger could not be reached (a
+    /// persistent ledger keeps them and also finishes them before its next operation). Returns how
+    /// many are still unfinished; never throws for an unreachable ledger.
+    /// </summary>
+    ValueTask<int> FinishUnfinishedAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A reserved amount, identified for settling.</summary>

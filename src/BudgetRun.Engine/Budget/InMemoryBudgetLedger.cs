@@ -69,4 +69,7 @@ internal sealed class InMemoryBudgetLedger(long budgetCents) : IBudgetLedger
             return ValueTask.FromResult(new BudgetSnapshot(budgetCents, _spent, _reserved));
         }
     }
+
+    /// <summary>Nothing is ever left unfinished in memory.</summary>
+    public ValueTask<int> FinishUnfinishedAsync(CancellationToken cancellationToken) => ValueTask.FromResult(0);
 }

@@ -111,11 +111,12 @@ internal sealed class RedisLedger : AccountLedger
         return (status, new BucketState((long)items[1], (long)items[2], KillSwitchFrom(items, 3)));
     }
 
-    protected override async ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, string nonce, long nowMs, CancellationToken cancellationToken)
+    protected override async ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, bool cancel, string nonce, long nowMs,
+        CancellationToken cancellationToken)
     {
         var result = await EvaluateAsync(RedisScripts.Finish,
             [ReservationKey(id), _openKey],
-            [_prefix, id, actualCents, nonce, nowMs, RetentionMs, release ? "released" : "settled"]).ConfigureAwait(false);
+            [_prefix, id, actualCents, nonce, nowMs, RetentionMs, release ? "released" : "settled", cancel ? "1" : "0"]).ConfigureAwait(false);
         return (long)result switch
         {
             1 => SettleOutcome.Settled,
@@ -190,6 +191,10 @@ internal sealed class RedisLedger : AccountLedger
 
     protected override async ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
         await RedisKillSwitchSubscription.StartAsync(_connection, _channel, poke).ConfigureAwait(false);
+
+    /// <summary>Only a command never sent (no connection at all) is sure not to run; a timeout or a dropped connection may have run it.</summary>
+    protected override bool MayHaveLanded(Exception error) =>
+        error is not RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect or ConnectionFailureType.AuthenticationFailure };
 
     protected override string? DescribeFault(Exception error) => error switch
     {

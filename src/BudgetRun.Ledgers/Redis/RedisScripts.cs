@@ -62,12 +62,19 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: reservation, open. ARGV: prefix, id, actual, nonce, now, retention, final state
-    /// (settled or released). Returns 1 done (or a retry of the same call), -1 not found, -2 already finished.
+    /// (settled or released), cancel (1: an unknown id is recorded as released, so a reservation with
+    /// that id arriving later is a replay that reserves nothing). Returns 1 done (or a retry of the
+    /// same call), -1 not found, -2 already finished.
     /// </summary>
     public const string Finish = Helpers + """
 
         local rv = redis.call('HMGET', KEYS[1], 'bucket', 'cents', 'state', 'nonce')
         if not rv[3] then
+          if ARGV[8] == '1' then
+            redis.call('HSET', KEYS[1], 'bucket', '', 'cents', 0, 'state', 'released', 'settled', 0, 'nonce', ARGV[4],
+              'created', ARGV[5], 'expires', ARGV[5], 'ended', ARGV[5], 'run', '', 'pid', 0, 'host', '')
+            redis.call('PEXPIRE', KEYS[1], ARGV[6])
+          end
           return -1
         end
         if rv[3] == 'settled' or rv[3] == 'released' then

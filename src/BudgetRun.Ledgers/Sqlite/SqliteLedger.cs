@@ -101,24 +101,33 @@ internal sealed class SqliteLedger : AccountLedger
             return (ReserveStatus.Reserved, state with { ReservedCents = state.ReservedCents + request.Cents });
         }, cancellationToken);
 
-    protected override ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, string nonce, long nowMs, CancellationToken cancellationToken) =>
+    protected override ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, bool cancel, string nonce, long nowMs,
+        CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
-            string bucket;
-            long cents;
-            ReservationState state;
-            string? previousNonce;
+            string? bucket = null;
+            long cents = 0;
+            var state = ReservationState.Open;
+            string? previousNonce = null;
             using (var command = Command(connection, SqliteSql.FindReservation, ("$id", id), ("$key", Account.Key)))
             using (var reader = command.ExecuteReader())
             {
-                if (!reader.Read())
+                if (reader.Read())
                 {
-                    return SettleOutcome.NotFound;
+                    bucket = reader.GetString(0);
+                    cents = reader.GetInt64(1);
+                    state = (ReservationState)reader.GetInt32(2);
+                    previousNonce = reader.IsDBNull(3) ? null : reader.GetString(3);
                 }
-                bucket = reader.GetString(0);
-                cents = reader.GetInt64(1);
-                state = (ReservationState)reader.GetInt32(2);
-                previousNonce = reader.IsDBNull(3) ? null : reader.GetString(3);
+            }
+            if (bucket is null)
+            {
+                if (cancel)
+                {
+                    Execute(connection, SqliteSql.InsertCancelled, ("$id", id), ("$key", Account.Key), ("$nonce", nonce), ("$now", nowMs),
+                        ("$run", Run.RunId), ("$pid", Run.ProcessId), ("$host", Run.Host));
+                }
+                return SettleOutcome.NotFound;
             }
             if (state is ReservationState.Settled or ReservationState.Released)
             {
@@ -189,12 +198,20 @@ internal sealed class SqliteLedger : AccountLedger
             : null);
     }
 
+    /// <summary>
+    /// A failed transaction is rolled back, so it did not happen, except an I/O error, which can
+    /// strike while the commit is being made durable.
+    /// </summary>
+    protected override bool MayHaveLanded(Exception error) => error is SqliteException { SqliteErrorCode: 10 }; // SQLITE_IOERR
+
     protected override string? DescribeFault(Exception error) => error switch
     {
         SqliteException { SqliteErrorCode: 5 or 6 } or TimeoutException => // SQLITE_BUSY, SQLITE_LOCKED
             string.Create(CultureInfo.InvariantCulture,
                 $"the database is locked by another writer (waited {Options.BusyTimeout.TotalSeconds:0.###}s)"),
         SqliteException { SqliteErrorCode: 8 } => "the database is read-only (attempt to write a readonly database)", // SQLITE_READONLY
+        SqliteException { SqliteErrorCode: 13 } => "the disk holding the database is full (database or disk is full)", // SQLITE_FULL
+        SqliteException { SqliteErrorCode: 10 } => "disk I/O error: is the disk holding the database full or failing?", // SQLITE_IOERR
         SqliteException { SqliteErrorCode: 14 } => "the database file cannot be opened (check the path and its permissions)", // SQLITE_CANTOPEN
         SqliteException ex => OneLine(ex.Message),
         InvalidDataException ex => OneLine(ex.Message),

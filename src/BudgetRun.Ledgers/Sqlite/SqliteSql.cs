@@ -49,6 +49,12 @@ internal static class SqliteSql
             VALUES ($id, $key, $bucket, $cents, 0, $now, $expires, $run, $pid, $host);
         """;
 
+    /// <summary>A cancelled reservation that never arrived: kept as released, so the request arriving late is a replay.</summary>
+    public const string InsertCancelled = """
+        INSERT INTO reservations (id, key, bucket, cents, state, created_at, expires_at, settled_cents, nonce, ended_at, run_id, pid, host)
+            VALUES ($id, $key, '', 0, 2, $now, $now, 0, $nonce, $now, $run, $pid, $host);
+        """;
+
     public const string FindReservation = "SELECT bucket, cents, state, nonce FROM reservations WHERE id = $id AND key = $key;";
 
     /// <summary>Open: the reservation leaves reserved and the real cost enters spent.</summary>

@@ -10,10 +10,15 @@ namespace BudgetRun.Engine.Tests.Fakes;
 internal sealed class SupervisorHarness : IDisposable
 {
     public SupervisorHarness(SupervisorOptions options, params ChildScript[] scripts)
+        : this(options, new InMemoryBudgetLedger(options.MaxCostCents), scripts)
+    {
+    }
+
+    public SupervisorHarness(SupervisorOptions options, IBudgetLedger ledger, params ChildScript[] scripts)
     {
         Options = options;
         Launcher = new FakeChildLauncher(Clock, scripts);
-        Ledger = new InMemoryBudgetLedger(options.MaxCostCents);
+        Ledger = ledger;
         Supervisor = new Supervisor(options, Launcher, Ledger, Control, Clock, NullLogger<Supervisor>.Instance, Observer);
     }
 
@@ -23,7 +28,7 @@ internal sealed class SupervisorHarness : IDisposable
 
     public FakeChildLauncher Launcher { get; }
 
-    public InMemoryBudgetLedger Ledger { get; }
+    public IBudgetLedger Ledger { get; }
 
     public RunControl Control { get; } = new();
 

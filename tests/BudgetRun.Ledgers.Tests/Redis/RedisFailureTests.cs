@@ -68,6 +68,52 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SettleDuringAnOutage_ServerBackEmpty_IsChargedBeforeTheNextReservation()
+    {
+        // Issue 8, bug A: a Redis without persistence comes back empty; the reservation the failed
+        // settle was for is gone, but the attempt ran, so its cost must still be charged.
+        await using var server = await RedisServer.StartAsync(persistent: false);
+        await using var ledger = await OpenAsync(server.Uri);
+        IBudgetLedger engine = ledger;
+        var ran = (await engine.TryReserveAsync(7, default))!;
+
+        server.Kill();
+        await Assert.ThrowsAsync<LedgerUnavailableException>(async () => await engine.SettleAsync(ran, 7, default));
+        Assert.Equal(1, ledger.UnfinishedCount);
+        await server.RestartAsync();
+        await WaitUntilReachableAsync(ledger);
+        Assert.Equal((0L, 0L), Numbers(await ledger.StatusAsync(default))); // the restarted server knows nothing
+
+        var next = await engine.TryReserveAsync(7, default); // finishes the kept settle first
+        Assert.NotNull(next);
+        Assert.Equal(0, ledger.UnfinishedCount);
+        Assert.Equal((7L, 7L), Numbers(await ledger.StatusAsync(default)));
+        await engine.SettleAsync(ran, 7, default); // a caller's retry of the old settle charges nothing more
+        await engine.SettleAsync(next, 7, default);
+        Assert.Equal((14L, 0L), Numbers(await ledger.StatusAsync(default)));
+    }
+
+    [Fact]
+    public async Task ReservationWhoseAnswerTimedOut_IsCancelledOnceTheServerAnswers()
+    {
+        // Issue 8, bug B: the request reached a paused server, which runs it when it resumes; the
+        // caller had given up and started nothing, so that reservation must not be charged.
+        await using var server = await RedisServer.StartAsync();
+        await using var ledger = await OpenAsync(server.Uri);
+        IBudgetLedger engine = ledger;
+
+        server.Pause();
+        await Assert.ThrowsAsync<LedgerUnavailableException>(async () => await engine.TryReserveAsync(7, default));
+        Assert.Equal(1, ledger.UnfinishedCount);
+        Assert.Equal(1, await engine.FinishUnfinishedAsync(default)); // still paused: it stays kept
+        server.Continue();
+        await WaitUntilReachableAsync(ledger);
+
+        Assert.Equal(0, await engine.FinishUnfinishedAsync(default));
+        Assert.Equal((0L, 0L), Numbers(await ledger.StatusAsync(default)));
+    }
+
+    [Fact]
     public async Task WatchDuringAnOutage_NeverEngagesTheSwitch_ReportsTheOutageOnce_AndSeesAKillAfterwards()
     {
         await using var server = await RedisServer.StartAsync();

@@ -75,8 +75,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
 
     [Theory]
     [InlineData(true)]
-    [InlineData(false, Skip = "KNOWN BUG (open): a settle that fails while Redis is down is never retried; when Redis comes back "
-        + "without persistence the reservation is gone, so the attempt that ran is never charged (spent 7, not 14). See the closing note.")]
+    [InlineData(false)]
     public async Task RedisDownWhenTheAttemptEnds_BackBeforeTheNext_TheAttemptThatRanIsStillCharged(bool persistent)
     {
         // Issue 5: "a child already running is not killed because the ledger blipped; its spend is
@@ -183,8 +182,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
         Assert.Contains("ledgerUnavailable (exit 69)", result.StderrLines[^1], StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "KNOWN BUG (open): a reservation whose answer times out is left open on the server and is charged in full "
-        + "when its TTL passes, although its attempt never started (spent 14 for one 7-cent attempt). See the closing note.")]
+    [Fact]
     public async Task RedisSlow_DebugSleepLongerThanItsTimeout_StartsNoAttempt_AndChargesNoAttemptThatNeverRan()
     {
         await using var server = await RedisServer.StartAsync(false, "--enable-debug-command", "yes");
