@@ -49,6 +49,8 @@ internal sealed class CliOptions
     public Option<string> BudgetWindow { get; } = BudgetWindowOption();
     public Option<string> Ledger { get; } = LedgerOption();
     public Option<string> ReservationTtl { get; } = ReservationTtlOption();
+    public Option<string> LedgerTimeout { get; } = Value("--ledger-timeout", "D",
+        "How long one ledger operation may wait before failing closed (exit 69): SQLite's wait for another writer's lock (default 5s), Redis's answer (default 3s); 1s to 5m.");
 
     /// <summary>Options of the account subcommands (status, kill, resume), one set per command.</summary>
     public sealed record AccountCommandOptions(Command Command, Option<string> BudgetKey, Option<string> Ledger, Option<string>? Reason, Option<bool>? Json);
@@ -62,7 +64,7 @@ internal sealed class CliOptions
 
     public RootCommand CreateRoot()
     {
-        foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, MaxCostCents, LogFormat })
+        foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, MaxCostCents, LogFormat })
         {
             Serve.Options.Add(option);
         }
@@ -73,7 +75,7 @@ internal sealed class CliOptions
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
             Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
-            PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl,
+            PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the
         // parser would demand a subcommand.

@@ -4,18 +4,25 @@ using BudgetRun.Ledgers.Locations;
 
 namespace BudgetRun.Cli.CommandLine;
 
-/// <summary>A persistent budget account: where it lives and its terms.</summary>
-internal sealed record LedgerSettings(LedgerLocation Location, LedgerAccount Account, TimeSpan ReservationTtl);
+/// <summary>A persistent budget account: where it lives, its terms, and how long one operation may wait (null: the ledger's default).</summary>
+internal sealed record LedgerSettings(LedgerLocation Location, LedgerAccount Account, TimeSpan ReservationTtl, TimeSpan? Timeout = null);
 
-/// <summary>Validates --budget-key, --budget-window, --ledger and --reservation-ttl.</summary>
+/// <summary>Validates --budget-key, --budget-window, --ledger, --reservation-ttl and --ledger-timeout.</summary>
 internal static class LedgerBinder
 {
+    /// <summary>SQLite's driver counts its busy retries in whole seconds: a shorter timeout could not be kept.</summary>
+    public static readonly TimeSpan MinTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longer than this, a stuck ledger would hold a run (and every retry of it) for too long to be a timeout.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>Null without a budget key (the budget is then per run, in memory).</summary>
     public static LedgerSettings? Bind(
         Option<string> keyOption,
         Option<string> ledgerOption,
         Option<string>? windowOption,
         Option<string>? ttlOption,
+        Option<string>? timeoutOption,
         long? limitCents,
         Func<Option<string>, string?> flag,
         Func<string, string?> environment,
@@ -26,6 +33,7 @@ internal static class LedgerBinder
             : (CliOptions.BudgetKeyEnv, NonEmpty(environment(CliOptions.BudgetKeyEnv)));
         var windowText = windowOption is null ? null : flag(windowOption);
         var ttlText = ttlOption is null ? null : flag(ttlOption);
+        var timeoutText = timeoutOption is null ? null : flag(timeoutOption);
         if (key is null)
         {
             if (keyRequired)
@@ -39,6 +47,10 @@ internal static class LedgerBinder
             if (ttlText is not null)
             {
                 throw new UsageException($"{ttlOption!.Name}: '{ttlText}' needs a --budget-key (a per-run budget has no reservations to expire)");
+            }
+            if (timeoutText is not null)
+            {
+                throw new UsageException($"{timeoutOption!.Name}: '{timeoutText}' needs a --budget-key (a per-run budget uses no ledger)");
             }
             if (flag(ledgerOption) is { } orphanLedger)
             {
@@ -62,6 +74,15 @@ internal static class LedgerBinder
             window = parsed;
         }
         var ttl = ttlText is null ? TimeSpan.FromMinutes(15) : ValueParsers.Duration(ttlOption!.Name, ttlText);
+        TimeSpan? timeout = null;
+        if (timeoutText is not null)
+        {
+            timeout = ValueParsers.Duration(timeoutOption!.Name, timeoutText);
+            if (timeout < MinTimeout || timeout > MaxTimeout)
+            {
+                throw new UsageException($"{timeoutOption.Name}: '{timeoutText}' is not from 1s to 5m");
+            }
+        }
 
         var (ledgerSource, ledgerText) = flag(ledgerOption) is { } ledgerFlag
             ? (ledgerOption.Name, ledgerFlag)
@@ -77,7 +98,7 @@ internal static class LedgerBinder
         }
         // A run or sidecar gives terms (no window = all time); the subcommands administer only (null, null).
         BudgetWindow? terms = limitCents is null ? null : window ?? BudgetWindow.None;
-        return new LedgerSettings(location, new LedgerAccount(key, limitCents, terms), ttl);
+        return new LedgerSettings(location, new LedgerAccount(key, limitCents, terms), ttl, timeout);
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

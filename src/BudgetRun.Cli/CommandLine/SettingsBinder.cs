@@ -56,7 +56,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         var controlPlane = new ControlPlaneBinder(options, Text, environment);
         var workload = controlPlane.Workload(command);
         var controlPlaneSettings = controlPlane.Bind(workload, warnings);
-        var ledger = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl,
+        var ledger = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl, options.LedgerTimeout,
             budget, Text, environment, keyRequired: false);
 
         var supervisor = new SupervisorOptions

@@ -18,6 +18,8 @@ internal static class LedgerComposition
             new LedgerOptions
             {
                 ReservationTtl = settings.ReservationTtl,
+                BusyTimeout = settings.Timeout ?? LedgerOptions.Default.BusyTimeout,
+                RedisTimeout = settings.Timeout ?? LedgerOptions.Default.RedisTimeout,
                 OnFault = fault =>
                 {
                     if (Volatile.Read(ref opened))

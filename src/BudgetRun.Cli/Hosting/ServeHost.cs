@@ -31,7 +31,7 @@ internal static class ServeHost
             : environment(CliOptions.MaxCostCentsEnv) is { Length: > 0 } fromEnvironment
                 ? ValueParsers.WholeNumber(CliOptions.MaxCostCentsEnv, fromEnvironment, 0, SettingsBinder.MaxCents)
                 : 200;
-        var ledgerSettings = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl,
+        var ledgerSettings = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl, options.LedgerTimeout,
             limit, Flag, environment, keyRequired: true)!;
         var warnings = new List<string>();
         var controlPlane = new ControlPlaneBinder(options, Flag, environment);

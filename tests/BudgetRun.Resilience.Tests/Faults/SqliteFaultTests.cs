@@ -41,6 +41,26 @@ public sealed class SqliteFaultTests(ITestOutputHelper output) : ResilienceTest
         await AssertIntactAsync(path, spent: 7);
     }
 
+    [Fact]
+    public async Task LockedByAnotherProcess_WithALedgerTimeout_FailsClosedAfterThatTimeout_LedgerIntact()
+    {
+        var path = Scratch.Path("ledger.db");
+        (await RunToEndAsync([.. Account(path), "--", .. Child("exit", "0")])).AssertExitCode(0);
+
+        ProcessResult result;
+        await using (await SqliteProbe.HoldWriteLockAsync(path))
+        {
+            result = await RunToEndAsync([.. Account(path), "--ledger-timeout", "1s",
+                "--", .. Child("--count", Scratch.Path("attempts"), "exit", "0")]);
+        }
+
+        output.WriteLine($"locked, --ledger-timeout 1s: exit {result.ExitCode} after {result.Elapsed.TotalSeconds:0.0} s\n{result.Stderr}");
+        result.AssertExitCode(69).AssertNoStackTrace();
+        Assert.Equal(0, Scratch.Count("attempts"));
+        AssertOneErrorLine(result, path, "the database is locked by another writer (waited 1s)");
+        await AssertIntactAsync(path, spent: 7);
+    }
+
     [RootFact]
     public async Task ImmutableFile_StartsNothing_Exits69_LedgerIntact()
     {

@@ -54,6 +54,10 @@ public sealed class CommandLineTableTests : ResilienceTest
         { "--push-interval", "", ["--push-interval", "soon", ChildCommand] },
         { "--reservation-ttl", "", ["--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db", "--reservation-ttl", "0ms", ChildCommand] },
         { "--reservation-ttl", "", ["--reservation-ttl", "abc", ChildCommand] },
+        { "--ledger-timeout", "", ["--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db", "--ledger-timeout", "500ms", ChildCommand] },
+        { "--ledger-timeout", "", ["--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db", "--ledger-timeout", "6m", ChildCommand] },
+        { "--ledger-timeout", "", ["--budget-key", "job", "--ledger-timeout", "never", ChildCommand] },
+        { "--ledger-timeout", "", ["--ledger-timeout", "2s", ChildCommand] },
         // exit-code lists
         { "--retry-on", "", ["--retry-on", "0", ChildCommand] },
         { "--retry-on", "", ["--retry-on", "256", ChildCommand] },
