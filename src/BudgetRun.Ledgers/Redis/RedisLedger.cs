@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Authentication;
 using BudgetRun.Ledgers.Locations;
 using StackExchange.Redis;
 
@@ -15,6 +17,11 @@ internal sealed class RedisLedger : AccountLedger
 {
     /// <summary>How long a reported spend's operation id is remembered: far longer than any retry of it.</summary>
     private const long OperationMemoryMs = 3_600_000;
+
+    private const string NoOpenSsl = "TLS (rediss://) needs OpenSSL and no libssl could be loaded (Debian: install libssl3)";
+
+    /// <summary>The sonames .NET probes for OpenSSL, newest first.</summary>
+    private static readonly string[] _openSslNames = ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.1.0.0", "libssl.so.10", "libssl.so"];
 
     private const string PasswordRefused = $"the server refused the password (check {LedgerUriParser.PasswordVariable})";
 
@@ -51,6 +58,11 @@ internal sealed class RedisLedger : AccountLedger
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(options);
+        if (location.UseTls && !OpenSslLoads())
+        {
+            // The runtime aborts the process (SIGABRT) when it needs OpenSSL and finds none: say so first.
+            throw Unavailable(location.DisplayName, "open", NoOpenSsl, new DllNotFoundException(NoOpenSsl), options);
+        }
         var timeout = (int)Math.Ceiling(options.RedisTimeout.TotalMilliseconds);
         var configuration = new ConfigurationOptions
         {
@@ -88,7 +100,7 @@ internal sealed class RedisLedger : AccountLedger
         {
             await ledger.DisposeAsync().ConfigureAwait(false);
             var text = log.ToString();
-            var refused = text.Contains(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal)
+            var refused = TlsFailure(ex) is null && text.Contains(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal)
                 || text.Contains("NOAUTH", StringComparison.Ordinal) || text.Contains("WRONGPASS", StringComparison.Ordinal);
             throw Unavailable(location.DisplayName, "open", refused ? PasswordRefused : reason, ex, options);
         }
@@ -198,6 +210,7 @@ internal sealed class RedisLedger : AccountLedger
 
     protected override string? DescribeFault(Exception error) => error switch
     {
+        RedisConnectionException ex when TlsFailure(ex) is { } tls => tls,
         RedisConnectionException ex when IsAuthenticationFailure(ex) => PasswordRefused,
         RedisConnectionException { FailureType: ConnectionFailureType.SocketClosed or ConnectionFailureType.SocketFailure } =>
             "the connection to the server was lost",
@@ -239,6 +252,40 @@ internal sealed class RedisLedger : AccountLedger
     {
         var line = text.ReplaceLineEndings(" ");
         return _password is { Length: > 0 } password ? line.Replace(password, "***", StringComparison.Ordinal) : line;
+    }
+
+    /// <summary>Whether OpenSSL can be loaded (with its libcrypto): the Native AOT binary itself needs neither until TLS is used.</summary>
+    private static bool OpenSslLoads()
+    {
+        foreach (var name in _openSslNames)
+        {
+            if (NativeLibrary.TryLoad(name, out var handle))
+            {
+                NativeLibrary.Free(handle);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// A failed TLS handshake (rediss://) shows as an authentication failure too, with the TLS error
+    /// further down the chain: it must not be reported as a refused password.
+    /// </summary>
+    private static string? TlsFailure(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case AuthenticationException tls:
+                    return $"the TLS handshake failed: {tls.Message.ReplaceLineEndings(" ")} "
+                        + "(a certificate from a private CA needs SSL_CERT_FILE naming that CA's certificate)";
+                case DllNotFoundException or EntryPointNotFoundException:
+                    return NoOpenSsl;
+            }
+        }
+        return null;
     }
 
     /// <summary>A refused password shows as "no connection", with the reason further down the chain.</summary>
