@@ -106,6 +106,12 @@ internal static class ServeHost
         }
         log.Information("stopping: signal received");
         await app.StopAsync().ConfigureAwait(false);
+        // Reservations whose answer was lost in an outage are cancelled if the ledger answers now.
+        var unfinished = await ledger.FinishUnfinishedAsync(CancellationToken.None).ConfigureAwait(false);
+        if (unfinished > 0)
+        {
+            log.Warning("{Count} ledger update(s) could not be made before stopping because the ledger is unavailable: the reservations concerned count in full when their TTL passes", unfinished);
+        }
         return ExitCodes.Success;
     }
 }

@@ -214,9 +214,47 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : ResilienceTest
             + $"(report: {loaded.Attempts.Count} attempt(s)): the reservation whose answer timed out was left open and counted as spent when it expired");
     }
 
+    [Fact]
+    public async Task Sidecar_ReservationWhoseAnswerTimedOut_IsCancelled_AndNeverCharged()
+    {
+        // Bug B through the sidecar: the worker got 503 and started nothing, so the reservation
+        // the paused server runs when it resumes must not count.
+        await using var server = await RedisServer.StartAsync();
+        var key = NewKey();
+        using var serve = Launch(["serve", "--listen", "127.0.0.1:0", "--budget-key", key, "--ledger", server.Uri,
+            "--max-cost-cents", "100", "--reservation-ttl", "2s", "--ledger-timeout", "1s"], timeout: TimeSpan.FromSeconds(40));
+        await Wait.UntilAsync(() => serve.StderrSoFar.Contains("serving budget", StringComparison.Ordinal), TimeSpan.FromSeconds(20),
+            "the 'serving budget' line", serve);
+        var port = int.Parse(serve.StderrSoFar.Split("http://127.0.0.1:", 2)[1].TakeWhile(char.IsAsciiDigit).ToArray(), CultureInfo.InvariantCulture);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        server.Pause();
+        HttpResponseMessage lost;
+        try
+        {
+            lost = await http.PostAsync(new Uri("/v1/reserve", UriKind.Relative), Json("""{"cents":7}"""));
+        }
+        finally
+        {
+            server.Continue(); // the server now runs the 7-cent reservation nobody waits for
+        }
+        using var next = await http.PostAsync(new Uri("/v1/reserve", UriKind.Relative), Json("""{"cents":5}"""));
+        var totals = await SettledStatusAsync(server, key); // the open 5-cent one expires: spent in full
+        serve.Signal(Posix.SIGTERM);
+        var result = await serve.WaitAsync();
+
+        output.WriteLine($"paused reserve: {(int)lost.StatusCode}; next: {(int)next.StatusCode}; {totals}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, lost.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(new LedgerTotals(5, 0, 95, false), totals);
+        result.AssertExitCode(0).AssertNoStackTrace();
+    }
+
     private static string[] Account(RedisServer server, string key) =>
         ["--ledger", server.Uri, "--budget-key", key, "--max-cost-cents", "1000", "--cost-per-attempt-cents",
          Cost.ToString(CultureInfo.InvariantCulture), "--reservation-ttl", "2s"];
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     private static string NewKey() => $"redis-faults/{Guid.NewGuid():N}";
 
