@@ -134,9 +134,9 @@ internal abstract class AccountLedger : IAccountLedger
         return new BudgetSnapshot(limit, state.SpentCents, state.ReservedCents);
     }
 
+    /// <remarks>A read only (metrics scrapes and <c>/status</c> call it): kept settles wait for the next write.</remarks>
     public async ValueTask<BudgetSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
-        await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
         var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
         return new BudgetSnapshot(status.BudgetCents ?? 0, status.SpentCents, status.ReservedCents);
     }
