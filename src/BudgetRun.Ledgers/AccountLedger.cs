@@ -10,19 +10,9 @@ namespace BudgetRun.Ledgers;
 /// </summary>
 internal abstract class AccountLedger : IAccountLedger
 {
-    /// <summary>
-    /// How many unfinished operations are kept for later. Past it the oldest is dropped: a reservation
-    /// then counts in full when its TTL passes, which never overspends.
-    /// </summary>
-    internal const int MaxUnfinished = 1024;
-
-    /// <summary>How many finished settles and releases are remembered so that a caller's retry is recognised.</summary>
-    private const int RecentlyFinishedKept = 64;
-
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _finishing = new(1, 1);
-    private readonly List<Unfinished> _unfinished = [];
-    private readonly Queue<Unfinished> _recentlyFinished = new();
+    private readonly PendingUpdates _pending = new();
     private readonly List<KillSwitchMonitor> _monitors = [];
     private KillSwitchState _killSwitch;
     private long _faults;
@@ -50,16 +40,7 @@ internal abstract class AccountLedger : IAccountLedger
     public long FaultCount => Interlocked.Read(ref _faults);
 
     /// <summary>Settles, releases and cancellations that failed and wait for the ledger to answer again.</summary>
-    public int UnfinishedCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _unfinished.Count;
-            }
-        }
-    }
+    public int UnfinishedCount => _pending.Count;
 
     public KillSwitchState KillSwitch
     {
@@ -186,7 +167,7 @@ internal abstract class AccountLedger : IAccountLedger
         {
             // The request may have reached the store with its answer lost (a timeout): the store may
             // still run it. Nobody will use or settle it, so it is cancelled once the store answers.
-            Keep(new Unfinished(request.Id, 0, release: true, cancel: true, NewId(now)));
+            _pending.Keep(new PendingUpdate(request.Id, 0, release: true, cancel: true, NewId(now)));
             throw;
         }
         var (status, state) = reserved;
@@ -199,13 +180,13 @@ internal abstract class AccountLedger : IAccountLedger
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentOutOfRangeException.ThrowIfNegative(actualCents);
-        return FinishAsync(new Unfinished(id, actualCents, release: false, cancel: false, NewId(Time.GetUtcNow())), cancellationToken);
+        return FinishAsync(new PendingUpdate(id, actualCents, release: false, cancel: false, NewId(Time.GetUtcNow())), cancellationToken);
     }
 
     public ValueTask<SettleOutcome> ReleaseByIdAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        return FinishAsync(new Unfinished(id, 0, release: true, cancel: false, NewId(Time.GetUtcNow())), cancellationToken);
+        return FinishAsync(new PendingUpdate(id, 0, release: true, cancel: false, NewId(Time.GetUtcNow())), cancellationToken);
     }
 
     /// <summary>
@@ -215,7 +196,7 @@ internal abstract class AccountLedger : IAccountLedger
     internal ValueTask<SettleOutcome> CancelByIdAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        return FinishAsync(new Unfinished(id, 0, release: true, cancel: true, NewId(Time.GetUtcNow())), cancellationToken);
+        return FinishAsync(new PendingUpdate(id, 0, release: true, cancel: true, NewId(Time.GetUtcNow())), cancellationToken);
     }
 
     public async ValueTask<AccountStatus> StatusAsync(CancellationToken cancellationToken)
@@ -370,10 +351,10 @@ internal abstract class AccountLedger : IAccountLedger
     // ---- helpers --------------------------------------------------------------------------------
 
     /// <summary>One settle, release or cancellation; the nonce makes a retry of it a no-op.</summary>
-    private async ValueTask<SettleOutcome> FinishAsync(Unfinished item, CancellationToken cancellationToken)
+    private async ValueTask<SettleOutcome> FinishAsync(PendingUpdate item, CancellationToken cancellationToken)
     {
         var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        return await GuardAsync(item.Cancel ? "cancel" : item.Release ? "release" : "settle",
+        return await GuardAsync(item.Operation,
             () => FinishCoreAsync(item.Id, item.ActualCents, item.Release, item.Cancel, item.Nonce, nowMs, cancellationToken))
             .ConfigureAwait(false);
     }
@@ -381,30 +362,26 @@ internal abstract class AccountLedger : IAccountLedger
     /// <summary>The engine's settle or release: finished now, or kept (with its nonce) when the ledger cannot be reached.</summary>
     private async ValueTask FinishOrKeepAsync(string id, long actualCents, bool release, CancellationToken cancellationToken)
     {
-        Unfinished? item;
-        lock (_gate)
-        {
-            // A caller's retry reuses the first call's nonce (and charge id): if that landed, this is a no-op.
-            item = _unfinished.Find(u => u.Id == id && !u.Cancel) ?? _recentlyFinished.FirstOrDefault(u => u.Id == id);
-        }
-        item ??= new Unfinished(id, actualCents, release, cancel: false, NewId(Time.GetUtcNow()));
+        // A caller's retry reuses the first call's nonce (and charge id): if that landed, this is a no-op.
+        var item = _pending.Find(id);
+        item ??= new PendingUpdate(id, actualCents, release, cancel: false, NewId(Time.GetUtcNow()));
         try
         {
             await CompleteAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch (LedgerUnavailableException)
         {
-            Keep(item);
+            _pending.Keep(item);
             throw;
         }
-        Forget(item);
+        _pending.Done(item);
     }
 
     /// <summary>
     /// Finishes one item. A settle whose reservation the store no longer knows (a Redis without
     /// persistence restarted) was still incurred: it is charged to the current window, once.
     /// </summary>
-    private async ValueTask CompleteAsync(Unfinished item, CancellationToken cancellationToken)
+    private async ValueTask CompleteAsync(PendingUpdate item, CancellationToken cancellationToken)
     {
         if (item.Charge is null)
         {
@@ -435,54 +412,18 @@ internal abstract class AccountLedger : IAccountLedger
         {
             while (true)
             {
-                Unfinished? next;
-                lock (_gate)
-                {
-                    next = _unfinished.Count > 0 ? _unfinished[0] : null;
-                }
+                var next = _pending.Oldest();
                 if (next is null)
                 {
                     return;
                 }
                 await CompleteAsync(next, cancellationToken).ConfigureAwait(false);
-                Forget(next);
+                _pending.Done(next);
             }
         }
         finally
         {
             _finishing.Release();
-        }
-    }
-
-    private void Keep(Unfinished item)
-    {
-        lock (_gate)
-        {
-            if (_unfinished.Contains(item))
-            {
-                return;
-            }
-            if (_unfinished.Count >= MaxUnfinished)
-            {
-                _unfinished.RemoveAt(0);
-            }
-            _unfinished.Add(item);
-        }
-    }
-
-    private void Forget(Unfinished item)
-    {
-        lock (_gate)
-        {
-            _unfinished.Remove(item);
-            if (!item.Cancel && !_recentlyFinished.Contains(item))
-            {
-                _recentlyFinished.Enqueue(item);
-                if (_recentlyFinished.Count > RecentlyFinishedKept)
-                {
-                    _recentlyFinished.Dequeue();
-                }
-            }
         }
     }
 
@@ -543,23 +484,4 @@ internal abstract class AccountLedger : IAccountLedger
         state.KillSwitch.Engaged ? state.KillSwitch.Reason : null);
 
     private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
-
-    /// <summary>
-    /// A settle, release or cancellation that could not reach the store. <see cref="Charge"/> is set
-    /// once a settle found its reservation gone and the cost is being charged as spend (bucket and operation id).
-    /// </summary>
-    private sealed class Unfinished(string id, long actualCents, bool release, bool cancel, string nonce)
-    {
-        public string Id { get; } = id;
-
-        public long ActualCents { get; } = actualCents;
-
-        public bool Release { get; } = release;
-
-        public bool Cancel { get; } = cancel;
-
-        public string Nonce { get; } = nonce;
-
-        public (string Bucket, string OperationId)? Charge { get; set; }
-    }
 }
