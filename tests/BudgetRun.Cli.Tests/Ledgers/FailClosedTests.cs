@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BudgetRun.Cli.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace BudgetRun.Cli.Tests.Ledgers;

@@ -84,18 +84,7 @@ internal static class WorkerProcesses
     private static Process Start(string[] arguments)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(WorkerProcesses).Assembly.Location);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        return Process.Start(start)!;
+        return Process.Start(ProcessStart.Info(dotnet, [typeof(WorkerProcesses).Assembly.Location, .. arguments], redirectStdin: false))!;
     }
 
     private static async Task ExpectReadyAsync(Process process, CancellationToken cancellationToken)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Xunit.Sdk;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>
 /// One run of budget-run (or another program) as a test drives it: arguments and environment in,
@@ -30,32 +30,8 @@ internal sealed class BudgetRunProcess : IDisposable
     {
         _timeout = settings.Timeout;
         _description = $"{Path.GetFileName(program)} {string.Join(' ', args)}";
-        var start = new ProcessStartInfo(program)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        foreach (var variable in _budgetVariables)
-        {
-            start.Environment.Remove(variable);
-        }
-        foreach (var (name, value) in settings.Environment)
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
+        var start = ProcessStart.Info(program, args,
+            _budgetVariables.Select(name => KeyValuePair.Create(name, (string?)null)).Concat(settings.Environment));
 
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.Exited += (_, _) => Interlocked.CompareExchange(ref _exitedAtTicks, _clock!.Elapsed.Ticks, -1);
@@ -146,7 +122,7 @@ internal sealed class BudgetRunProcess : IDisposable
             }
             catch (OperationCanceledException)
             {
-                KillTree();
+                Posix.KillTree(Pid);
                 throw new XunitException(
                     $"{_description} did not exit within {_timeout.TotalSeconds:0.###}s and was killed\n--- stderr so far ---\n{StderrSoFar}");
             }
@@ -167,20 +143,9 @@ internal sealed class BudgetRunProcess : IDisposable
     {
         if (!_process.HasExited)
         {
-            KillTree();
+            Posix.KillTree(Pid);
         }
         _process.Dispose();
-    }
-
-    /// <summary>SIGKILL to the program and everything below it.</summary>
-    private void KillTree()
-    {
-        var descendants = Posix.Descendants(Pid);
-        Posix.Kill(Pid, Posix.SIGKILL);
-        foreach (var descendant in descendants)
-        {
-            Posix.Kill(descendant.Pid, Posix.SIGKILL);
-        }
     }
 
     private static async Task PumpAsync(Stream source, MemoryStream sink)
