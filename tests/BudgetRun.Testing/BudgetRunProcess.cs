@@ -101,6 +101,13 @@ internal sealed class BudgetRunProcess : IDisposable
         return await run.WaitAsync();
     }
 
+    /// <summary>Runs any program (bash, a script) to its end.</summary>
+    public static async Task<ProcessResult> RunProgramAsync(string program, IEnumerable<string> args, RunSettings? settings = null)
+    {
+        using var run = StartProgram(program, args, settings);
+        return await run.WaitAsync();
+    }
+
     /// <summary>Sends <paramref name="signal"/> to the program itself (not its group).</summary>
     public void Signal(int signal)
     {
@@ -110,21 +117,26 @@ internal sealed class BudgetRunProcess : IDisposable
         }
     }
 
-    /// <summary>Waits for the exit within the run's time limit; on timeout, kills the tree and fails the test.</summary>
-    public async Task<ProcessResult> WaitAsync()
+    /// <summary>
+    /// Waits for the exit within the run's time limit (<see cref="RunSettings.Timeout"/> from the
+    /// start) or, when given, within <paramref name="limit"/> from now; on timeout, kills the tree
+    /// and fails the test.
+    /// </summary>
+    public async Task<ProcessResult> WaitAsync(TimeSpan? limit = null)
     {
-        var left = _timeout - _clock.Elapsed;
-        using (var limit = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+        var timeout = limit ?? _timeout;
+        var left = limit ?? _timeout - _clock.Elapsed;
+        using (var cancel = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero))
         {
             try
             {
-                await _process.WaitForExitAsync(limit.Token);
+                await _process.WaitForExitAsync(cancel.Token);
             }
             catch (OperationCanceledException)
             {
                 Posix.KillTree(Pid);
                 throw new XunitException(
-                    $"{_description} did not exit within {_timeout.TotalSeconds:0.###}s and was killed\n--- stderr so far ---\n{StderrSoFar}");
+                    $"{_description} did not exit within {timeout.TotalSeconds:0.###}s and was killed\n--- stderr so far ---\n{StderrSoFar}");
             }
         }
         var exitedAt = Interlocked.Read(ref _exitedAtTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : _clock.Elapsed;

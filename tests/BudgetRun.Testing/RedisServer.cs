@@ -50,7 +50,7 @@ internal sealed class RedisServer : IAsyncDisposable
             throw new InvalidOperationException($"{Executable} is missing: run eng/install-deps.sh (Debian package redis-server)");
         }
         string[] persistence = persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
-        var server = new RedisServer(FreePort(), [.. persistence, .. extraArguments]);
+        var server = new RedisServer(Ports.FreeLoopback(), [.. persistence, .. extraArguments]);
         try
         {
             await server.StartProcessAsync();
@@ -61,14 +61,6 @@ internal sealed class RedisServer : IAsyncDisposable
             throw;
         }
         return server;
-    }
-
-    /// <summary>A loopback port that was free a moment ago (bound to port 0, then released).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>SIGKILL: the server vanishes mid-conversation, its connections reset, as in a crash.</summary>
