@@ -46,10 +46,10 @@ internal sealed class Scratch : IDisposable
         {
             System.IO.Directory.Delete(Directory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // A straggler (a test-child, a server flushing its data) may still be writing; the
-            // directory lives under the temp folder.
+            // A straggler (a test-child, a server flushing its data) may still be writing, or a
+            // test left a file it made unwritable; the directory lives under the temp folder.
         }
     }
 }

@@ -10,8 +10,8 @@ internal static class WorkerProcesses
     /// <summary>Returns how many reservations each worker made (until refused, or for <paramref name="duration"/>); all start together.</summary>
     public static async Task<int[]> RunAsync(string ledgerUri, string key, long limitCents, long cents, int workers, TimeSpan? duration = null)
     {
-        using var scratch = new TempDirectory();
-        var goFile = scratch.File("go");
+        using var scratch = new Scratch();
+        var goFile = scratch.Path("go");
         string[] arguments =
         [
             "reserve-worker", ledgerUri, key,
