@@ -1,5 +1,3 @@
-using BudgetRun.Deployment.Tests.Infrastructure;
-
 namespace BudgetRun.Deployment.Tests;
 
 /// <summary>
@@ -11,11 +9,12 @@ public sealed class Pid1Tests
     [Fact]
     public async Task AsPid1_ExitCodePropagates_SigtermStopsTheChild_OrphansAreReaped()
     {
-        var output = await ExternalProcess.RunAsync("bash", [Repository.PathOf("eng/pid1-test.sh"), Repository.BudgetRun], TimeSpan.FromMinutes(3));
+        var output = await BudgetRunProcess.RunProgramAsync("bash", [Repository.PathOf("eng/pid1-test.sh"), Executables.BudgetRun],
+            new RunSettings { Timeout = TimeSpan.FromMinutes(3) });
 
         Assert.True(output.ExitCode == 0, output.ToString());
-        Assert.Contains(", 0 failed", output.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain("not ok", output.Stdout, StringComparison.Ordinal);
+        Assert.Contains(", 0 failed", output.StdoutText, StringComparison.Ordinal);
+        Assert.DoesNotContain("not ok", output.StdoutText, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -23,7 +22,7 @@ public sealed class Pid1Tests
     [InlineData("eng/container/build-local.sh")]
     public async Task Scripts_AreValidBash(string script)
     {
-        var output = await ExternalProcess.RunAsync("bash", ["-n", Repository.PathOf(script)], TimeSpan.FromSeconds(30));
+        var output = await BudgetRunProcess.RunProgramAsync("bash", ["-n", Repository.PathOf(script)], new RunSettings { Timeout = TimeSpan.FromSeconds(30) });
 
         Assert.True(output.ExitCode == 0, output.ToString());
     }

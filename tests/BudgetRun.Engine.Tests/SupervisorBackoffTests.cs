@@ -46,11 +46,9 @@ public sealed class SupervisorBackoffTests
             ChildScript.Exits(4));
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         await harness.WaitForStartsAsync(2);
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(2));
-        harness.Clock.Advance(TimeSpan.FromSeconds(2));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(2));
         var before = harness.Clock.GetUtcNow();
         var result = await SupervisorHarness.FinishAsync(run);
 
@@ -86,16 +84,13 @@ public sealed class SupervisorBackoffTests
             ChildScript.Exits(1));
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(2));
-        harness.Clock.Advance(TimeSpan.FromSeconds(2));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(2));
         await harness.WaitForStartsAsync(3);
         harness.Clock.Advance(healthy); // the third attempt runs a healthy minute, then fails
         foreach (var delay in new[] { 1, 2, 4 }.Select(s => TimeSpan.FromSeconds(s)))
         {
-            await harness.WaitForTimerAsync(delay);
-            harness.Clock.Advance(delay);
+            await harness.PassTimerAsync(delay);
         }
         var result = await SupervisorHarness.FinishAsync(run);
 
@@ -117,8 +112,7 @@ public sealed class SupervisorBackoffTests
         var run = harness.Supervisor.RunAsync();
         await harness.WaitForStartsAsync(1);
         harness.Clock.Advance(TimeSpan.FromMinutes(1) - Tick);
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         await harness.WaitForStartsAsync(2);
         harness.Clock.Advance(TimeSpan.FromMinutes(1) - Tick);
         var result = await SupervisorHarness.FinishAsync(run);

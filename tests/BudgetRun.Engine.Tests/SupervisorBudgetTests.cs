@@ -31,8 +31,7 @@ public sealed class SupervisorBudgetTests
             ChildScript.Exits(1));
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal(2, harness.Launcher.Starts);
@@ -50,8 +49,7 @@ public sealed class SupervisorBudgetTests
             ChildScript.Exits(3));
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal(2, harness.Launcher.Starts);
@@ -84,8 +82,7 @@ public sealed class SupervisorBudgetTests
             ChildScript.Exits(1));
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal(2, harness.Launcher.Starts);

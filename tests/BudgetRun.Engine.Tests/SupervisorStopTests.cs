@@ -84,8 +84,7 @@ public sealed class SupervisorStopTests
             ChildScript.DiesOf(Signals.SIGKILL));
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal(2, harness.Launcher.Starts);

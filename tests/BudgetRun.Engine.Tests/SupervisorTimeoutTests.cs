@@ -17,10 +17,8 @@ public sealed class SupervisorTimeoutTests
 
         var run = harness.Supervisor.RunAsync();
         await harness.WaitForStartsAsync(1);
-        await harness.WaitForTimerAsync(AttemptTimeout);
-        harness.Clock.Advance(AttemptTimeout);
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(AttemptTimeout);
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal([(Signals.SIGTERM, TimeSpan.FromSeconds(3))], harness.Child(1).StopRequests);
@@ -42,13 +40,10 @@ public sealed class SupervisorTimeoutTests
             ChildScript.RunsUntilStopped());
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(AttemptTimeout);
-        harness.Clock.Advance(AttemptTimeout);
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(AttemptTimeout);
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         await harness.WaitForStartsAsync(2);
-        await harness.WaitForTimerAsync(AttemptTimeout);
-        harness.Clock.Advance(AttemptTimeout);
+        await harness.PassTimerAsync(AttemptTimeout);
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal(RunOutcome.AttemptsExhausted, result.Outcome);
@@ -71,8 +66,7 @@ public sealed class SupervisorTimeoutTests
             ChildScript.RunsUntilStopped());
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(AttemptTimeout);
-        harness.Clock.Advance(AttemptTimeout);
+        await harness.PassTimerAsync(AttemptTimeout);
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal(1, harness.Launcher.Starts);
@@ -89,10 +83,8 @@ public sealed class SupervisorTimeoutTests
             ChildScript.Exits(0));
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(AttemptTimeout);
-        harness.Clock.Advance(AttemptTimeout);
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        await harness.PassTimerAsync(AttemptTimeout);
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal(2, harness.Launcher.Starts);
@@ -108,8 +100,7 @@ public sealed class SupervisorTimeoutTests
             ChildScript.IgnoresSigterm());
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(AttemptTimeout);
-        harness.Clock.Advance(AttemptTimeout);
+        await harness.PassTimerAsync(AttemptTimeout);
         await harness.WaitForTimerAsync(grace);
         harness.Clock.Advance(grace - TimeSpan.FromMilliseconds(1));
         await Eventually.SettleAsync();
@@ -168,8 +159,7 @@ public sealed class SupervisorTimeoutTests
             ChildScript.Exits(1));
 
         var run = harness.Supervisor.RunAsync();
-        await harness.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        harness.Clock.Advance(TimeSpan.FromSeconds(1)); // attempt 2 fails at 1s; its 2s wait would end at 3s
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1)); // attempt 2 fails at 1s; its 2s wait would end at 3s
         var result = await SupervisorHarness.FinishAsync(run);
 
         Assert.Equal(2, harness.Launcher.Starts);

@@ -14,7 +14,7 @@ public sealed class ClockJumpTests(RedisFixture redis) : IAsyncLifetime
 {
     private static readonly BudgetWindow _hour = BudgetWindow.FromSeconds(3600);
     private static readonly DateTimeOffset _justAfterTen = new(2026, 3, 2, 10, 0, 30, TimeSpan.Zero);
-    private readonly TempDirectory _directory = new();
+    private readonly Scratch _directory = new();
     private readonly List<AccountLedger> _opened = [];
 
     [Theory]
@@ -80,7 +80,7 @@ public sealed class ClockJumpTests(RedisFixture redis) : IAsyncLifetime
 
     private async Task<AccountLedger> OpenAsync(string kind, TimeProvider time)
     {
-        var uri = kind == "sqlite" ? "sqlite:" + _directory.File("ledger.db") : redis.Server.Uri;
+        var uri = kind == "sqlite" ? "sqlite:" + _directory.Path("ledger.db") : redis.Server.Uri;
         var location = LedgerUriParser.Parse(uri, Environment.GetEnvironmentVariable);
         var key = $"clock/{kind}-{Guid.NewGuid():N}";
         var ledger = await LedgerFactory.OpenAsync(location, new LedgerAccount(key, 100, _hour), RunIdentity.ForCurrentProcess(),

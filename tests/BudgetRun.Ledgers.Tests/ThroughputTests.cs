@@ -20,8 +20,8 @@ public sealed class ThroughputTests(ITestOutputHelper output)
     [Fact]
     public async Task Sqlite_EightClients_ReserveAndSettle()
     {
-        using var directory = new TempDirectory();
-        var rate = await MeasureAsync(new SqliteLedgerLocation(directory.File("ledger.db")));
+        using var directory = new Scratch();
+        var rate = await MeasureAsync(new SqliteLedgerLocation(directory.Path("ledger.db")));
         Assert.True(rate > 10, $"{rate:0} reservations/s");
     }
 
@@ -36,8 +36,8 @@ public sealed class ThroughputTests(ITestOutputHelper output)
     [Fact]
     public async Task Sqlite_EightProcesses_ReserveAndSettle()
     {
-        using var directory = new TempDirectory();
-        var rate = await MeasureProcessesAsync("sqlite:" + directory.File("ledger.db"));
+        using var directory = new Scratch();
+        var rate = await MeasureProcessesAsync("sqlite:" + directory.Path("ledger.db"));
         Assert.True(rate > 10, $"{rate:0} reservations/s");
     }
 

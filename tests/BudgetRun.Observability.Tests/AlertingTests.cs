@@ -35,7 +35,7 @@ public sealed class AlertingTests : IDisposable
                     send_resolved: false
             """));
         // A budget of 100 cents and a job that runs on; the test reports its spend as the job would.
-        using var run = BudgetRunProcess.Start(
+        using var run = ObservedRun.Start(
         [
             "--listen", "127.0.0.1:0", "--name", Workload,
             "--max-attempts", "1", "--max-cost-cents", "100", "--kill-grace", "1s",

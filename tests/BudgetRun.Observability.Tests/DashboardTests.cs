@@ -14,7 +14,7 @@ public sealed class DashboardTests
 
     private static JsonElement Load()
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(Repository.Dashboard));
+        using var document = JsonDocument.Parse(File.ReadAllText(Examples.Dashboard));
         return document.RootElement.Clone();
     }
 

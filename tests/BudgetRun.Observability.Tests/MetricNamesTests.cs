@@ -24,7 +24,7 @@ public sealed partial class MetricNamesTests
     {
         var exported = await ScrapeRealRunAsync();
 
-        var files = Directory.GetFiles(Repository.PrometheusExamples, "*.yml").Append(Repository.Dashboard).ToList();
+        var files = Directory.GetFiles(Examples.PrometheusExamples, "*.yml").Append(Examples.Dashboard).ToList();
         var problems = new List<string>();
         foreach (var file in files)
         {
@@ -45,14 +45,14 @@ public sealed partial class MetricNamesTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
 
         // The check has something to check: the rules, their tests and the dashboard all use the metrics.
-        Assert.All(new[] { Repository.RulesFile, Repository.RulesTestFile, Repository.Dashboard },
+        Assert.All(new[] { Examples.RulesFile, Examples.RulesTestFile, Examples.Dashboard },
             file => Assert.Matches(MetricName(), File.ReadAllText(file)));
     }
 
     [Fact]
     public void Dashboard_ShowsEveryContractMetric()
     {
-        var text = File.ReadAllText(Repository.Dashboard);
+        var text = File.ReadAllText(Examples.Dashboard);
         var used = MetricName().Matches(text).Select(match => BaseName(match.Value)).ToHashSet(StringComparer.Ordinal);
 
         Assert.All(_contract, name => Assert.True(used.Contains(name), $"the dashboard shows nothing of {name}"));
@@ -81,7 +81,7 @@ public sealed partial class MetricNamesTests
     /// <summary>/metrics of a real run with a running child.</summary>
     private static async Task<Exposition> ScrapeRealRunAsync()
     {
-        using var run = BudgetRunProcess.Start(
+        using var run = ObservedRun.Start(
         [
             "--listen", "127.0.0.1:0", "--name", "names-check", "--max-attempts", "1", "--kill-grace", "1s", "--", "sleep", "600",
         ]);

@@ -55,7 +55,7 @@ public sealed partial class PrometheusScrapeTests(ScrapedRunFixture fixture) : I
     public async Task DashboardQueries_AllEvaluateInPrometheus_AndReturnData()
     {
         await TwoScrapesAsync();
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(Repository.Dashboard));
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Examples.Dashboard));
         var failures = new List<string>();
         foreach (var (where, expr, needsData) in DashboardQueries(dashboard.RootElement))
         {

@@ -13,7 +13,7 @@ public sealed partial class PromtoolTests : IDisposable
     [Fact]
     public async Task CheckRules_AcceptsTheShippedRules()
     {
-        var (code, output) = await ChildProcess.RunAsync(Tools.Promtool, ["check", "rules", Repository.RulesFile], _limit);
+        var (code, output) = await ChildProcess.RunAsync(Tools.Promtool, ["check", "rules", Examples.RulesFile], _limit);
 
         Assert.True(code == 0, $"promtool check rules exited {code}:\n{output}");
         Assert.Contains($"SUCCESS: {ShippedConfig.Alerts().Count} rules found", output, StringComparison.Ordinal);
@@ -23,7 +23,7 @@ public sealed partial class PromtoolTests : IDisposable
     public async Task TestRules_PassesTheShippedUnitTests()
     {
         var (code, output) = await ChildProcess.RunAsync(Tools.Promtool, ["test", "rules", "budget-run.rules.test.yml"], _limit,
-            workingDirectory: Repository.PrometheusExamples);
+            workingDirectory: Examples.PrometheusExamples);
 
         Assert.True(code == 0, $"promtool test rules exited {code}:\n{output}");
         Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
@@ -37,7 +37,7 @@ public sealed partial class PromtoolTests : IDisposable
             ["BudgetRunBudgetExhausted", "BudgetRunKillSwitchEngaged", "BudgetRunRetryStorm", "BudgetRunSpendAbove80Percent", "BudgetRunTargetDown"],
             alerts.Order(StringComparer.Ordinal));
 
-        var tests = File.ReadAllText(Repository.RulesTestFile);
+        var tests = File.ReadAllText(Examples.RulesTestFile);
         foreach (var alert in alerts)
         {
             var cases = AlertCase().Matches(tests).Where(match => match.Groups["alert"].Value == alert).ToList();
@@ -49,7 +49,7 @@ public sealed partial class PromtoolTests : IDisposable
     [Fact]
     public async Task CheckConfig_AcceptsTheShippedScrapeConfig()
     {
-        var (code, output) = await ChildProcess.RunAsync(Tools.Promtool, ["check", "config", Repository.ScrapeConfig], _limit);
+        var (code, output) = await ChildProcess.RunAsync(Tools.Promtool, ["check", "config", Examples.ScrapeConfig], _limit);
 
         Assert.True(code == 0, $"promtool check config exited {code}:\n{output}");
     }
@@ -57,17 +57,17 @@ public sealed partial class PromtoolTests : IDisposable
     [Fact]
     public async Task CheckConfig_AcceptsTheKubernetesScrapeConfig()
     {
-        var (code, output) = await ChildProcess.RunAsync(Tools.Promtool, ["check", "config", Repository.KubernetesScrapeConfig], _limit);
+        var (code, output) = await ChildProcess.RunAsync(Tools.Promtool, ["check", "config", Examples.KubernetesScrapeConfig], _limit);
 
         // Debian builds Prometheus without Kubernetes discovery, so its promtool does not know
         // kubernetes_sd_configs: then everything else (relabelling included) is checked with the
         // discovery swapped for a static target.
         if (code != 0 && output.Contains("field kubernetes_sd_configs not found", StringComparison.Ordinal))
         {
-            var config = File.ReadAllText(Repository.KubernetesScrapeConfig);
+            var config = File.ReadAllText(Examples.KubernetesScrapeConfig);
             var swapped = config.Replace("kubernetes_sd_configs:\n      - role: pod", "static_configs:\n      - targets: [\"127.0.0.1:1\"]", StringComparison.Ordinal);
             Assert.NotEqual(config, swapped);
-            File.Copy(Repository.RulesFile, _scratch.Path("budget-run.rules.yml"));
+            File.Copy(Examples.RulesFile, _scratch.Path("budget-run.rules.yml"));
             (code, output) = await ChildProcess.RunAsync(Tools.Promtool, ["check", "config", _scratch.Write("scrape-kubernetes.yml", swapped)], _limit);
         }
         Assert.True(code == 0, $"promtool check config exited {code}:\n{output}");
@@ -76,7 +76,7 @@ public sealed partial class PromtoolTests : IDisposable
     [Fact]
     public async Task CheckConfig_AcceptsTheShippedAlertmanagerConfig()
     {
-        var (code, output) = await ChildProcess.RunAsync(Tools.Amtool, ["check-config", Repository.AlertmanagerConfig], _limit);
+        var (code, output) = await ChildProcess.RunAsync(Tools.Amtool, ["check-config", Examples.AlertmanagerConfig], _limit);
 
         Assert.True(code == 0, $"amtool check-config exited {code}:\n{output}");
     }

@@ -23,7 +23,7 @@ public sealed class PushedRunFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _gateway = await PushgatewayServer.StartAsync();
-        using var run = BudgetRunProcess.Start(
+        using var run = ObservedRun.Start(
         [
             "--pushgateway", _gateway.BaseUrl, "--push-interval", "1m", "--name", Workload,
             "--max-attempts", "3", "--max-cost-cents", "200", "--cost-per-attempt-cents", "25", "--base-delay", "50ms",

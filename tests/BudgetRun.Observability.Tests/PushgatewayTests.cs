@@ -53,8 +53,8 @@ public sealed class PushgatewayTests(PushedRunFixture fixture) : IClassFixture<P
     [Fact]
     public async Task RunWithGatewayDown_ExitsWithItsOwnCode_AndLogsThePushFailures()
     {
-        var closedPort = Loopback.FreePort(); // nothing listens there: every push is refused
-        using var run = BudgetRunProcess.Start(
+        var closedPort = Ports.FreeLoopback(); // nothing listens there: every push is refused
+        using var run = ObservedRun.Start(
         [
             "--pushgateway", $"http://127.0.0.1:{closedPort}", "--push-interval", "1s", "--name", "push-down",
             "--max-attempts", "2", "--base-delay", "50ms", "--", "sh", "-c", "exit 3",
@@ -74,7 +74,7 @@ public sealed class PushgatewayTests(PushedRunFixture fixture) : IClassFixture<P
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        using var run = BudgetRunProcess.Start(
+        using var run = ObservedRun.Start(
         [
             "--pushgateway", $"http://127.0.0.1:{port}", "--push-interval", "1s", "--name", "push-hung",
             "--max-attempts", "1", "--", "sh", "-c", "exit 3",
@@ -91,8 +91,8 @@ public sealed class PushgatewayTests(PushedRunFixture fixture) : IClassFixture<P
     public async Task PushOnlyRun_OpensNoControlPlaneSocket()
     {
         // --pushgateway without --listen: metrics are pushed, nothing listens, the child gets no URL.
-        var closedPort = Loopback.FreePort();
-        using var run = BudgetRunProcess.Start(
+        var closedPort = Ports.FreeLoopback();
+        using var run = ObservedRun.Start(
         [
             "--pushgateway", $"http://127.0.0.1:{closedPort}", "--name", "push-only",
             "--max-attempts", "1", "--", "sh", "-c", "test -z \"$BUDGET_RUN_URL\"",

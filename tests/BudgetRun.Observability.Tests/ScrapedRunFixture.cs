@@ -20,10 +20,10 @@ public sealed class ScrapedRunFixture : IAsyncLifetime
         """;
 
     private readonly Scratch _scratch = new();
-    private BudgetRunProcess? _run;
+    private ObservedRun? _run;
     private PrometheusServer? _prometheus;
 
-    internal BudgetRunProcess Run => _run!;
+    internal ObservedRun Run => _run!;
 
     internal PrometheusServer Prometheus => _prometheus!;
 
@@ -35,7 +35,7 @@ public sealed class ScrapedRunFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var script = _scratch.Write("child.sh", ChildScript);
-        _run = BudgetRunProcess.Start(
+        _run = ObservedRun.Start(
         [
             "--listen", "127.0.0.1:0", "--name", Workload,
             "--max-attempts", "5", "--max-cost-cents", "1000", "--cost-per-attempt-cents", "25",

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using BudgetRun.Cli.Tests.Infrastructure;
 
 namespace BudgetRun.Cli.Tests.ControlPlane;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using BudgetRun.Cli.Tests.Infrastructure;
 
 namespace BudgetRun.Cli.Tests.ControlPlane;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using BudgetRun.Cli.Tests.Infrastructure;
 
 namespace BudgetRun.Cli.Tests.ControlPlane;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BudgetRun.Cli.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace BudgetRun.Cli.Tests.Ledgers;
@@ -62,7 +61,7 @@ public sealed class FailClosedTests(ITestOutputHelper output) : LedgerTest(redis
     [Fact]
     public async Task RedisUnreachable_AtStart_StartsNothing_AndExits69WithOneLine()
     {
-        var ledger = $"redis://127.0.0.1:{RedisServer.FreePort()}/0";
+        var ledger = $"redis://127.0.0.1:{Ports.FreeLoopback()}/0";
 
         var result = await RunToEndAsync(["--ledger", ledger, "--budget-key", Key, "--max-cost-cents", "100", "--cost-per-attempt-cents", "7",
             "--", .. Child("--count", Scratch.Path("attempts"), "exit", "0")]);
@@ -76,7 +75,7 @@ public sealed class FailClosedTests(ITestOutputHelper output) : LedgerTest(redis
     [MemberData(nameof(Subcommands))]
     public async Task Subcommand_AgainstAnUnreachableRedis_Exits69WithOneLineNamingIt(string subcommand)
     {
-        var ledger = $"redis://127.0.0.1:{RedisServer.FreePort()}/0";
+        var ledger = $"redis://127.0.0.1:{Ports.FreeLoopback()}/0";
 
         var result = await RunToEndAsync([subcommand, "--ledger", ledger, "--budget-key", Key]);
 

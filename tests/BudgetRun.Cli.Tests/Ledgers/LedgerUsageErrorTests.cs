@@ -1,5 +1,3 @@
-using BudgetRun.Cli.Tests.Infrastructure;
-
 namespace BudgetRun.Cli.Tests.Ledgers;
 
 /// <summary>

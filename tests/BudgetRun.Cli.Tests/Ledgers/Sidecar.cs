@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using BudgetRun.Cli.Tests.Infrastructure;
 using Xunit.Sdk;
 
 namespace BudgetRun.Cli.Tests.Ledgers;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using BudgetRun.Cli.Tests.Infrastructure;
 
 namespace BudgetRun.Cli.Tests.Ledgers;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using BudgetRun.Cli.Tests.Infrastructure;
 
 namespace BudgetRun.Cli.Tests.Ledgers;
 
@@ -128,7 +127,7 @@ public sealed class SidecarLifecycleTests(RedisFixture redis) : SidecarTest(redi
     [Fact]
     public async Task Serve_AgainstAnUnreachableRedis_Exits69WithOneLine()
     {
-        var ledger = $"redis://127.0.0.1:{RedisServer.FreePort()}/0";
+        var ledger = $"redis://127.0.0.1:{Ports.FreeLoopback()}/0";
 
         var result = await RunToEndAsync(["serve", "--listen", "127.0.0.1:0", "--ledger", ledger, "--budget-key", Key, "--max-cost-cents", "100"]);
 

@@ -39,12 +39,12 @@ internal sealed partial class BudgetRunHelp
             if (!_cache.TryGetValue(key, out var help))
             {
                 string[] args = subcommand is null ? ["--help"] : [subcommand, "--help"];
-                var output = await ExternalProcess.RunAsync(Repository.BudgetRun, args, TimeSpan.FromSeconds(60));
+                var output = await BudgetRunProcess.RunAsync(args, new RunSettings { Timeout = TimeSpan.FromSeconds(60) });
                 if (output.ExitCode != 0)
                 {
                     throw new InvalidOperationException($"budget-run {string.Join(' ', args)} failed: {output}");
                 }
-                help = Parse(subcommand, output.Stdout);
+                help = Parse(subcommand, output.StdoutText);
                 _cache[key] = help;
             }
             return help;

@@ -58,6 +58,13 @@ internal sealed class SupervisorHarness : IDisposable
     public Task WaitForTimerAsync(TimeSpan delay) =>
         Eventually.HoldsAsync(() => Clock.HasTimerCreatedNow(delay), $"a {delay} timer was armed at {Clock.GetUtcNow():O}");
 
+    /// <summary>Waits until the supervisor has armed a timer of <paramref name="delay"/>, then moves the clock by that much, so that it fires.</summary>
+    public async Task PassTimerAsync(TimeSpan delay)
+    {
+        await WaitForTimerAsync(delay);
+        Clock.Advance(delay);
+    }
+
     public FakeChildProcess Child(int attempt) => Launcher.Children[attempt - 1];
 
     public async Task<FakeChildProcess> WaitForChildAsync(int attempt)

@@ -10,8 +10,8 @@ internal static class WorkerProcesses
     /// <summary>Returns how many reservations each worker made (until refused, or for <paramref name="duration"/>); all start together.</summary>
     public static async Task<int[]> RunAsync(string ledgerUri, string key, long limitCents, long cents, int workers, TimeSpan? duration = null)
     {
-        using var scratch = new TempDirectory();
-        var goFile = scratch.File("go");
+        using var scratch = new Scratch();
+        var goFile = scratch.Path("go");
         string[] arguments =
         [
             "reserve-worker", ledgerUri, key,
@@ -84,18 +84,7 @@ internal static class WorkerProcesses
     private static Process Start(string[] arguments)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(WorkerProcesses).Assembly.Location);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        return Process.Start(start)!;
+        return Process.Start(ProcessStart.Info(dotnet, [typeof(WorkerProcesses).Assembly.Location, .. arguments], redirectStdin: false))!;
     }
 
     private static async Task ExpectReadyAsync(Process process, CancellationToken cancellationToken)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Ledgers.Locations;
-using BudgetRun.Ledgers.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace BudgetRun.Ledgers.Tests.Redis;

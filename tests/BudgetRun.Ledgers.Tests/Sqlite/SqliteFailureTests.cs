@@ -11,10 +11,10 @@ namespace BudgetRun.Ledgers.Tests.Sqlite;
 /// <summary>The SQLite ledger fails closed, with one line naming the file, and counts every failure.</summary>
 public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly Scratch _directory = new();
     private readonly List<LedgerFault> _faults = [];
 
-    private string DatabasePath => _directory.File("ledger.db");
+    private string DatabasePath => _directory.Path("ledger.db");
 
     [Fact]
     public async Task Reserve_WhileAnotherConnectionHoldsTheWriteLockPastTheBusyTimeout_FailsClosed_AndTheDatabaseStaysIntact()
@@ -75,8 +75,8 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task UnwritableDirectory_FailsClosedAtOpen()
     {
-        File.WriteAllText(_directory.File("not-a-directory"), "");
-        var path = _directory.File("not-a-directory/ledger.db");
+        File.WriteAllText(_directory.Path("not-a-directory"), "");
+        var path = _directory.Path("not-a-directory/ledger.db");
 
         var error = await Assert.ThrowsAsync<LedgerUnavailableException>(async () =>
             await SqliteLedger.OpenAsync(new SqliteLedgerLocation(path), new LedgerAccount("k", 100, BudgetWindow.None),

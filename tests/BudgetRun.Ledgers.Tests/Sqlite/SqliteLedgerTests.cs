@@ -1,4 +1,3 @@
-using BudgetRun.Ledgers.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace BudgetRun.Ledgers.Tests.Sqlite;
@@ -6,9 +5,9 @@ namespace BudgetRun.Ledgers.Tests.Sqlite;
 /// <summary>The ledger contract against a real SQLite file in the test's own directory.</summary>
 public sealed class SqliteLedgerTests(ITestOutputHelper output) : LedgerContractTests(output)
 {
-    private readonly TempDirectory _directory = new();
+    private readonly Scratch _directory = new();
 
-    protected override string LedgerUri => "sqlite:" + _directory.File("state/ledger.db");
+    protected override string LedgerUri => "sqlite:" + _directory.Path("state/ledger.db");
 
     public override async Task DisposeAsync()
     {

@@ -19,29 +19,8 @@ internal sealed class ChildProcess : IDisposable
     public ChildProcess(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         Description = $"{Path.GetFileName(program)} {string.Join(' ', args)}";
-        var start = new ProcessStartInfo(program)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
+        var start = ProcessStart.Info(program, args, environment);
+        start.WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, line) => Append(line.Data, stderr: false);
         _process.ErrorDataReceived += (_, line) => Append(line.Data, stderr: true);

@@ -1,24 +1,14 @@
-using System.Net;
-using System.Net.Sockets;
 using Xunit.Sdk;
 
 namespace BudgetRun.Observability.Tests.Infrastructure;
 
-/// <summary>Free loopback ports, a shared HTTP client, and starting a server until it answers.</summary>
+/// <summary>A shared HTTP client, and starting a server on a free loopback port until it answers.</summary>
 internal static class Loopback
 {
     private const int Tries = 3;
 
     /// <summary>Every request of the suite is bounded.</summary>
     public static HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
-
-    /// <summary>A port free a moment ago (the OS picked it); <see cref="StartServerAsync"/> retries when another process takes it first.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>
     /// Starts a server with <paramref name="start"/> on a free port and waits until
@@ -29,7 +19,7 @@ internal static class Loopback
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = Ports.FreeLoopback(); // retried below when another process takes it first
             var server = start(port);
             var baseUrl = $"http://127.0.0.1:{port}";
             try

@@ -25,14 +25,14 @@ internal static partial class ShippedConfig
     public static string WritePrometheusConfig(Scratch scratch, string? budgetRun = null, string? pushgateway = null, string? alertmanager = null,
         bool immediateAlerts = false)
     {
-        var config = File.ReadAllText(Repository.ScrapeConfig);
+        var config = File.ReadAllText(Examples.ScrapeConfig);
         config = ReplaceOnce(config, "scrape_interval: 15s", "scrape_interval: 1s\n  scrape_timeout: 1s", "scrape.yml");
         config = ReplaceOnce(config, "evaluation_interval: 15s", "evaluation_interval: 1s", "scrape.yml");
         config = ReplaceOnce(config, BudgetRunTarget, Quoted(budgetRun ?? "127.0.0.1:1"), "scrape.yml");
         config = ReplaceOnce(config, PushgatewayTarget, Quoted(pushgateway ?? "127.0.0.1:1"), "scrape.yml");
         config = ReplaceOnce(config, AlertmanagerTarget, Quoted(alertmanager ?? "127.0.0.1:1"), "scrape.yml");
 
-        var rules = File.ReadAllText(Repository.RulesFile);
+        var rules = File.ReadAllText(Examples.RulesFile);
         if (immediateAlerts)
         {
             var alerts = AlertNames().Matches(rules).Count;
@@ -49,7 +49,7 @@ internal static partial class ShippedConfig
 
     /// <summary>The alert names the shipped rules define.</summary>
     public static IReadOnlyList<string> Alerts() =>
-        AlertNames().Matches(File.ReadAllText(Repository.RulesFile)).Select(match => match.Groups[1].Value).ToList();
+        AlertNames().Matches(File.ReadAllText(Examples.RulesFile)).Select(match => match.Groups[1].Value).ToList();
 
     private static string Quoted(string address) => $"\"{address}\"";
 

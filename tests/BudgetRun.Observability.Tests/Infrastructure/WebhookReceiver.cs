@@ -18,7 +18,7 @@ internal sealed class WebhookReceiver : IDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = Loopback.FreePort();
+            var port = Ports.FreeLoopback();
             var listener = new HttpListener();
             listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             try

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using BudgetRun.Cli.Tests.Infrastructure;
 using BudgetRun.Resilience.Tests.Infrastructure;
 
 namespace BudgetRun.Resilience.Tests.Faults;

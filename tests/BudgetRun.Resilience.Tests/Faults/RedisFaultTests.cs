@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using BudgetRun.Cli.Tests.Infrastructure;
-using BudgetRun.Ledgers.Tests.Infrastructure;
 using BudgetRun.Resilience.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using BudgetRun.Cli.Tests.Infrastructure;
-using BudgetRun.Ledgers.Tests.Infrastructure;
 using BudgetRun.Resilience.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using BudgetRun.Cli.Tests.Infrastructure;
 using BudgetRun.Resilience.Tests.Infrastructure;
 using Xunit.Abstractions;
 using Xunit.Sdk;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
-using BudgetRun.Cli.Tests.Infrastructure;
 using BudgetRun.Resilience.Tests.Infrastructure;
 using Xunit.Abstractions;
 

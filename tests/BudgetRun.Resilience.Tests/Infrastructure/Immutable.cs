@@ -1,4 +1,3 @@
-using BudgetRun.Ledgers.Tests.Infrastructure;
 using Xunit.Sdk;
 
 namespace BudgetRun.Resilience.Tests.Infrastructure;

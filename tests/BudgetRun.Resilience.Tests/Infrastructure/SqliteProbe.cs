@@ -1,4 +1,3 @@
-using BudgetRun.Cli.Tests.Infrastructure;
 using Xunit.Sdk;
 
 namespace BudgetRun.Resilience.Tests.Infrastructure;

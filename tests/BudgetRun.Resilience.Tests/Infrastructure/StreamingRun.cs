@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BudgetRun.Cli.Tests.Infrastructure;
 using Xunit.Sdk;
 
 namespace BudgetRun.Resilience.Tests.Infrastructure;
@@ -26,29 +25,7 @@ internal sealed class StreamingRun : IDisposable
     private StreamingRun(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment, bool keepStdinOpen, long? closeStdoutAfter)
     {
         _closeStdoutAfter = closeStdoutAfter;
-        var start = new ProcessStartInfo(Executables.BudgetRun)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        foreach (var (name, value) in environment)
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
-        _process = Process.Start(start) ?? throw new XunitException("budget-run did not start");
+        _process = Process.Start(ProcessStart.Info(Executables.BudgetRun, args, environment)) ?? throw new XunitException("budget-run did not start");
         Pid = _process.Id;
         Stdin = _process.StandardInput.BaseStream;
         if (!keepStdinOpen)
@@ -108,7 +85,7 @@ internal sealed class StreamingRun : IDisposable
         }
         catch (OperationCanceledException)
         {
-            KillTree();
+            Posix.KillTree(Pid);
             throw new XunitException($"budget-run did not exit (or its pipes did not close) within {limit.TotalSeconds:0.#}s; "
                 + $"{StdoutBytes} stdout bytes read\n--- stderr ---\n{Stderr}");
         }
@@ -129,19 +106,9 @@ internal sealed class StreamingRun : IDisposable
     {
         if (!_process.HasExited)
         {
-            KillTree();
+            Posix.KillTree(Pid);
         }
         _process.Dispose();
-    }
-
-    private void KillTree()
-    {
-        var descendants = Posix.Descendants(Pid);
-        Posix.Kill(Pid, Posix.SIGKILL);
-        foreach (var descendant in descendants)
-        {
-            Posix.Kill(descendant.Pid, Posix.SIGKILL);
-        }
     }
 
     private void DrainStdout()

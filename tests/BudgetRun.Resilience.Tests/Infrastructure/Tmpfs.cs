@@ -93,12 +93,7 @@ internal sealed class Tmpfs : IDisposable
 
     private static (int Code, string Output) Run(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(ProcessStart.Info(program, arguments, redirectStdin: false))!;
         var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using BudgetRun.Cli.Tests.Infrastructure;
 using BudgetRun.Resilience.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Xunit.Sdk;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>
 /// The parts of <c>GET /status</c> that a rejected request must leave alone: a test takes one

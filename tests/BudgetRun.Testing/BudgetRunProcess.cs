@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Xunit.Sdk;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>
 /// One run of budget-run (or another program) as a test drives it: arguments and environment in,
@@ -30,32 +30,8 @@ internal sealed class BudgetRunProcess : IDisposable
     {
         _timeout = settings.Timeout;
         _description = $"{Path.GetFileName(program)} {string.Join(' ', args)}";
-        var start = new ProcessStartInfo(program)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        foreach (var variable in _budgetVariables)
-        {
-            start.Environment.Remove(variable);
-        }
-        foreach (var (name, value) in settings.Environment)
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
+        var start = ProcessStart.Info(program, args,
+            _budgetVariables.Select(name => KeyValuePair.Create(name, (string?)null)).Concat(settings.Environment));
 
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.Exited += (_, _) => Interlocked.CompareExchange(ref _exitedAtTicks, _clock!.Elapsed.Ticks, -1);
@@ -125,6 +101,13 @@ internal sealed class BudgetRunProcess : IDisposable
         return await run.WaitAsync();
     }
 
+    /// <summary>Runs any program (bash, a script) to its end.</summary>
+    public static async Task<ProcessResult> RunProgramAsync(string program, IEnumerable<string> args, RunSettings? settings = null)
+    {
+        using var run = StartProgram(program, args, settings);
+        return await run.WaitAsync();
+    }
+
     /// <summary>Sends <paramref name="signal"/> to the program itself (not its group).</summary>
     public void Signal(int signal)
     {
@@ -134,21 +117,26 @@ internal sealed class BudgetRunProcess : IDisposable
         }
     }
 
-    /// <summary>Waits for the exit within the run's time limit; on timeout, kills the tree and fails the test.</summary>
-    public async Task<ProcessResult> WaitAsync()
+    /// <summary>
+    /// Waits for the exit within the run's time limit (<see cref="RunSettings.Timeout"/> from the
+    /// start) or, when given, within <paramref name="limit"/> from now; on timeout, kills the tree
+    /// and fails the test.
+    /// </summary>
+    public async Task<ProcessResult> WaitAsync(TimeSpan? limit = null)
     {
-        var left = _timeout - _clock.Elapsed;
-        using (var limit = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+        var timeout = limit ?? _timeout;
+        var left = limit ?? _timeout - _clock.Elapsed;
+        using (var cancel = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero))
         {
             try
             {
-                await _process.WaitForExitAsync(limit.Token);
+                await _process.WaitForExitAsync(cancel.Token);
             }
             catch (OperationCanceledException)
             {
-                KillTree();
+                Posix.KillTree(Pid);
                 throw new XunitException(
-                    $"{_description} did not exit within {_timeout.TotalSeconds:0.###}s and was killed\n--- stderr so far ---\n{StderrSoFar}");
+                    $"{_description} did not exit within {timeout.TotalSeconds:0.###}s and was killed\n--- stderr so far ---\n{StderrSoFar}");
             }
         }
         var exitedAt = Interlocked.Read(ref _exitedAtTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : _clock.Elapsed;
@@ -167,20 +155,9 @@ internal sealed class BudgetRunProcess : IDisposable
     {
         if (!_process.HasExited)
         {
-            KillTree();
+            Posix.KillTree(Pid);
         }
         _process.Dispose();
-    }
-
-    /// <summary>SIGKILL to the program and everything below it.</summary>
-    private void KillTree()
-    {
-        var descendants = Posix.Descendants(Pid);
-        Posix.Kill(Pid, Posix.SIGKILL);
-        foreach (var descendant in descendants)
-        {
-            Posix.Kill(descendant.Pid, Posix.SIGKILL);
-        }
     }
 
     private static async Task PumpAsync(Stream source, MemoryStream sink)

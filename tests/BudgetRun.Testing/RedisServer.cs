@@ -4,19 +4,23 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace BudgetRun.Ledgers.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>
-/// A real redis-server on a free loopback port, owned by the test that started it: stopped (and
-/// its data directory deleted) on dispose. Can be killed, restarted on the same port, paused and
-/// resumed, to test what the ledger does when Redis goes away.
+/// A real redis-server (the Debian package) on a free loopback port, owned by the test that
+/// started it: killed, and its data directory deleted, on dispose. Without persistence
+/// (<c>--save '' --appendonly no</c>) unless asked for. It can be killed (it vanishes mid-run, as a
+/// crashed server does), restarted on the same port, paused and resumed, to test what budget-run
+/// and the ledgers do when Redis goes away.
 /// </summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
     public const string Executable = "/usr/bin/redis-server";
 
+    private static readonly TimeSpan _startLimit = TimeSpan.FromSeconds(10);
+
     private readonly string[] _extraArguments;
-    private readonly TempDirectory _data = new();
+    private readonly Scratch _data = new();
     private Process? _process;
 
     private RedisServer(int port, string[] extraArguments)
@@ -27,11 +31,18 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The <c>--ledger</c> value that names this server.</summary>
     public string Uri => string.Create(CultureInfo.InvariantCulture, $"redis://127.0.0.1:{Port}/0");
 
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>The server's pid; 0 once it has been killed.</summary>
     public int Pid => _process?.Id ?? 0;
 
-    /// <summary>Starts a server; <paramref name="persistent"/> keeps its data across a restart (append-only file, fsync always).</summary>
+    /// <summary>
+    /// Starts a server; <paramref name="persistent"/> keeps its data across a restart (append-only
+    /// file, fsync always); <paramref name="extraArguments"/> are added to its command line.
+    /// </summary>
     public static async Task<RedisServer> StartAsync(bool persistent = false, params string[] extraArguments)
     {
         if (!File.Exists(Executable))
@@ -39,18 +50,26 @@ internal sealed class RedisServer : IAsyncDisposable
             throw new InvalidOperationException($"{Executable} is missing: run eng/install-deps.sh (Debian package redis-server)");
         }
         string[] persistence = persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
-        var server = new RedisServer(FreePort(), [.. persistence, .. extraArguments]);
-        await server.StartProcessAsync();
+        var server = new RedisServer(Ports.FreeLoopback(), [.. persistence, .. extraArguments]);
+        try
+        {
+            await server.StartProcessAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 
-    /// <summary>SIGKILL: the server vanishes mid-conversation, as in a crash.</summary>
+    /// <summary>SIGKILL: the server vanishes mid-conversation, its connections reset, as in a crash.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false })
+        if (_process is { HasExited: false } process)
         {
-            _process.Kill();
-            _process.WaitForExit();
+            process.Kill();
+            process.WaitForExit();
         }
         _process?.Dispose();
         _process = null;
@@ -73,9 +92,12 @@ internal sealed class RedisServer : IAsyncDisposable
     {
         if (_process is { } process)
         {
-            Signal("-CONT");
-            process.Kill();
-            await process.WaitForExitAsync();
+            if (!process.HasExited)
+            {
+                Signal("-CONT");
+                process.Kill();
+                await process.WaitForExitAsync();
+            }
             process.Dispose();
             _process = null;
         }
@@ -84,33 +106,23 @@ internal sealed class RedisServer : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
-        var start = new ProcessStartInfo(Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         string[] arguments =
         [
             "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "",
-            "--dir", _data.Path, "--daemonize", "no", "--loglevel", "warning", .. _extraArguments,
+            "--dir", _data.Directory, "--daemonize", "no", "--loglevel", "warning", .. _extraArguments,
         ];
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
         var output = new StringBuilder();
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        var process = Process.Start(ProcessStart.Info(Executable, arguments, redirectStdin: false))!;
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
 
-        var deadline = Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         while (!await AnswersPingAsync())
         {
-            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            if (process.HasExited || clock.Elapsed > _startLimit)
             {
                 string log;
                 lock (output)
@@ -123,16 +135,24 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    private static void Append(StringBuilder output, string? line)
+    {
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
     private async Task<bool> AnswersPingAsync()
     {
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, Port);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray());
-            var buffer = new byte[64];
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
+            var buffer = new byte[64];
             var read = await stream.ReadAsync(buffer, timeout.Token);
             // A password-protected server answers -NOAUTH: it is up all the same.
             return read > 0 && (buffer[0] == (byte)'+' || buffer[0] == (byte)'-');
@@ -149,12 +169,5 @@ internal sealed class RedisServer : IAsyncDisposable
         {
             Shell.Run("kill", signal, process.Id.ToString(CultureInfo.InvariantCulture));
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,4 +1,4 @@
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>How <see cref="BudgetRunProcess"/> starts a program.</summary>
 internal sealed record RunSettings

@@ -1,7 +1,7 @@
 using System.Text;
 using Xunit.Sdk;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>How a program run by <see cref="BudgetRunProcess"/> ended, and what it wrote.</summary>
 /// <param name="ExitCode">The exit code, or 128 + N when it died of signal N.</param>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Xunit.Sdk;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>The JSON report of <c>--report PATH</c>, read field by field with failures that show the file.</summary>
 internal sealed class RunReport

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Xunit.Sdk;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>One answer of the control plane, read whole.</summary>
 internal sealed record ControlAnswer(

@@ -3,11 +3,12 @@ using System.Text.RegularExpressions;
 namespace BudgetRun.Observability.Tests.Infrastructure;
 
 /// <summary>
-/// A run of the real budget-run executable. The budget variables of the machine running the tests
-/// are removed from its environment, so that only the test's flags count. Disposing it kills
+/// A run of the real budget-run executable (<see cref="BudgetRunProcess"/>) as the observability
+/// tests watch it: through its log. The budget-run variables of the machine running the tests are
+/// removed from its environment, so that only the test's flags count. Disposing it kills
 /// budget-run and its child.
 /// </summary>
-internal sealed partial class BudgetRunProcess : IDisposable
+internal sealed partial class ObservedRun : IDisposable
 {
     /// <summary>What budget-run reads from its environment; the tests pass flags (and a token) only.</summary>
     private static readonly string[] _variables =
@@ -16,26 +17,26 @@ internal sealed partial class BudgetRunProcess : IDisposable
         "BUDGET_RUN_LISTEN", "BUDGET_RUN_CONTROL_TOKEN", "BUDGET_RUN_PUSHGATEWAY", "BUDGET_RUN_LEDGER",
     ];
 
-    private readonly ChildProcess _process;
+    private readonly BudgetRunProcess _process;
 
-    private BudgetRunProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment)
+    private ObservedRun(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment)
     {
         var merged = _variables.ToDictionary(name => name, _ => (string?)null);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             merged[name] = value;
         }
-        _process = new ChildProcess(Repository.BudgetRun, args, merged);
+        _process = BudgetRunProcess.Start(args, new RunSettings { Environment = merged });
     }
 
     public bool HasExited => _process.HasExited;
 
     public TimeSpan Elapsed => _process.Elapsed;
 
-    /// <summary>budget-run's log so far (its own lines are on stderr; the child's output passes through).</summary>
-    public string Log => _process.Output;
+    /// <summary>budget-run's log so far (its own lines, on stderr), then what the child wrote to stdout.</summary>
+    public string Log => _process.StderrSoFar + _process.StdoutSoFar;
 
-    public static BudgetRunProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null) =>
+    public static ObservedRun Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null) =>
         new(args, environment);
 
     /// <summary>The control plane's base URL, from the "control plane listening on" log line.</summary>
@@ -48,7 +49,8 @@ internal sealed partial class BudgetRunProcess : IDisposable
         Poll.UntilAsync(() => Task.FromResult(Log.Contains($"attempt {number} of", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(20), $"attempt {number} to start", () => $"--- budget-run ---\n{Log}");
 
-    public Task<int> WaitForExitAsync(TimeSpan limit) => _process.WaitForExitAsync(limit);
+    /// <summary>Waits for the exit; kills the tree and fails the test after <paramref name="limit"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan limit) => (await _process.WaitAsync(limit)).ExitCode;
 
     public void Dispose() => _process.Dispose();
 

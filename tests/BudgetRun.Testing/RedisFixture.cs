@@ -1,10 +1,8 @@
-using BudgetRun.Cli.Tests.Infrastructure;
-
-namespace BudgetRun.Cli.Tests.Ledgers;
+namespace BudgetRun.Testing;
 
 /// <summary>
-/// One redis-server per test class (so classes run in parallel without sharing a server); the
-/// tests of a class use accounts of their own, so they do not see each other's spend.
+/// A redis-server for xunit to share: per class (<c>IClassFixture</c>) in the CLI tests, per
+/// collection in the ledger tests. The tests that share it use account keys of their own.
 /// </summary>
 public sealed class RedisFixture : IAsyncLifetime
 {

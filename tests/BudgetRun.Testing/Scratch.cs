@@ -1,11 +1,11 @@
 using System.Globalization;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>
-/// A test's own directory for pid, counter, signal and report files. Disposing it kills every
-/// test-child whose pid file it holds and that is still alive, so a failed test leaves nothing
-/// running, then deletes the directory.
+/// A test's own directory for pid, counter, signal, report and configuration files and server
+/// data. Disposing it kills every test-child whose pid file it holds and that is still alive, so
+/// a failed test leaves nothing running, then deletes the directory.
 /// </summary>
 internal sealed class Scratch : IDisposable
 {
@@ -18,6 +18,14 @@ internal sealed class Scratch : IDisposable
     public string Directory { get; }
 
     public string Path(string name) => System.IO.Path.Combine(Directory, name);
+
+    /// <summary>Writes <paramref name="content"/> to the file <paramref name="name"/>; returns its path.</summary>
+    public string Write(string name, string content)
+    {
+        var path = Path(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
 
     /// <summary>The number in a counter file written by test-child's --count or fail-until; 0 when absent.</summary>
     public int Count(string name) =>
@@ -38,9 +46,10 @@ internal sealed class Scratch : IDisposable
         {
             System.IO.Directory.Delete(Directory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // A straggler may still be writing; the directory lives under the temp folder.
+            // A straggler (a test-child, a server flushing its data) may still be writing, or a
+            // test left a file it made unwritable; the directory lives under the temp folder.
         }
     }
 }

@@ -1,6 +1,6 @@
-using System.Reflection;
+using System.Globalization;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>
 /// The programs under test. budget-run and test-child come from this repository's build (the
@@ -23,7 +23,7 @@ internal static class Executables
     {
         var overridden = Environment.GetEnvironmentVariable(variable);
         var path = string.IsNullOrEmpty(overridden)
-            ? Path.Combine(Metadata("RepoRoot"), string.Format(System.Globalization.CultureInfo.InvariantCulture, relativePattern, Metadata("Configuration")))
+            ? Repository.PathOf(string.Format(CultureInfo.InvariantCulture, relativePattern, Repository.Configuration))
             : Path.GetFullPath(overridden);
         if (!File.Exists(path))
         {
@@ -32,9 +32,4 @@ internal static class Executables
         }
         return path;
     }
-
-    private static string Metadata(string key) =>
-        typeof(Executables).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(attribute => attribute.Key == key)?.Value
-        ?? throw new InvalidOperationException($"the test assembly lacks the {key} metadata (see the csproj)");
 }

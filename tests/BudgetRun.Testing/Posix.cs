@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>Signals and the process table as the tests see them (libc kill, /proc).</summary>
 internal static partial class Posix
@@ -27,6 +27,17 @@ internal static partial class Posix
             throw new ArgumentOutOfRangeException(nameof(pid), pid, "refusing to signal a process group or init");
         }
         return KillNative(pid, signal) == 0;
+    }
+
+    /// <summary>SIGKILL to <paramref name="pid"/> and everything below it (the descendants are listed first, while they still have parents).</summary>
+    public static void KillTree(int pid)
+    {
+        var descendants = Descendants(pid);
+        Kill(pid, SIGKILL);
+        foreach (var descendant in descendants)
+        {
+            Kill(descendant.Pid, SIGKILL);
+        }
     }
 
     /// <summary>One line of /proc/PID/stat, or null when the process is gone.</summary>

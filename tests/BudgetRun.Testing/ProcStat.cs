@@ -1,4 +1,4 @@
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>The fields of /proc/PID/stat the tests look at.</summary>
 internal sealed record ProcStat(int Pid, char State, int ParentPid, int ProcessGroup, int Session)

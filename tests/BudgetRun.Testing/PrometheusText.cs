@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Xunit.Sdk;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>
 /// A Prometheus text exposition (format 0.0.4) parsed strictly: every line is a comment, a

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Xunit.Sdk;
 
-namespace BudgetRun.Cli.Tests.Infrastructure;
+namespace BudgetRun.Testing;
 
 /// <summary>
 /// HTTP on loopback to the control plane of one running budget-run. Every answer is read whole, so
