@@ -11,7 +11,8 @@ namespace BudgetRun.Testing;
 /// started it: killed, and its data directory deleted, on dispose. Without persistence
 /// (<c>--save '' --appendonly no</c>) unless asked for. It can be killed (it vanishes mid-run, as a
 /// crashed server does), restarted on the same port, paused and resumed, to test what budget-run
-/// and the ledgers do when Redis goes away.
+/// and the ledgers do when Redis goes away. <see cref="StartTlsAsync"/> makes one that speaks only
+/// TLS (<c>rediss://</c>), with a certificate signed by a CA made for it.
 /// </summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
@@ -21,18 +22,23 @@ internal sealed class RedisServer : IAsyncDisposable
 
     private readonly string[] _extraArguments;
     private readonly Scratch _data = new();
+    private readonly bool _tls;
     private Process? _process;
 
-    private RedisServer(int port, string[] extraArguments)
+    private RedisServer(int port, string[] extraArguments, bool tls = false)
     {
         Port = port;
         _extraArguments = extraArguments;
+        _tls = tls;
     }
 
     public int Port { get; }
 
     /// <summary>The <c>--ledger</c> value that names this server.</summary>
-    public string Uri => string.Create(CultureInfo.InvariantCulture, $"redis://127.0.0.1:{Port}/0");
+    public string Uri => string.Create(CultureInfo.InvariantCulture, $"{(_tls ? "rediss" : "redis")}://127.0.0.1:{Port}/0");
+
+    /// <summary>A TLS server's CA certificate (PEM): what <c>SSL_CERT_FILE</c> names to trust it.</summary>
+    public string CaFile => _tls ? _data.Path(TestCertificates.CaFile) : throw new InvalidOperationException("not a TLS server");
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -53,6 +59,23 @@ internal sealed class RedisServer : IAsyncDisposable
         var server = new RedisServer(Ports.FreeLoopback(), [.. persistence, .. extraArguments]);
         try
         {
+            await server.StartProcessAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    /// <summary>A server that speaks only TLS on <see cref="Port"/>, for 127.0.0.1 and localhost, trusted by nothing but <see cref="CaFile"/>.</summary>
+    public static async Task<RedisServer> StartTlsAsync()
+    {
+        var server = new RedisServer(Ports.FreeLoopback(), ["--appendonly", "no"], tls: true);
+        try
+        {
+            TestCertificates.WriteServerCertificate(server._data.Directory);
             await server.StartProcessAsync();
         }
         catch
@@ -106,9 +129,18 @@ internal sealed class RedisServer : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
+        var port = Port.ToString(CultureInfo.InvariantCulture);
+        string[] listen = _tls
+            ?
+            [
+                "--port", "0", "--tls-port", port, "--tls-cert-file", _data.Path(TestCertificates.ServerCertificateFile),
+                "--tls-key-file", _data.Path(TestCertificates.ServerKeyFile), "--tls-ca-cert-file", _data.Path(TestCertificates.CaFile),
+                "--tls-auth-clients", "no",
+            ]
+            : ["--port", port];
         string[] arguments =
         [
-            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "",
+            .. listen, "--bind", "127.0.0.1", "--save", "",
             "--dir", _data.Directory, "--daemonize", "no", "--loglevel", "warning", .. _extraArguments,
         ];
         var output = new StringBuilder();
@@ -120,7 +152,7 @@ internal sealed class RedisServer : IAsyncDisposable
         _process = process;
 
         var clock = Stopwatch.StartNew();
-        while (!await AnswersPingAsync())
+        while (!await (_tls ? ListensAsync() : AnswersPingAsync()))
         {
             if (process.HasExited || clock.Elapsed > _startLimit)
             {
@@ -158,6 +190,22 @@ internal sealed class RedisServer : IAsyncDisposable
             return read > 0 && (buffer[0] == (byte)'+' || buffer[0] == (byte)'-');
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A TLS server cannot be pinged in plain text: that it accepts connections is enough.</summary>
+    private async Task<bool> ListensAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {
             return false;
         }

@@ -7,16 +7,16 @@ namespace BudgetRun.Cli.Tests.Ledgers;
 /// </summary>
 public sealed class TlsRedisTests : LedgerTest, IAsyncLifetime
 {
-    private TlsRedisServer? _server;
+    private RedisServer? _server;
 
     public TlsRedisTests()
         : base(null)
     {
     }
 
-    private TlsRedisServer Server => _server ?? throw new InvalidOperationException("not started");
+    private RedisServer Server => _server ?? throw new InvalidOperationException("not started");
 
-    public async Task InitializeAsync() => _server = await TlsRedisServer.StartAsync();
+    public async Task InitializeAsync() => _server = await RedisServer.StartTlsAsync();
 
     public async Task DisposeAsync()
     {
