@@ -33,9 +33,9 @@ public sealed class JobControlTests(ITestOutputHelper output) : CliTest
 
         await shell.FgAsync();
 
-        await Wait.UntilAsync(() => Posix.Stat(child) is { IsStopped: false } stat && stat.TerminalForegroundGroup == child,
-            _limit, "the child to run again with the terminal's foreground");
-        Assert.False(Posix.Stat(budgetRun)!.IsStopped, $"budget-run is still stopped: {Posix.Stat(budgetRun)}");
+        var resumed = await Wait.ForAsync(() => Posix.Stat(child) is { IsStopped: false } stat && stat.TerminalForegroundGroup == child
+            && Posix.Stat(budgetRun) is { IsStopped: false }, _limit);
+        Assert.True(resumed, $"after fg the child does not run with the terminal's foreground, or budget-run is stopped: {Posix.Stat(child)}; budget-run: {Posix.Stat(budgetRun)}");
         await File.WriteAllTextAsync(go, "");
         var exited = await shell.NextAsync("exited");
         Assert.True(exited.GetProperty("status").GetInt32() == 7, $"budget-run ended with {exited}");
@@ -53,8 +53,8 @@ public sealed class JobControlTests(ITestOutputHelper output) : CliTest
 
         await shell.BgAsync();
 
-        await Wait.UntilAsync(() => Posix.Stat(child) is { IsStopped: false } && Posix.Stat(budgetRun) is { IsStopped: false },
-            _limit, "the child and budget-run to run again");
+        var resumed = await Wait.ForAsync(() => Posix.Stat(child) is { IsStopped: false } && Posix.Stat(budgetRun) is { IsStopped: false }, _limit);
+        Assert.True(resumed, $"after bg the child or budget-run is still stopped: {Posix.Stat(child)}; budget-run: {Posix.Stat(budgetRun)}");
         Assert.Equal(shell.ShellGroup, Posix.Stat(child)!.TerminalForegroundGroup);
         await File.WriteAllTextAsync(go, "");
         var exited = await shell.NextAsync("exited");
