@@ -13,6 +13,11 @@ public static class Signals
     public const int SIGPIPE = 13;
     public const int SIGTERM = 15;
 
+    /// <summary>The job-control stops: Ctrl-Z, and a background read or write of the terminal.</summary>
+    public const int SIGTSTP = 20;
+    public const int SIGTTIN = 21;
+    public const int SIGTTOU = 22;
+
     /// <summary>Signals that are passed on to the child's process group as they arrive.</summary>
     public static readonly int[] Forwarded = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2];
 

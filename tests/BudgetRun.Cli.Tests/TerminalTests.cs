@@ -63,6 +63,19 @@ public sealed class TerminalTests : CliTest
         Assert.Equal(1, Scratch.Count("attempts"));
     }
 
+    [Fact]
+    public async Task CtrlZ_WithNoShellAbove_IsANoOp_AndTheChildRunsOn()
+    {
+        // budget-run leads the terminal's session here, as it does as PID 1 of `docker run -it`: no
+        // shell waits for it to stop, its process group is orphaned and the kernel discards the
+        // SIGTSTP it sends itself. The child, stopped by Ctrl-Z, must be continued at once.
+        var childPid = Scratch.Path("child.pid");
+        var (status, _, output) = await DriveAsync(childPid, "\u001a",
+            [Executables.BudgetRun, "--max-attempts", "1", "--", .. Child("--pid-file", childPid, "sleep", "1500")]);
+
+        Assert.True(status == 0, $"Ctrl-Z without a shell ended budget-run with {status?.ToString() ?? "a hang (killed)"}; output:\n{output}");
+    }
+
     private async Task<(int? Status, double? AfterInput, string Output)> DriveAsync(string waitFor, string input, string[] command)
     {
         var driver = Scratch.Path("pty-driver.py");

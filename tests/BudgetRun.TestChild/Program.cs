@@ -15,6 +15,7 @@
 //                                (the last code repeats)
 //   fail-until N FILE            add 1 to the counter in FILE; exit 1 while it is below N, else 0
 //   sleep MS                     sleep, then exit 0
+//   exit-when FILE N             wait until FILE exists (polling), then exit N
 //   print-lines N                write "line {i}\n" for i = 1..N to stdout, buffered, then exit 0
 //   print-stderr TEXT            write TEXT and a newline to stderr, then exit 0
 //   echo-stdin                   copy stdin to stdout until end of file, then exit 0
@@ -114,6 +115,13 @@ internal static class Program
                 Ready();
                 Thread.Sleep(Int(rest[0]));
                 return 0;
+            case "exit-when":
+                Ready();
+                while (!File.Exists(rest[0]))
+                {
+                    Thread.Sleep(10);
+                }
+                return Int(rest[1]);
             case "print-lines":
                 Ready();
                 PrintLines(Int(rest[0]));

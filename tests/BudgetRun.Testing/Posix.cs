@@ -15,6 +15,9 @@ internal static partial class Posix
     public const int SIGUSR2 = 12;
     public const int SIGPIPE = 13;
     public const int SIGTERM = 15;
+    public const int SIGCONT = 18;
+    public const int SIGSTOP = 19;
+    public const int SIGTSTP = 20;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int KillNative(int pid, int signal);
@@ -52,7 +55,7 @@ internal static partial class Posix
         {
             return null;
         }
-        // "pid (comm) S ppid pgrp session ...": comm may hold spaces and parentheses.
+        // "pid (comm) S ppid pgrp session tty_nr tpgid ...": comm may hold spaces and parentheses.
         var close = text.LastIndexOf(')');
         var fields = text[(close + 2)..].Split(' ');
         return new ProcStat(
@@ -60,7 +63,8 @@ internal static partial class Posix
             fields[0][0],
             int.Parse(fields[1], CultureInfo.InvariantCulture),
             int.Parse(fields[2], CultureInfo.InvariantCulture),
-            int.Parse(fields[3], CultureInfo.InvariantCulture));
+            int.Parse(fields[3], CultureInfo.InvariantCulture),
+            int.Parse(fields[5], CultureInfo.InvariantCulture));
     }
 
     /// <summary>Alive means it exists and is not a zombie: a zombie has finished dying.</summary>

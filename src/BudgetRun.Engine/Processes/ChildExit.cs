@@ -17,6 +17,16 @@ internal readonly record struct ChildExit(int? ExitCode, int? Signal)
         return low == 0 ? Exited((status >> 8) & 0xff) : Killed(low);
     }
 
+    /// <summary>
+    /// Whether a waitpid status word reports a stop (WIFSTOPPED, seen with WUNTRACED) rather than
+    /// an exit, and by which signal.
+    /// </summary>
+    public static bool IsStop(int status, out int signal)
+    {
+        signal = (status >> 8) & 0xff;
+        return (status & 0xff) == 0x7f;
+    }
+
     public override string ToString() =>
         Signal is { } s ? $"signal {Signals.Name(s)}" : $"exit code {ExitCode}";
 }

@@ -4,12 +4,14 @@ namespace BudgetRun.Engine.Processes;
 /// Reaps every child of this process on one dedicated thread with waitpid(-1): the attempt's
 /// child, whose status is handed to its waiter, and the orphans reparented to us as subreaper,
 /// which would otherwise stay zombies. budget-run never uses System.Diagnostics.Process, so the
-/// runtime reaps nothing behind our back.
+/// runtime reaps nothing behind our back. Stops are reported too (WUNTRACED): a tracked child's
+/// stop goes to its stop handler, on this thread; other descendants' stops are ignored.
 /// </summary>
 internal sealed class ChildReaper
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<int, TaskCompletionSource<ChildExit>> _waiters = [];
+    private readonly Dictionary<int, Action<int>> _stopHandlers = [];
     private readonly AutoResetEvent _childAdded = new(false);
     private long _orphansReaped;
 
@@ -25,11 +27,19 @@ internal sealed class ChildReaper
     /// <summary>Orphaned descendants reaped so far.</summary>
     public long OrphansReaped => Interlocked.Read(ref _orphansReaped);
 
-    /// <summary>Tracks <paramref name="pid"/>; call with <see cref="Gate"/> held, right after the spawn.</summary>
-    public Task<ChildExit> Track(int pid)
+    /// <summary>
+    /// Tracks <paramref name="pid"/>; call with <see cref="Gate"/> held, right after the spawn.
+    /// <paramref name="onStopped"/> gets the signal each time the child is stopped; it runs on the
+    /// reaper thread, which reaps nothing until it returns.
+    /// </summary>
+    public Task<ChildExit> Track(int pid, Action<int>? onStopped = null)
     {
         var completion = new TaskCompletionSource<ChildExit>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiters[pid] = completion;
+        if (onStopped is not null)
+        {
+            _stopHandlers[pid] = onStopped;
+        }
         _childAdded.Set();
         return completion.Task;
     }
@@ -44,7 +54,14 @@ internal sealed class ChildReaper
             var pid = NativeMethods.WaitAny(out var status);
             if (pid > 0)
             {
-                Dispatch(pid, ChildExit.FromWaitStatus(status));
+                if (ChildExit.IsStop(status, out var signal))
+                {
+                    OnStopped(pid, signal);
+                }
+                else
+                {
+                    Dispatch(pid, ChildExit.FromWaitStatus(status));
+                }
                 continue;
             }
             // No child right now. Orphans can still be reparented to us at any moment (a grandchild
@@ -53,12 +70,23 @@ internal sealed class ChildReaper
         }
     }
 
+    private void OnStopped(int pid, int signal)
+    {
+        Action<int>? handler;
+        lock (_gate)
+        {
+            _stopHandlers.TryGetValue(pid, out handler);
+        }
+        handler?.Invoke(signal);
+    }
+
     private void Dispatch(int pid, ChildExit exit)
     {
         TaskCompletionSource<ChildExit>? waiter;
         lock (_gate)
         {
             _waiters.Remove(pid, out waiter);
+            _stopHandlers.Remove(pid);
         }
         if (waiter is null)
         {

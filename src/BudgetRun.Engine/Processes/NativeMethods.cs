@@ -26,7 +26,10 @@ internal static unsafe partial class NativeMethods
     public static partial int Spawn(byte* path, byte** argv, byte** envp, int ttyFd, int pdeathSignal, out int execErrno);
 
     [LibraryImport(Helper, EntryPoint = "br_tty_reclaim")]
-    public static partial int TtyReclaim(int fd);
+    public static partial int TtyReclaim(int fd, int childGroup);
+
+    [LibraryImport(Helper, EntryPoint = "br_job_stop")]
+    public static partial int JobStop(int fd, int childGroup, int signal);
 
     [LibraryImport(Helper, EntryPoint = "br_tty_is_foreground")]
     public static partial int TtyIsForeground(int fd);

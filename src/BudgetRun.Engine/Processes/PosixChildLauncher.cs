@@ -8,6 +8,8 @@ namespace BudgetRun.Engine.Processes;
 /// Starts each attempt's child in its own process group with default signal dispositions, an
 /// empty signal mask, a parent-death signal and, at an interactive terminal, the terminal's
 /// foreground. stdin, stdout and stderr are inherited untouched: output passes through whole.
+/// Job control: when Ctrl-Z stops the child while it has the terminal, budget-run takes the
+/// terminal back and stops too, so the shell regains it; <c>fg</c> or <c>bg</c> continue both.
 /// </summary>
 internal sealed class PosixChildLauncher : IChildLauncher
 {
@@ -16,7 +18,6 @@ internal sealed class PosixChildLauncher : IChildLauncher
     private readonly ChildReaper _reaper = new();
     private readonly SpawnThread _spawner = new();
     private readonly TimeProvider _time;
-    private readonly bool _ownsTerminal;
 
     /// <summary>Sets up the process (subreaper, SIGCHLD) once; call before any child exists.</summary>
     public PosixChildLauncher(TimeProvider time)
@@ -27,9 +28,6 @@ internal sealed class PosixChildLauncher : IChildLauncher
         {
             throw new InvalidOperationException($"cannot become a child subreaper: {NativeMethods.ErrorText(error)}");
         }
-        // Hand the terminal over only when we are in its foreground group ourselves; a background
-        // budget-run must not steal the terminal from the shell.
-        _ownsTerminal = NativeMethods.TtyIsForeground(StdinFd) == 1;
     }
 
     /// <summary>Orphaned descendants reaped so far.</summary>
@@ -51,24 +49,32 @@ internal sealed class PosixChildLauncher : IChildLauncher
         if (execErrno != 0)
         {
             // The child has already exited with 127; the reaper collects it.
-            ReclaimTerminal();
+            ReclaimTerminal(pid);
             var failure = execErrno == NativeMethods.ENOENT ? StartFailure.NotFound : StartFailure.NotExecutable;
             throw new ChildStartException(failure, $"cannot execute {file}: {NativeMethods.ErrorText(execErrno)}");
         }
-        return new PosixChildProcess(pid, exited.ContinueWith(AfterExit, TaskScheduler.Default), _reaper, _time);
-    }
-
-    private ChildExit AfterExit(Task<ChildExit> exited)
-    {
-        ReclaimTerminal();
-        return exited.Result;
-    }
-
-    private void ReclaimTerminal()
-    {
-        if (_ownsTerminal)
+        var afterExit = exited.ContinueWith(task =>
         {
-            _ = NativeMethods.TtyReclaim(StdinFd);
+            ReclaimTerminal(pid);
+            return task.Result;
+        }, TaskScheduler.Default);
+        return new PosixChildProcess(pid, afterExit, _reaper, _time);
+    }
+
+    /// <summary>Takes the terminal back if the child's group (pid) still has it.</summary>
+    private static void ReclaimTerminal(int pid) => _ = NativeMethods.TtyReclaim(StdinFd, pid);
+
+    /// <summary>
+    /// Runs on the reaper thread when the child is stopped. A job-control stop while the child's
+    /// group has our terminal (Ctrl-Z) suspends budget-run as well, until the shell continues it.
+    /// Any other stop (SIGSTOP, no terminal, a background run) is the operator's business: the
+    /// child stays stopped and budget-run keeps waiting.
+    /// </summary>
+    private static void OnChildStopped(int pid, int signal)
+    {
+        if (signal is Signals.SIGTSTP or Signals.SIGTTIN or Signals.SIGTTOU)
+        {
+            _ = NativeMethods.JobStop(StdinFd, pid, signal);
         }
     }
 
@@ -79,11 +85,14 @@ internal sealed class PosixChildLauncher : IChildLauncher
         var nativeEnvp = Utf8Array(envp);
         try
         {
+            // Hand the terminal over only when we are in its foreground group ourselves: a background
+            // budget-run (started with &, or sent there with bg) must not steal it from the shell.
+            var ttyFd = NativeMethods.TtyIsForeground(StdinFd) == 1 ? StdinFd : -1;
             lock (_reaper.Gate)
             {
                 var pid = NativeMethods.Spawn((byte*)nativeFile, (byte**)nativeArgv, (byte**)nativeEnvp,
-                    _ownsTerminal ? StdinFd : -1, Signals.SIGKILL, out var execErrno);
-                var exited = pid > 0 ? _reaper.Track(pid) : Task.FromResult(default(ChildExit));
+                    ttyFd, Signals.SIGKILL, out var execErrno);
+                var exited = pid > 0 ? _reaper.Track(pid, signal => OnChildStopped(pid, signal)) : Task.FromResult(default(ChildExit));
                 return (pid, pid > 0 ? execErrno : execErrno, exited);
             }
         }

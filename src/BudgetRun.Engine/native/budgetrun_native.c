@@ -130,17 +130,65 @@ BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[
     return pid;
 }
 
-/* Takes the terminal back for our own process group after the child's group had it. */
-BR_EXPORT int br_tty_reclaim(int tty_fd)
+/* Calls tcsetpgrp with SIGTTOU blocked: a process outside the foreground group would otherwise be
+ * stopped by it. */
+static int tty_give(int tty_fd, pid_t pgrp)
 {
     sigset_t ttou, old;
     sigemptyset(&ttou);
     sigaddset(&ttou, SIGTTOU);
     pthread_sigmask(SIG_BLOCK, &ttou, &old);
-    int rc = tcsetpgrp(tty_fd, getpgrp());
+    int rc = tcsetpgrp(tty_fd, pgrp);
     int err = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc == 0 ? 0 : err;
+}
+
+/* Takes the terminal back for our own process group when the child's group still has it (its
+ * number stays the foreground after its last member died). If someone else has the foreground,
+ * e.g. the shell after `bg`, it is left alone. */
+BR_EXPORT int br_tty_reclaim(int tty_fd, pid_t child_pgrp)
+{
+    if (tcgetpgrp(tty_fd) != child_pgrp)
+        return 0;
+    return tty_give(tty_fd, getpgrp());
+}
+
+/* Job control, as sudo does it: the child's group was stopped by sig (SIGTSTP, SIGTTIN, SIGTTOU)
+ * while it had the terminal, typically Ctrl-Z. Takes the terminal back and stops this process
+ * with the same signal, so that the shell, which waits for us, sees its job stopped and prints
+ * its prompt. Returns once we are continued (`fg` or `bg`): if our group then has the terminal
+ * (`fg`), the child's group gets it again; either way the child's group is continued.
+ * Returns 1 after such a suspension, 0 when the child's group did not have our terminal (no
+ * controlling terminal, a background run, a stop sent from outside) and nothing was done. */
+BR_EXPORT int br_job_stop(int tty_fd, pid_t child_pgrp, int sig)
+{
+    if (tcgetpgrp(tty_fd) != child_pgrp)
+        return 0;
+    (void)tty_give(tty_fd, getpgrp());
+
+    /* Stop with the default action even if the runtime catches sig. raise() signals this very
+     * thread with sig unblocked, so the stop happens before raise returns: no other thread can
+     * take the signal after the handler is restored. In an orphaned process group (no shell
+     * above us, e.g. PID 1 of a container) the kernel discards the signal and we go straight on:
+     * Ctrl-Z is then a no-op, as it is for any process there. */
+    struct sigaction dfl, saved;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigset_t only, old;
+    sigemptyset(&only);
+    sigaddset(&only, sig);
+    sigaction(sig, &dfl, &saved);
+    pthread_sigmask(SIG_UNBLOCK, &only, &old);
+    raise(sig);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    sigaction(sig, &saved, NULL);
+
+    /* Continued. `fg` made our group the foreground; `bg` left it with the shell. */
+    if (tcgetpgrp(tty_fd) == getpgrp())
+        (void)tty_give(tty_fd, child_pgrp);
+    (void)killpg(child_pgrp, SIGCONT);
+    return 1;
 }
 
 /* 1 when fd is a terminal whose foreground group is ours, so the child may take it over. */
@@ -151,13 +199,14 @@ BR_EXPORT int br_tty_is_foreground(int tty_fd)
     return tcgetpgrp(tty_fd) == getpgrp() ? 1 : 0;
 }
 
-/* Blocks until any child changes state. Returns the pid, 0 with *status unset when there is no
- * child (ECHILD), or -1 on another error. Retries on EINTR. */
+/* Blocks until any child exits or is stopped (WUNTRACED: job control needs to see the stop).
+ * Returns the pid, 0 with *status unset when there is no child (ECHILD), or -1 on another error.
+ * Retries on EINTR. */
 BR_EXPORT pid_t br_wait_any(int *status)
 {
     for (;;)
     {
-        pid_t pid = waitpid(-1, status, 0);
+        pid_t pid = waitpid(-1, status, WUNTRACED);
         if (pid >= 0)
             return pid;
         if (errno == EINTR)

@@ -35,6 +35,26 @@ public sealed class ChildExitTests
         Assert.Equal(code, exit.Code);
     }
 
+    [Theory]
+    [InlineData(0x147f, 20)] // SIGTSTP: Ctrl-Z
+    [InlineData(0x137f, 19)] // SIGSTOP
+    [InlineData(0x157f, 21)] // SIGTTIN
+    public void IsStop_OfAStopReport_GivesTheStopSignal(int status, int signal)
+    {
+        Assert.True(ChildExit.IsStop(status, out var stopSignal));
+        Assert.Equal(signal, stopSignal);
+    }
+
+    [Theory]
+    [InlineData(0x0000)]
+    [InlineData(0x7f00)] // exit code 127 is not a stop
+    [InlineData(0x0009)]
+    [InlineData(0x008b)]
+    public void IsStop_OfAnExitOrADeath_IsFalse(int status)
+    {
+        Assert.False(ChildExit.IsStop(status, out _));
+    }
+
     [Fact]
     public void ToString_SaysExitCodeOrSignalName()
     {
