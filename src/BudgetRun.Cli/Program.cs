@@ -39,6 +39,10 @@ internal static class Program
                 throw new UsageException(parsed.Errors[0].Message);
             }
             var subcommand = parsed.CommandResult.Command;
+            if (subcommand == options.Install)
+            {
+                return await InstallCommand.RunAsync(parsed.GetValue(options.InstallDestination)!).ConfigureAwait(false);
+            }
             if (subcommand == options.Serve)
             {
                 return await ServeHost.RunAsync(options, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);

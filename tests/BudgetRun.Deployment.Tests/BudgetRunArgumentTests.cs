@@ -76,6 +76,12 @@ public sealed partial class BudgetRunArgumentTests
                 problems.Check(invocation.ChildCommand.Count == 0, invocation.Container, "serve runs no child command");
                 problems.Check(invocation.Has("--listen") && invocation.Has("--budget-key"), invocation.Container, "serve needs --listen and --budget-key");
             }
+            else if (invocation.Subcommand == "install")
+            {
+                // Not a wrapped command: install's one operand, the path it copies the binary to.
+                problems.Check(invocation.ChildCommand is [['/', ..]], invocation.Container, "install takes one absolute path");
+                problems.Check(invocation.Container.IsInit, invocation.Container, "install belongs in an init container");
+            }
             else
             {
                 problems.Check(invocation.ChildCommand.Count > 0, invocation.Container, "no command to wrap after the options");

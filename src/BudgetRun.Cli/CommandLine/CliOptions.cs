@@ -22,9 +22,10 @@ internal sealed class CliOptions
     public const string KillCommand = "kill";
     public const string ResumeCommand = "resume";
     public const string ServeCommand = "serve";
+    public const string InstallCommand = "install";
 
     /// <summary>Subcommands; a wrapped command with one of these names needs "--" before it.</summary>
-    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand];
+    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand];
 
     public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default 3).");
     public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default 200).");
@@ -62,8 +63,15 @@ internal sealed class CliOptions
     /// <summary>The sidecar: runs no child, serves reservations of one account over HTTP.</summary>
     public Command Serve { get; } = new(ServeCommand, "Run as the budget service of a pod (no child): POST /v1/reserve and /v1/settle, plus /metrics, /healthz, /status.");
 
+    /// <summary>Copies the binary (for an init container whose image has no <c>cp</c>).</summary>
+    public Command Install { get; } = new(InstallCommand, "Copy this binary to PATH (PATH/budget-run when PATH is a directory), atomically, executable: for an init container of the default image, which has no cp.");
+
+    /// <summary>Where <c>install</c> copies the binary.</summary>
+    public Argument<string> InstallDestination { get; } = new("PATH") { Description = "A directory (the copy is PATH/budget-run) or the file to write." };
+
     public RootCommand CreateRoot()
     {
+        Install.Arguments.Add(InstallDestination);
         foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, MaxCostCents, LogFormat })
         {
             Serve.Options.Add(option);
@@ -84,6 +92,7 @@ internal sealed class CliOptions
         root.Subcommands.Add(Kill.Command);
         root.Subcommands.Add(Resume.Command);
         root.Subcommands.Add(Serve);
+        root.Subcommands.Add(Install);
         return root;
     }
 
