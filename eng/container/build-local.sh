@@ -16,7 +16,8 @@
 #      shell-less one (the shape of the default chiseled image);
 #   5. `podman run --runtime runc` checks: --version, the exit code of a wrapped failing command,
 #      the non-root user, SIGTERM to budget-run as the container's PID 1, no zombie left by an
-#      orphaned grandchild, and the control plane (metrics, kill switch) over the host network.
+#      orphaned grandchild, the control plane (metrics, kill switch) over the host network, and
+#      `budget-run install` from the shell-less image onto a volume whose copy another image runs.
 #
 # Environment: BASE_CACHE (default /var/tmp/budget-run-base), DEBIAN_SUITE (bookworm), DEBIAN_MIRROR
 # (default: the host's apt source), IMAGE (localhost/budget-run:local), NUGET_CACHE (a folder
@@ -37,6 +38,7 @@ nuget_cache="${NUGET_CACHE:-$HOME/.nuget/packages}"
 
 timings=()
 failures=0
+checks=0
 started_all=$(date +%s.%N)
 
 log() { printf 'build-local: %s\n' "$*" >&2; }
@@ -66,6 +68,7 @@ check() {
   local t0 t1 verdict=ok
   t0=$(date +%s.%N)
   log "-- check: $name"
+  checks=$((checks + 1))
   if ! "$@"; then
     verdict=FAILED
     failures=$((failures + 1))
@@ -295,6 +298,24 @@ check_no_zombie() {
   return $ok
 }
 
+# The Job pattern (examples/kubernetes/job.yaml): an init container of the shell-less image copies
+# budget-run onto a volume with `budget-run install` (it has no cp), and another image runs the copy.
+check_install() {
+  local dir rc=0
+  dir=$(mktemp -d)
+  chown 1654:1654 "$dir"
+  timeout 60 podman run --rm "${run_opts[@]}" --network none -v "$dir:/budget" "$image_minimal" install /budget/budget-run || rc=$?
+  if [ "$rc" -ne 0 ] || [ ! -x "$dir/budget-run" ]; then
+    log "  install exited $rc; $(ls -l "$dir" 2>&1 | tail -n +2)"
+    rm -rf "$dir"
+    return 1
+  fi
+  timeout 60 podman run --rm "${run_opts[@]}" --network none -v "$dir:/budget:ro" --entrypoint /budget/budget-run "$image" \
+    --max-attempts 2 --base-delay 100ms -- sh -c 'exit 3' || rc=$?
+  rm -rf "$dir"
+  [ "$rc" -eq 3 ] || { log "  the installed copy exited $rc, expected 3"; return 1; }
+}
+
 # The control plane in the container: metrics and health answer, the kill switch ends the run (77).
 check_control_plane() {
   local name="budget-run-check-$$-$RANDOM" port rc dir
@@ -346,8 +367,11 @@ check "shell-less: SIGTERM to PID 1 -> exit 143" check_sigterm "$image_minimal" 
   --max-attempts 2 --base-delay 60s --max-delay 60s -- budget-run --max-cost-cents 0 --cost-per-attempt-cents 1 -- true
 check "orphaned grandchild reaped, no zombie" check_no_zombie
 check "control plane: /healthz, /metrics, POST /kill -> 77" check_control_plane
+check "shell-less: install onto a volume, the copy runs in another image" check_install
 
 print_timings
+# Read by .ci/run, which adds these checks to the test totals.
+log "checks: $((checks - failures)) passed, $failures failed"
 if [ "$failures" -gt 0 ]; then
   log "$failures check(s) failed"
   exit 1
