@@ -50,11 +50,11 @@ internal sealed class CliOptions
     public Option<string> BudgetWindow { get; } = BudgetWindowOption();
     public Option<string> Ledger { get; } = LedgerOption();
     public Option<string> ReservationTtl { get; } = ReservationTtlOption();
-    public Option<string> LedgerTimeout { get; } = Value("--ledger-timeout", "D",
-        "How long one ledger operation may wait before failing closed (exit 69): SQLite's wait for another writer's lock (default 5s), Redis's answer (default 3s); 1s to 5m.");
+    public Option<string> LedgerTimeout { get; } = LedgerTimeoutOption();
 
     /// <summary>Options of the account subcommands (status, kill, resume), one set per command.</summary>
-    public sealed record AccountCommandOptions(Command Command, Option<string> BudgetKey, Option<string> Ledger, Option<string>? Reason, Option<bool>? Json);
+    public sealed record AccountCommandOptions(Command Command, Option<string> BudgetKey, Option<string> Ledger, Option<string> LedgerTimeout,
+        Option<string>? Reason, Option<bool>? Json);
 
     public AccountCommandOptions Status { get; } = AccountCommand(StatusCommand, "Print an account's limit, spend, reservations, window end and kill switch.", reason: false, json: true);
     public AccountCommandOptions Kill { get; } = AccountCommand(KillCommand, "Engage the fleet kill switch of an account: every run using it stops its child and exits 77.", reason: true, json: false);
@@ -105,6 +105,10 @@ internal sealed class CliOptions
     private static Option<string> LedgerOption() =>
         Value("--ledger", "URI", $"Where accounts live: sqlite:PATH (default $XDG_STATE_HOME/budget-run/ledger.db) or redis://HOST:PORT[/DB], rediss:// (env {LedgerEnv}).");
 
+    private static Option<string> LedgerTimeoutOption() =>
+        Value("--ledger-timeout", "D",
+            "How long one ledger operation may wait before failing closed (exit 69): SQLite's wait for another writer's lock (default 5s), Redis's answer (default 3s); 1s to 5m.");
+
     private static Option<string> ReservationTtlOption() =>
         Value("--reservation-ttl", "D", "A reservation never settled (its supervisor died) counts as spent in full after this (default 15m).");
 
@@ -113,8 +117,10 @@ internal sealed class CliOptions
         var command = new Command(name, description);
         var key = BudgetKeyOption();
         var ledger = LedgerOption();
+        var timeout = LedgerTimeoutOption();
         command.Options.Add(key);
         command.Options.Add(ledger);
+        command.Options.Add(timeout);
         Option<string>? reasonOption = null;
         if (reason)
         {
@@ -127,7 +133,7 @@ internal sealed class CliOptions
             jsonOption = new Option<bool>("--json") { Description = "Print JSON (for scripts)." };
             command.Options.Add(jsonOption);
         }
-        return new AccountCommandOptions(command, key, ledger, reasonOption, jsonOption);
+        return new AccountCommandOptions(command, key, ledger, timeout, reasonOption, jsonOption);
     }
 
     private static Option<string> Value(string name, string helpName, string description) =>

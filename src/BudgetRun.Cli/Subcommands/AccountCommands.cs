@@ -20,7 +20,7 @@ internal static class AccountCommands
     public static async Task<int> RunAsync(CliOptions.AccountCommandOptions command, ParseResult parsed, Func<string, string?> environment)
     {
         string? Flag(Option<string> option) => parsed.GetResult(option) is null ? null : parsed.GetValue(option);
-        var settings = LedgerBinder.Bind(command.BudgetKey, command.Ledger, null, null, null, limitCents: null, Flag, environment, keyRequired: true)!;
+        var settings = LedgerBinder.Bind(command.BudgetKey, command.Ledger, null, null, command.LedgerTimeout, limitCents: null, Flag, environment, keyRequired: true)!;
         var reason = command.Reason is null ? null : Flag(command.Reason);
         if (reason is { Length: > 1024 })
         {

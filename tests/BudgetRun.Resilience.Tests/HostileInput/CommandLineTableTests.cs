@@ -130,6 +130,8 @@ public sealed class CommandLineTableTests : ResilienceTest
         { "--listen", "", ["serve", "--listen", "0.0.0.0:0", "--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db"] },
         { "--max-cost-cents", "", ["serve", "--listen", "127.0.0.1:0", "--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db", "--max-cost-cents", "-1"] },
         { "--budget-key", "", ["status"] },
+        { "--ledger-timeout", "", ["status", "--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db", "--ledger-timeout", "0s"] },
+        { "--ledger-timeout", "", ["serve", "--listen", "127.0.0.1:0", "--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db", "--ledger-timeout", "10m"] },
         { "--budget-key", "", ["kill", "--budget-key", "bad key!"] },
         { "--ledger", "", ["resume", "--budget-key", "job", "--ledger", "gopher://x"] },
     };
