@@ -62,6 +62,28 @@ public sealed class JobControlTests(ITestOutputHelper output) : CliTest
         Assert.Equal(shell.ShellGroup, exited.GetProperty("foreground").GetInt32()); // a background budget-run took nothing from the shell
     }
 
+    [Fact]
+    public async Task CtrlZ_TheAttemptTimeoutKeepsRunningWhileStopped_AndEndsTheAttemptRightAfterFg()
+    {
+        // README: --attempt-timeout and --deadline bound wall time, so they keep running while the
+        // job is stopped. Stopped for 4 s with a 2 s timeout: the attempt ends at once after fg
+        // (with paused clocks it would run about 2 s more).
+        var (shell, child, _) = await StartJobAsync("--attempt-timeout", "2s", "--kill-grace", "1s");
+        using var __ = shell;
+        await shell.TypeAsync("\u001a");
+        await shell.NextAsync("stopped");
+        Assert.True(Posix.Stat(child)!.IsStopped, $"the child is not stopped: {Posix.Stat(child)}");
+        await Task.Delay(TimeSpan.FromSeconds(4));
+
+        var clock = Stopwatch.StartNew();
+        await shell.FgAsync();
+        var exited = await shell.NextAsync("exited");
+        output.WriteLine($"fg to the end of a run whose attempt timeout passed while stopped: {clock.Elapsed.TotalMilliseconds:0} ms");
+
+        Assert.True(exited.GetProperty("status").GetInt32() == 124, $"budget-run ended with {exited}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"the run ended {clock.Elapsed.TotalSeconds:0.0} s after fg: the timeout did not run while stopped");
+    }
+
     [Theory]
     [InlineData(Posix.SIGSTOP)]
     [InlineData(Posix.SIGTSTP)]
@@ -86,12 +108,12 @@ public sealed class JobControlTests(ITestOutputHelper output) : CliTest
         result.AssertExitCode(7);
     }
 
-    private async Task<(PtyShell Shell, int Child, string Go)> StartJobAsync()
+    private async Task<(PtyShell Shell, int Child, string Go)> StartJobAsync(params string[] options)
     {
         var childPid = Scratch.Path("child.pid");
         var go = Scratch.Path("go");
         var shell = await PtyShell.StartAsync(Scratch,
-            [Executables.BudgetRun, "--max-attempts", "1", "--", .. Child("--pid-file", childPid, "exit-when", go, "7")]);
+            [Executables.BudgetRun, "--max-attempts", "1", .. options, "--", .. Child("--pid-file", childPid, "exit-when", go, "7")]);
         try
         {
             var child = await Wait.ForPidAsync(childPid);

@@ -151,6 +151,9 @@ internal sealed class BudgetRunProcess : IDisposable
         return new ProcessResult(_process.ExitCode, stdout, StderrSoFar, exitedAt, drained);
     }
 
+    /// <summary>Waits, at most <paramref name="limit"/>, until stdout and stderr are read to their end.</summary>
+    public Task WaitForOutputAsync(TimeSpan limit) => Task.WhenAny(_pumps, Task.Delay(limit));
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -30,7 +30,13 @@ internal static class Wait
     public static async Task UntilAsync(Func<bool> condition, TimeSpan limit, string what, BudgetRunProcess? run = null)
     {
         var exited = false;
-        if (!await ForAsync(() => condition() || (exited = run?.HasExited == true), limit) || (exited && !condition()))
+        var held = await ForAsync(() => condition() || (exited = run?.HasExited == true), limit);
+        if (held && exited)
+        {
+            // What it wrote just before it exited may still be on its way through the pipe.
+            await run!.WaitForOutputAsync(TimeSpan.FromSeconds(2));
+        }
+        if (!held || (exited && !condition()))
         {
             var story = run is null ? "" : $"\n--- budget-run's stderr ---\n{run.StderrSoFar}";
             throw new XunitException(exited
