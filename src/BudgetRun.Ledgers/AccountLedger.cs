@@ -178,26 +178,19 @@ internal abstract class AccountLedger : IAccountLedger
 
     public ValueTask<SettleOutcome> SettleByIdAsync(string id, long actualCents, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentOutOfRangeException.ThrowIfNegative(actualCents);
-        return FinishAsync(new PendingUpdate(id, actualCents, release: false, cancel: false, NewId(Time.GetUtcNow())), cancellationToken);
+        return FinishNowAsync(id, actualCents, release: false, cancel: false, cancellationToken);
     }
 
-    public ValueTask<SettleOutcome> ReleaseByIdAsync(string id, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return FinishAsync(new PendingUpdate(id, 0, release: true, cancel: false, NewId(Time.GetUtcNow())), cancellationToken);
-    }
+    public ValueTask<SettleOutcome> ReleaseByIdAsync(string id, CancellationToken cancellationToken) =>
+        FinishNowAsync(id, 0, release: true, cancel: false, cancellationToken);
 
     /// <summary>
     /// Cancels a reservation request whose answer was lost: released when the store made it, and
     /// otherwise recorded as released so that the request reserves nothing if it still arrives.
     /// </summary>
-    internal ValueTask<SettleOutcome> CancelByIdAsync(string id, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return FinishAsync(new PendingUpdate(id, 0, release: true, cancel: true, NewId(Time.GetUtcNow())), cancellationToken);
-    }
+    internal ValueTask<SettleOutcome> CancelByIdAsync(string id, CancellationToken cancellationToken) =>
+        FinishNowAsync(id, 0, release: true, cancel: true, cancellationToken);
 
     public async ValueTask<AccountStatus> StatusAsync(CancellationToken cancellationToken)
     {
@@ -359,12 +352,18 @@ internal abstract class AccountLedger : IAccountLedger
             .ConfigureAwait(false);
     }
 
+    /// <summary>A settle, release or cancellation by id, with a nonce of its own, not kept when it fails.</summary>
+    private ValueTask<SettleOutcome> FinishNowAsync(string id, long actualCents, bool release, bool cancel, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return FinishAsync(new PendingUpdate(id, actualCents, release, cancel, NewId(Time.GetUtcNow())), cancellationToken);
+    }
+
     /// <summary>The engine's settle or release: finished now, or kept (with its nonce) when the ledger cannot be reached.</summary>
     private async ValueTask FinishOrKeepAsync(string id, long actualCents, bool release, CancellationToken cancellationToken)
     {
         // A caller's retry reuses the first call's nonce (and charge id): if that landed, this is a no-op.
-        var item = _pending.Find(id);
-        item ??= new PendingUpdate(id, actualCents, release, cancel: false, NewId(Time.GetUtcNow()));
+        var item = _pending.Find(id) ?? new PendingUpdate(id, actualCents, release, cancel: false, NewId(Time.GetUtcNow()));
         try
         {
             await CompleteAsync(item, cancellationToken).ConfigureAwait(false);

@@ -56,26 +56,22 @@ internal sealed class RedisServer : IAsyncDisposable
             throw new InvalidOperationException($"{Executable} is missing: run eng/install-deps.sh (Debian package redis-server)");
         }
         string[] persistence = persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
-        var server = new RedisServer(Ports.FreeLoopback(), [.. persistence, .. extraArguments]);
-        try
-        {
-            await server.StartProcessAsync();
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-        return server;
+        return await LaunchAsync(new RedisServer(Ports.FreeLoopback(), [.. persistence, .. extraArguments]));
     }
 
     /// <summary>A server that speaks only TLS on <see cref="Port"/>, for 127.0.0.1 and localhost, trusted by nothing but <see cref="CaFile"/>.</summary>
-    public static async Task<RedisServer> StartTlsAsync()
+    public static Task<RedisServer> StartTlsAsync() =>
+        LaunchAsync(new RedisServer(Ports.FreeLoopback(), ["--appendonly", "no"], tls: true));
+
+    /// <summary>Starts <paramref name="server"/> (with its certificates first when it speaks TLS); cleans it up if it cannot start.</summary>
+    private static async Task<RedisServer> LaunchAsync(RedisServer server)
     {
-        var server = new RedisServer(Ports.FreeLoopback(), ["--appendonly", "no"], tls: true);
         try
         {
-            TestCertificates.WriteServerCertificate(server._data.Directory);
+            if (server._tls)
+            {
+                TestCertificates.WriteServerCertificate(server._data.Directory);
+            }
             await server.StartProcessAsync();
         }
         catch

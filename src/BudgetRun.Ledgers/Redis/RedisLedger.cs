@@ -276,13 +276,10 @@ internal sealed class RedisLedger : AccountLedger
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
-            switch (e)
+            if (e is AuthenticationException tls)
             {
-                case AuthenticationException tls:
-                    return $"the TLS handshake failed: {tls.Message.ReplaceLineEndings(" ")} "
-                        + "(a certificate from a private CA needs SSL_CERT_FILE naming that CA's certificate)";
-                case DllNotFoundException or EntryPointNotFoundException:
-                    return NoOpenSsl;
+                return $"the TLS handshake failed: {tls.Message.ReplaceLineEndings(" ")} "
+                    + "(a certificate from a private CA needs SSL_CERT_FILE naming that CA's certificate)";
             }
         }
         return null;

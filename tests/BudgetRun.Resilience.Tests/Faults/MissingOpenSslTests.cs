@@ -39,8 +39,7 @@ public sealed class MissingOpenSslTests(ITestOutputHelper output) : ResilienceTe
     {
         var empty = Scratch.Path("empty.so");
         await File.WriteAllBytesAsync(empty, []);
-        var libraries = Directory.GetFiles("/usr/lib/x86_64-linux-gnu", "libssl.so*").Concat(Directory.GetFiles("/lib", "libssl.so*", SearchOption.TopDirectoryOnly))
-            .Where(File.Exists).Distinct().ToArray();
+        var libraries = Directory.GetFiles("/usr/lib/x86_64-linux-gnu", "libssl.so*");
         Assert.NotEmpty(libraries);
         var hide = string.Join(" && ", libraries.Select(library => $"mount --bind '{empty}' '{library}'"));
         using var run = BudgetRunProcess.StartProgram("unshare", ["-m", "sh", "-c", $"{hide} && exec \"$0\" \"$@\"", Executables.BudgetRun, .. args],
