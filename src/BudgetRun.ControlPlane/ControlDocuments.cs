@@ -47,4 +47,5 @@ internal sealed record Problem(string Title, int Status, string? Detail);
 [JsonSerializable(typeof(KillResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(BudgetRun.Engine.AttemptKind))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext;

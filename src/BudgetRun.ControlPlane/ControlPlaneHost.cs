@@ -2,8 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace BudgetRun.ControlPlane;
 
@@ -34,14 +35,21 @@ internal static class ControlPlaneHost
             }
         });
         builder.Services.AddRoutingCore();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         return builder;
     }
 
-    /// <summary>Adds the error-body middleware and maps the endpoints on a built app.</summary>
-    public static void Configure(WebApplication app, ControlPlaneState state)
+    /// <summary>
+    /// How long stopping waits for open connections before dropping them: a client that sends half a
+    /// request must not hold budget-run's exit (and its report) past an orchestrator's grace period.
+    /// </summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Puts the one error layer in front of every endpoint of a built app.</summary>
+    public static void UseEndpointErrors(WebApplication app)
     {
-        app.Use(ProblemForEmptyErrors);
-        ControlEndpoints.Map(app, state);
+        var errors = new EndpointErrors(app.Services.GetRequiredService<ILogger<EndpointErrors>>());
+        app.Use(errors.InvokeAsync);
     }
 
     /// <summary>The URL the control plane really listens on (the port is known only after start when 0 was asked).</summary>
@@ -55,21 +63,4 @@ internal static class ControlPlaneHost
     public static string ReachableUrl(string listening) => listening
         .Replace("//0.0.0.0:", "//127.0.0.1:", StringComparison.Ordinal)
         .Replace("//[::]:", "//[::1]:", StringComparison.Ordinal);
-
-    /// <summary>Routing answers 404 and 405 with no body; every 4xx/5xx here carries a short JSON problem.</summary>
-    public static async Task ProblemForEmptyErrors(HttpContext context, RequestDelegate next)
-    {
-        await next(context).ConfigureAwait(false);
-        if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentLength is null)
-        {
-            var status = context.Response.StatusCode;
-            var title = status switch
-            {
-                StatusCodes.Status404NotFound => "not found",
-                StatusCodes.Status405MethodNotAllowed => "method not allowed",
-                _ => "error",
-            };
-            await HttpJson.ProblemAsync(context, status, title).ConfigureAwait(false);
-        }
-    }
 }

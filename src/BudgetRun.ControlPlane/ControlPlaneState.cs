@@ -1,38 +1,26 @@
 using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
+using BudgetRun.Ledgers;
 
 namespace BudgetRun.ControlPlane;
 
-/// <summary>What the endpoints act on: the run's control, its ledger, its progress and its metrics.</summary>
-internal sealed class ControlPlaneState(
-    ControlPlaneSettings settings,
-    SupervisorOptions supervisor,
-    RunControl control,
-    IBudgetLedger ledger,
-    RunStatusTracker status,
-    RunMetrics metrics)
+/// <summary>What a run's endpoints act on: the run's control, its budget, its progress and its metrics; all fixed at composition.</summary>
+/// <param name="Settings">The control plane's settings (tokens, workload).</param>
+/// <param name="MaxAttempts">The attempt cap, for <c>/status</c>.</param>
+/// <param name="Control">Where a kill asks the run to stop.</param>
+/// <param name="Budget">Every spend decision (the engine's).</param>
+/// <param name="Status">The run's progress.</param>
+/// <param name="Metrics">The run's metrics.</param>
+/// <param name="Account">The shared account when the run has a <c>--budget-key</c>: the fleet kill switch and the window.</param>
+internal sealed record ControlPlaneState(
+    ControlPlaneSettings Settings,
+    int MaxAttempts,
+    RunControl Control,
+    RunBudget Budget,
+    RunStatusTracker Status,
+    RunMetrics Metrics,
+    IAccountLedger? Account)
 {
     /// <summary>The per-run token handed to the child; it authorises <c>POST /cost</c> only.</summary>
     public string ChildToken { get; } = Tokens.Generate();
-
-    public ControlPlaneSettings Settings => settings;
-
-    public SupervisorOptions Supervisor => supervisor;
-
-    public RunControl Control => control;
-
-    public IBudgetLedger Ledger => ledger;
-
-    public RunStatusTracker Status => status;
-
-    public RunMetrics Metrics => metrics;
-
-    /// <summary>The account's key when the budget is a named ledger account (issue: persistent budgets).</summary>
-    public string? BudgetKey { get; set; }
-
-    /// <summary>Engages the kill switch fleet-wide (the ledger's), when the budget is a shared account.</summary>
-    public Func<string?, CancellationToken, Task>? FleetKill { get; set; }
-
-    /// <summary>When the account's current window ends, for a windowed account.</summary>
-    public Func<CancellationToken, ValueTask<DateTimeOffset?>>? WindowEndsAt { get; set; }
 }

@@ -1,5 +1,6 @@
 using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
+using System.Text.Json;
 using Prometheus;
 
 namespace BudgetRun.ControlPlane;
@@ -11,7 +12,9 @@ namespace BudgetRun.ControlPlane;
 /// </summary>
 internal sealed class RunMetrics : IRunObserver
 {
-    private static readonly string[] Outcomes = ["success", "failure", "timeout", "killed", "signal", "start_error"];
+    /// <summary>The <c>outcome</c> label of each attempt kind: its JSON name, so the label and the report never disagree.</summary>
+    private static readonly Dictionary<AttemptKind, string> _outcomes = Enum.GetValues<AttemptKind>()
+        .ToDictionary(kind => kind, kind => JsonSerializer.Serialize(kind, ControlJsonContext.Default.AttemptKind).Trim('"'));
 
     private readonly Counter _attempts;
     private readonly Counter _cost;
@@ -42,7 +45,7 @@ internal sealed class RunMetrics : IRunObserver
         _ledgerErrors = factory.CreateCounter(MetricNames.LedgerErrors, "Failed reads and writes of the budget ledger.");
 
         // Publish every series from the start, so that rate() and absent() work from the first scrape.
-        foreach (var outcome in Outcomes)
+        foreach (var outcome in _outcomes.Values)
         {
             _attempts.WithLabels(outcome);
         }
@@ -71,7 +74,7 @@ internal sealed class RunMetrics : IRunObserver
     public void AttemptEnded(AttemptRecord attempt)
     {
         _childRunning.Set(0);
-        _attempts.WithLabels(Outcomes[(int)attempt.Kind]).Inc();
+        _attempts.WithLabels(_outcomes[attempt.Kind]).Inc();
         _cost.Inc(attempt.CostCents);
         _duration.Observe(attempt.Duration.TotalSeconds);
         _lastExitCode.Set(attempt.Code);

@@ -1,4 +1,4 @@
-using BudgetRun.Engine.Budget;
+using BudgetRun.Engine;
 using BudgetRun.Ledgers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,138 +16,89 @@ internal static class SidecarEndpoints
 {
     public const string ReservePath = "/v1/reserve";
     public const string SettlePath = "/v1/settle";
-    private const long MaxCents = 1_000_000_000_000;
 
     public static void Map(IEndpointRouteBuilder endpoints, SidecarState state)
     {
-        endpoints.MapGet(ControlEndpoints.MetricsPath, new RequestDelegate(context => MetricsAsync(context, state)));
-        endpoints.MapGet(ControlEndpoints.HealthPath, new RequestDelegate(context => HealthAsync(context, state)));
-        endpoints.MapGet(ControlEndpoints.StatusPath, new RequestDelegate(context => StatusAsync(context, state)));
+        SharedEndpoints.MapMetrics(endpoints, state.Metrics.Registry);
+        SharedEndpoints.MapHealth(endpoints, cancel => UnhealthyReasonAsync(state, cancel));
+        endpoints.MapGet(SharedEndpoints.StatusPath, new RequestDelegate(context => StatusAsync(context, state)));
         endpoints.MapPost(ReservePath, new RequestDelegate(context => ReserveAsync(context, state)));
         endpoints.MapPost(SettlePath, new RequestDelegate(context => SettleAsync(context, state)));
     }
 
-    private static async Task MetricsAsync(HttpContext context, SidecarState state)
+    private static async ValueTask<string?> UnhealthyReasonAsync(SidecarState state, CancellationToken cancel)
     {
-        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await state.Metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        var account = await state.Ledger.StatusAsync(cancel).ConfigureAwait(false);
+        return account.KillSwitch ? "kill switch engaged" : account.RemainingCents == 0 ? "budget exhausted" : null;
     }
 
-    private static Task HealthAsync(HttpContext context, SidecarState state) => GuardAsync(context, state, async () =>
-    {
-            var account = await state.Ledger.StatusAsync(context.RequestAborted).ConfigureAwait(false);
-            var reason = account.KillSwitch ? "kill switch engaged" : account.RemainingCents == 0 ? "budget exhausted" : null;
-            await HttpJson.WriteAsync(context, reason is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
-                new HealthResponse(reason is null ? "ok" : "unhealthy", reason), ControlJsonContext.Default.HealthResponse).ConfigureAwait(false);
-    });
-
-    private static Task StatusAsync(HttpContext context, SidecarState state) => GuardAsync(context, state, async () =>
+    private static async Task StatusAsync(HttpContext context, SidecarState state)
     {
         var account = await state.Ledger.StatusAsync(context.RequestAborted).ConfigureAwait(false);
         await HttpJson.WriteAsync(context, StatusCodes.Status200OK, new SidecarStatus("serving", state.Workload, account.BudgetKey,
             account.BudgetCents, account.SpentCents, account.ReservedCents, account.RemainingCents, account.WindowEndsAt,
             account.KillSwitch, account.KillReason), SidecarJsonContext.Default.SidecarStatus).ConfigureAwait(false);
-    });
+    }
 
     private static async Task ReserveAsync(HttpContext context, SidecarState state)
     {
-        if (!await AuthorizedAsync(context, state).ConfigureAwait(false))
+        if (state.ControlToken is not null && !await BearerAuth.RequireAsync(context, state.ControlToken).ConfigureAwait(false))
         {
             return;
         }
         var (request, error) = await HttpJson.ReadAsync(context, SidecarJsonContext.Default.ReserveRequest).ConfigureAwait(false);
-        if (request is null || request.Cents is <= 0 or > MaxCents)
+        if (request is null || request.Cents is <= 0 or > Limits.MaxRequestCents)
         {
             await HttpJson.ProblemAsync(context, StatusCodes.Status400BadRequest, "bad request",
-                error ?? $"cents must be a whole number from 1 to {MaxCents}").ConfigureAwait(false);
+                error ?? $"cents must be a whole number from 1 to {Limits.MaxRequestCents}").ConfigureAwait(false);
             return;
         }
-        await GuardAsync(context, state, async () =>
+        var result = await state.Ledger.ReserveAsync(request.Cents, context.RequestAborted).ConfigureAwait(false);
+        switch (result.Status)
         {
-            var result = await state.Ledger.ReserveAsync(request.Cents, context.RequestAborted).ConfigureAwait(false);
-            switch (result.Status)
-            {
-                case ReserveStatus.Reserved:
-                    await HttpJson.WriteAsync(context, StatusCodes.Status200OK,
-                        new ReserveResponse(result.Id!, result.Cents, result.Account.RemainingCents), SidecarJsonContext.Default.ReserveResponse).ConfigureAwait(false);
-                    break;
-                case ReserveStatus.Killed:
-                    await HttpJson.ProblemAsync(context, StatusCodes.Status423Locked, "kill switch engaged",
-                        result.Account.KillReason is { Length: > 0 } reason ? $"budget '{result.Account.BudgetKey}' is stopped: {reason}" : $"budget '{result.Account.BudgetKey}' is stopped").ConfigureAwait(false);
-                    break;
-                default:
-                    await HttpJson.ProblemAsync(context, StatusCodes.Status402PaymentRequired, "budget exhausted",
-                        $"{request.Cents} cents do not fit: {result.Account.RemainingCents} of {result.Account.BudgetCents} remain").ConfigureAwait(false);
-                    break;
-            }
-        }).ConfigureAwait(false);
+            case ReserveStatus.Reserved:
+                await HttpJson.WriteAsync(context, StatusCodes.Status200OK,
+                    new ReserveResponse(result.Id!, result.Cents, result.Account.RemainingCents), SidecarJsonContext.Default.ReserveResponse).ConfigureAwait(false);
+                break;
+            case ReserveStatus.Killed:
+                await HttpJson.ProblemAsync(context, StatusCodes.Status423Locked, "kill switch engaged",
+                    result.Account.KillReason is { Length: > 0 } reason ? $"budget '{result.Account.BudgetKey}' is stopped: {reason}" : $"budget '{result.Account.BudgetKey}' is stopped").ConfigureAwait(false);
+                break;
+            default:
+                await HttpJson.ProblemAsync(context, StatusCodes.Status402PaymentRequired, "budget exhausted",
+                    $"{request.Cents} cents do not fit: {result.Account.RemainingCents} of {result.Account.BudgetCents} remain").ConfigureAwait(false);
+                break;
+        }
     }
 
     private static async Task SettleAsync(HttpContext context, SidecarState state)
     {
-        if (!await AuthorizedAsync(context, state).ConfigureAwait(false))
+        if (state.ControlToken is not null && !await BearerAuth.RequireAsync(context, state.ControlToken).ConfigureAwait(false))
         {
             return;
         }
         var (request, error) = await HttpJson.ReadAsync(context, SidecarJsonContext.Default.SettleRequest).ConfigureAwait(false);
-        if (request is null || request.Cents is < 0 or > MaxCents || string.IsNullOrEmpty(request.Id) || request.Id.Length > 200)
+        if (request is null || request.Cents is < 0 or > Limits.MaxRequestCents || string.IsNullOrEmpty(request.Id) || request.Id.Length > Limits.MaxReservationIdLength)
         {
             await HttpJson.ProblemAsync(context, StatusCodes.Status400BadRequest, "bad request",
-                error ?? $"id must be a reservation id and cents a whole number from 0 to {MaxCents}").ConfigureAwait(false);
+                error ?? $"id must be a reservation id and cents a whole number from 0 to {Limits.MaxRequestCents}").ConfigureAwait(false);
             return;
         }
-        await GuardAsync(context, state, async () =>
+        var outcome = await state.Ledger.SettleByIdAsync(request.Id, request.Cents, context.RequestAborted).ConfigureAwait(false);
+        switch (outcome)
         {
-            var outcome = await state.Ledger.SettleByIdAsync(request.Id, request.Cents, context.RequestAborted).ConfigureAwait(false);
-            switch (outcome)
-            {
-                case SettleOutcome.Settled:
-                    state.Metrics.Spent(request.Cents);
-                    var account = await state.Ledger.StatusAsync(context.RequestAborted).ConfigureAwait(false);
-                    await HttpJson.WriteAsync(context, StatusCodes.Status200OK,
-                        new SettleResponse(request.Id, request.Cents, account.SpentCents, account.RemainingCents), SidecarJsonContext.Default.SettleResponse).ConfigureAwait(false);
-                    break;
-                case SettleOutcome.AlreadySettled:
-                    await HttpJson.ProblemAsync(context, StatusCodes.Status409Conflict, "already settled", $"reservation '{request.Id}' was already settled or released").ConfigureAwait(false);
-                    break;
-                default:
-                    await HttpJson.ProblemAsync(context, StatusCodes.Status404NotFound, "not found", $"no reservation '{request.Id}' in this budget").ConfigureAwait(false);
-                    break;
-            }
-        }).ConfigureAwait(false);
-    }
-
-    private static async Task<bool> AuthorizedAsync(HttpContext context, SidecarState state)
-    {
-        if (state.ControlToken is null
-            || Tokens.Matches(Tokens.FromAuthorizationHeader(context.Request.Headers.Authorization.FirstOrDefault()), state.ControlToken))
-        {
-            return true;
-        }
-        context.Response.Headers.WWWAuthenticate = "Bearer";
-        await HttpJson.ProblemAsync(context, StatusCodes.Status401Unauthorized, "unauthorized", "a valid bearer token is required").ConfigureAwait(false);
-        return false;
-    }
-
-    /// <summary>Runs a ledger call; an unreachable ledger answers 503 (fail closed) and is counted.</summary>
-    private static async Task<bool> GuardAsync(HttpContext context, SidecarState state, Func<Task> action)
-    {
-        try
-        {
-            await action().ConfigureAwait(false);
-            return false;
-        }
-        catch (LedgerUnavailableException ex)
-        {
-            state.Metrics.LedgerError();
-            if (!context.Response.HasStarted)
-            {
-                await HttpJson.ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "ledger unavailable", ex.Message).ConfigureAwait(false);
-            }
-            return true;
+            case SettleOutcome.Settled:
+                state.Metrics.Spent(request.Cents);
+                var account = await state.Ledger.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+                await HttpJson.WriteAsync(context, StatusCodes.Status200OK,
+                    new SettleResponse(request.Id, request.Cents, account.SpentCents, account.RemainingCents), SidecarJsonContext.Default.SettleResponse).ConfigureAwait(false);
+                break;
+            case SettleOutcome.AlreadySettled:
+                await HttpJson.ProblemAsync(context, StatusCodes.Status409Conflict, "already settled", $"reservation '{request.Id}' was already settled or released").ConfigureAwait(false);
+                break;
+            default:
+                await HttpJson.ProblemAsync(context, StatusCodes.Status404NotFound, "not found", $"no reservation '{request.Id}' in this budget").ConfigureAwait(false);
+                break;
         }
     }
 }
-
-/// <summary>What the sidecar's endpoints act on.</summary>
-internal sealed record SidecarState(IAccountLedger Ledger, RunMetrics Metrics, string Workload, string? ControlToken);

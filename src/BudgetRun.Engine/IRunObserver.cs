@@ -1,15 +1,5 @@
 namespace BudgetRun.Engine;
 
-/// <summary>The phase a run is in, as shown by status endpoints.</summary>
-public enum RunPhase
-{
-    Starting,
-    Running,
-    BackingOff,
-    Stopping,
-    Finished,
-}
-
 /// <summary>Receives the run's events (metrics, status). Called on the supervisor's flow; keep it quick.</summary>
 public interface IRunObserver
 {
@@ -22,9 +12,4 @@ public interface IRunObserver
     void PhaseChanged(RunPhase phase) { }
 
     void Finished(RunResult result) { }
-}
-
-internal sealed class NullRunObserver : IRunObserver
-{
-    public static readonly NullRunObserver Instance = new();
 }

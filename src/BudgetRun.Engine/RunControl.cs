@@ -35,14 +35,6 @@ public sealed class RunControl : IDisposable
         return true;
     }
 
-    private long _reportedCents;
-
-    /// <summary>Spend this run reported through the cost API (it is also in the ledger).</summary>
-    public long ReportedCents => Interlocked.Read(ref _reportedCents);
-
-    /// <summary>Counts spend the child reported, so the run's own total can be told from an account's.</summary>
-    public void AddReportedSpend(long cents) => Interlocked.Add(ref _reportedCents, cents);
-
     /// <summary>Passes a signal on to the current child's process group, if a child is running.</summary>
     public void Forward(int signal) => Volatile.Read(ref _forward)?.Invoke(signal);
 

@@ -9,37 +9,44 @@ namespace BudgetRun.Engine;
 
 /// <summary>
 /// Runs the command until it succeeds or a limit ends the run. Polly's retry strategy drives the
-/// loop; <see cref="ShouldRetryAsync"/> is where the attempt cap, the exit-code policy, the budget,
-/// the deadline and the stop requests decide whether another attempt starts. Every attempt
-/// reserves its cost before it starts (<see cref="RunAttemptAsync"/>), so the budget is never
-/// overspent, and nothing waits for an attempt that cannot run.
+/// loop; <see cref="RetryDecision"/> decides whether another attempt starts (the attempt cap, the
+/// exit-code policy, the budget, the deadline, the stop requests) and <see cref="RunBudget"/>
+/// decides every spend: each attempt reserves its cost before it starts
+/// (<see cref="RunAttemptAsync"/>), tops it up while it runs when the cost model asks, and is
+/// charged when it ends, so the budget is never overspent, and nothing waits for an attempt that
+/// cannot run.
 /// </summary>
 internal sealed partial class Supervisor
 {
     private readonly SupervisorOptions _options;
     private readonly IChildLauncher _launcher;
-    private readonly IBudgetLedger _ledger;
+    private readonly RunBudget _budget;
     private readonly RunControl _control;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IRunObserver _observer;
     private readonly BackoffSchedule _backoff;
-    private readonly ExitCodeClassifier _classifier;
+    private readonly RetryDecision _decision;
     /// <summary>The most recent attempts; a worker restarted for weeks must not grow without bound.</summary>
     private readonly Queue<AttemptRecord> _attempts = new();
+
+    /// <summary>The one attempt counter: attempts started (or that failed to start) so far.</summary>
     private int _attemptCount;
-    private long _attemptCostCents;
+
+    /// <summary>The last attempt that ran longer than <c>--reset-after</c>: the cap counts the attempts after it.</summary>
+    private int _resetAt;
+
     private AttemptRecord? _lastAttempt;
 
-    private int _attemptsSinceReset;
-    private TimeSpan _nextDelay;
+    /// <summary>The backoff waited before the attempt about to start (zero before the first).</summary>
+    private TimeSpan _lastDelay;
     private DateTimeOffset? _deadlineAt;
     private (RunOutcome Outcome, int ExitCode, string Message)? _end;
 
     public Supervisor(
         SupervisorOptions options,
         IChildLauncher launcher,
-        IBudgetLedger ledger,
+        RunBudget budget,
         RunControl control,
         TimeProvider time,
         ILogger<Supervisor> logger,
@@ -48,13 +55,13 @@ internal sealed partial class Supervisor
     {
         _options = options;
         _launcher = launcher;
-        _ledger = ledger;
+        _budget = budget;
         _control = control;
         _time = time;
         _logger = logger;
         _observer = observer ?? NullRunObserver.Instance;
         _backoff = new BackoffSchedule(options.BaseDelay, options.MaxDelay, options.Jitter, random ?? Random.Shared.NextDouble);
-        _classifier = new ExitCodeClassifier(options.RetryOn, options.NoRetryOn);
+        _decision = new RetryDecision(new ExitCodeClassifier(options.RetryOn, options.NoRetryOn), options.MaxAttempts, options.Deadline);
     }
 
     public async Task<RunResult> RunAsync()
@@ -63,24 +70,16 @@ internal sealed partial class Supervisor
         _deadlineAt = startedAt + _options.Deadline;
         using var deadline = _options.Deadline is { } limit ? new CancellationTokenSource(limit, _time) : null;
         using var onDeadline = deadline?.Token.Register(() =>
-            _control.RequestStop(StopReason.Deadline, $"the run's deadline of {Format(_options.Deadline!.Value)} passed"));
+            _control.RequestStop(StopReason.Deadline, $"the run's deadline of {Durations.Format(_options.Deadline!.Value)} passed"));
 
-        var pipeline = new ResiliencePipelineBuilder<AttemptRecord?> { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions<AttemptRecord?>
+        var pipeline = new ResiliencePipelineBuilder<AttemptOutcome> { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions<AttemptOutcome>
             {
-                // The cap is enforced in ShouldRetryAsync: --reset-after makes the count start over.
+                // The cap is the decision's: --reset-after makes the count start over.
                 MaxRetryAttempts = int.MaxValue,
-                ShouldHandle = args => args.Outcome.Exception is null
-                    ? ShouldRetryAsync(args.Outcome.Result)
-                    : ValueTask.FromResult(false),
-                DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(_nextDelay),
-                OnRetry = args =>
-                {
-                    var nextAt = _time.GetUtcNow() + args.RetryDelay;
-                    _observer.PhaseChanged(RunPhase.BackingOff);
-                    _observer.BackingOff(args.RetryDelay, nextAt);
-                    return ValueTask.CompletedTask;
-                },
+                ShouldHandle = args => args.Outcome.Result is { } outcome ? DecideAsync(outcome) : ValueTask.FromResult(false),
+                DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(_backoff.Next()),
+                OnRetry = args => BackingOff(args.RetryDelay),
             })
             .Build();
 
@@ -100,7 +99,7 @@ internal sealed partial class Supervisor
 
         // A settle that failed during a ledger outage, or a reservation whose answer was lost, is
         // finished now if the ledger answers; otherwise its reservation counts in full at its TTL.
-        var unfinished = await _ledger.FinishUnfinishedAsync(CancellationToken.None).ConfigureAwait(false);
+        var unfinished = await _budget.FinishUnfinishedAsync().ConfigureAwait(false);
         if (unfinished > 0)
         {
             LogUnfinished(_logger, unfinished);
@@ -112,82 +111,63 @@ internal sealed partial class Supervisor
         return result;
     }
 
-    /// <summary>The retry decision, in order of precedence. Also fixes the delay before the next attempt.</summary>
-    private async ValueTask<bool> ShouldRetryAsync(AttemptRecord? attempt)
+    /// <summary>Asks the decision (and the budget, only when the decision needs it), then carries the verdict out.</summary>
+    private async ValueTask<bool> DecideAsync(AttemptOutcome outcome)
     {
-        if (attempt is null || _end is not null)
+        var verdict = _decision.Decide(outcome, Facts(nextAttemptFits: null));
+        if (verdict is RetryVerdict.AskBudget)
         {
-            return false; // no attempt could start, or the attempt itself ended the run
+            verdict = _decision.Decide(outcome, Facts(await _budget.NextAttemptFitsAsync().ConfigureAwait(false)));
         }
-        if (_control.IsStopRequested)
+        switch (verdict)
         {
-            return false;
+            case RetryVerdict.Retry retry:
+                LogRetrying(_logger, outcome.Attempt!.Number, RetryDecision.Describe(outcome.Attempt), Durations.Format(retry.Delay));
+                return true;
+            case RetryVerdict.End end:
+                _end = (end.Outcome, end.ExitCode, end.Message);
+                break;
+            case RetryVerdict.EndForBudget:
+                _end = (RunOutcome.BudgetExhausted, ExitCodes.BudgetExhausted, await _budget.ExhaustedMessageAsync().ConfigureAwait(false));
+                break;
+            case RetryVerdict.Stop { Reason: { } reason } stop:
+                _control.RequestStop(reason, stop.Detail);
+                break;
         }
-        if (attempt.Kind == AttemptKind.Success)
-        {
-            _end = (RunOutcome.Succeeded, ExitCodes.Success, $"attempt {attempt.Number} succeeded");
-            return false;
-        }
-        if (!_classifier.IsRetryable(attempt.Code))
-        {
-            _end = (RunOutcome.NotRetryable, attempt.Code, $"exit code {attempt.Code} is not retried");
-            return false;
-        }
-        // The cap decides before the budget when both run out at the same moment.
-        if (_attemptsSinceReset >= _options.MaxAttempts)
-        {
-            _end = (RunOutcome.AttemptsExhausted, attempt.Code, _options.MaxAttempts == 1
-                ? $"the only attempt allowed failed with {Describe(attempt)}"
-                : $"all {_options.MaxAttempts} attempts failed; the last ended with {Describe(attempt)}");
-            return false;
-        }
-        if (!await FitsAsync().ConfigureAwait(false))
-        {
-            _end = await BudgetEndAsync().ConfigureAwait(false);
-            return false;
-        }
-        _nextDelay = _backoff.Next();
-        if (_deadlineAt is { } deadlineAt && _time.GetUtcNow() + _nextDelay >= deadlineAt)
-        {
-            _control.RequestStop(StopReason.Deadline,
-                $"the next attempt would start after the run's deadline of {Format(_options.Deadline!.Value)}");
-            return false;
-        }
-        LogRetrying(_logger, attempt.Number, Describe(attempt), Format(_nextDelay));
-        return true;
+        return false;
     }
 
-    /// <summary>Whether the next attempt's cost fits; an unreachable ledger is left to the reservation, which fails closed.</summary>
-    private async ValueTask<bool> FitsAsync()
+    private ValueTask BackingOff(TimeSpan delay)
     {
-        try
-        {
-            return await _ledger.FitsAsync(_options.CostPerAttemptCents, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (LedgerUnavailableException)
-        {
-            return true;
-        }
+        _lastDelay = delay;
+        _observer.PhaseChanged(RunPhase.BackingOff);
+        _observer.BackingOff(delay, _time.GetUtcNow() + delay);
+        return ValueTask.CompletedTask;
     }
 
-    /// <summary>One attempt: reserve its cost, run the child, settle the cost.</summary>
-    private async ValueTask<AttemptRecord?> RunAttemptAsync()
+    private RetryFacts Facts(bool? nextAttemptFits) => new(
+        _control.IsStopRequested,
+        _attemptCount - _resetAt,
+        nextAttemptFits,
+        _backoff.Peek(),
+        _time.GetUtcNow(),
+        _deadlineAt);
+
+    /// <summary>One attempt: reserve its cost, run the child (topping the reservation up when the cost model asks), charge it.</summary>
+    private async ValueTask<AttemptOutcome> RunAttemptAsync()
     {
         if (_control.IsStopRequested)
         {
-            return null;
+            return AttemptOutcome.NotStarted;
         }
-        var cost = _options.CostPerAttemptCents;
-        var reservation = await _ledger.TryReserveAsync(cost, CancellationToken.None).ConfigureAwait(false);
-        if (reservation is null)
+        var spend = await _budget.ReserveAttemptAsync().ConfigureAwait(false);
+        if (spend is null)
         {
-            _end = await BudgetEndAsync().ConfigureAwait(false);
-            return null;
+            return AttemptOutcome.Refused;
         }
 
         var number = _attemptCount + 1;
-        _attemptsSinceReset++;
-        var delayBefore = number == 1 ? TimeSpan.Zero : _nextDelay;
+        var delayBefore = _lastDelay;
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
         _observer.PhaseChanged(RunPhase.Running);
@@ -202,7 +182,7 @@ internal sealed partial class Supervisor
             // Nothing ran, so nothing was spent.
             try
             {
-                await _ledger.ReleaseAsync(reservation, CancellationToken.None).ConfigureAwait(false);
+                await _budget.ReleaseAsync(spend).ConfigureAwait(false);
             }
             catch (LedgerUnavailableException unavailable)
             {
@@ -211,13 +191,12 @@ internal sealed partial class Supervisor
             var failed = new AttemptRecord(number, startedAt, _time.GetElapsedTime(started), AttemptKind.StartError,
                 ex.ExitCode, null, 0, delayBefore);
             Record(failed);
-            _end = (RunOutcome.StartFailed, ex.ExitCode, ex.Message);
-            return failed;
+            return new AttemptOutcome(failed, StartError: ex.Message);
         }
 
         LogAttemptStarted(_logger, number, _options.MaxAttempts, child.Pid);
         _observer.AttemptStarted(number, child.Pid);
-        var (exit, stoppedAs, forced) = await SuperviseAsync(child).ConfigureAwait(false);
+        var (exit, stoppedAs, forced) = await SuperviseAsync(child, spend, number, started).ConfigureAwait(false);
         var duration = _time.GetElapsedTime(started);
 
         var leftovers = await child.SweepAsync(forced ? TimeSpan.Zero : _options.KillGrace).ConfigureAwait(false);
@@ -225,9 +204,10 @@ internal sealed partial class Supervisor
         {
             LogSwept(_logger, leftovers, number);
         }
+        var cost = _budget.ChargeFor(spend, duration);
         try
         {
-            await _ledger.SettleAsync(reservation, cost, CancellationToken.None).ConfigureAwait(false);
+            await _budget.SettleAsync(spend, cost).ConfigureAwait(false);
         }
         catch (LedgerUnavailableException ex)
         {
@@ -246,22 +226,18 @@ internal sealed partial class Supervisor
         var record = new AttemptRecord(number, startedAt, duration, kind, exit.ExitCode, exit.Signal, cost, delayBefore);
         Record(record);
 
-        if (kind == AttemptKind.Signal && exit.Signal == Signals.SIGINT)
+        var interrupted = kind == AttemptKind.Signal && exit.Signal == Signals.SIGINT;
+        if (!interrupted && _options.ResetAfter is { } healthy && duration >= healthy && kind != AttemptKind.Success)
         {
-            // The terminal's Ctrl-C reaches the child's (foreground) group, not us: it is an interrupt.
-            _end = (RunOutcome.Interrupted, ExitCodes.Interrupted, "the command was interrupted (SIGINT)");
-        }
-        else if (_options.ResetAfter is { } healthy && duration >= healthy && kind != AttemptKind.Success)
-        {
-            LogHealthyReset(_logger, number, Format(duration));
-            _attemptsSinceReset = 0;
+            LogHealthyReset(_logger, number, Durations.Format(duration));
+            _resetAt = number;
             _backoff.Reset();
         }
-        return record;
+        return new AttemptOutcome(record, InterruptedAtTerminal: interrupted);
     }
 
-    /// <summary>Waits for the child, stopping it on a timeout or a stop request.</summary>
-    private async Task<(ChildExit Exit, AttemptKind? StoppedAs, bool Forced)> SuperviseAsync(IChildProcess child)
+    /// <summary>Waits for the child, stopping it on a timeout or a stop request, and meters it while it runs.</summary>
+    private async Task<(ChildExit Exit, AttemptKind? StoppedAs, bool Forced)> SuperviseAsync(IChildProcess child, AttemptSpend spend, int number, long started)
     {
         var gate = new Lock();
         AttemptKind? stoppedAs = null;
@@ -287,7 +263,11 @@ internal sealed partial class Supervisor
             using var onTimeout = timeout?.Token.Register(() => Stop(AttemptKind.Timeout, Signals.SIGTERM));
             using var onStop = _control.StopToken.Register(() =>
                 Stop(AttemptKind.Killed, _control.Reason!.Value.ChildSignal()));
+            using var attemptOver = new CancellationTokenSource();
+            var meter = MeterAsync(spend, number, started, attemptOver.Token);
             var exit = await child.Exited.ConfigureAwait(false);
+            await attemptOver.CancelAsync().ConfigureAwait(false);
+            await meter.ConfigureAwait(false);
             Task<bool>? stop;
             lock (gate)
             {
@@ -302,15 +282,45 @@ internal sealed partial class Supervisor
         }
     }
 
+    /// <summary>
+    /// Reserves the top-ups the cost model asks for while the attempt runs. One that does not fit
+    /// (or cannot be reserved: fail closed) stops the run, and with it the attempt, early enough that
+    /// the kill grace ends before the time already paid for does.
+    /// </summary>
+    private async Task MeterAsync(AttemptSpend spend, int number, long started, CancellationToken attemptOver)
+    {
+        try
+        {
+            while (_budget.NextTopUp(spend, _time.GetElapsedTime(started)) is { } topUp)
+            {
+                var latest = topUp.PaidUntil - _options.KillGrace;
+                var wait = (topUp.DueAfter < latest ? topUp.DueAfter : latest) - _time.GetElapsedTime(started);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, attemptOver).ConfigureAwait(false);
+                }
+                if (!await _budget.TryTopUpAsync(spend, topUp).ConfigureAwait(false))
+                {
+                    _control.RequestStop(StopReason.BudgetExhausted,
+                        $"the meter stopped attempt {number}: its next {topUp.Cents} cents could not be reserved");
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (attemptOver.IsCancellationRequested)
+        {
+            // The attempt ended before its next top-up was due.
+        }
+    }
+
     private void Record(AttemptRecord attempt)
     {
         if (attempt.Kind != AttemptKind.StartError)
         {
             // A start failure is reported once, by the run's last line.
-            LogAttemptEnded(_logger, attempt.Number, Describe(attempt), Format(attempt.Duration));
+            LogAttemptEnded(_logger, attempt.Number, RetryDecision.Describe(attempt), Durations.Format(attempt.Duration));
         }
         _attemptCount++;
-        _attemptCostCents += attempt.CostCents;
         _lastAttempt = attempt;
         _attempts.Enqueue(attempt);
         if (_attempts.Count > RunResult.MaxAttemptsKept)
@@ -320,13 +330,6 @@ internal sealed partial class Supervisor
         _observer.AttemptEnded(attempt);
     }
 
-    private async ValueTask<(RunOutcome, int, string)> BudgetEndAsync()
-    {
-        var budget = await _ledger.SnapshotAsync(CancellationToken.None).ConfigureAwait(false);
-        return (RunOutcome.BudgetExhausted, ExitCodes.BudgetExhausted,
-            $"budget exhausted: an attempt costs {_options.CostPerAttemptCents} cents and {budget.RemainingCents} of {budget.BudgetCents} remain");
-    }
-
     private RunResult BuildResult(DateTimeOffset startedAt)
     {
         var (outcome, exitCode, message) = _control.Reason is { } reason
@@ -334,8 +337,7 @@ internal sealed partial class Supervisor
             : _end ?? (RunOutcome.AttemptsExhausted, _lastAttempt?.Code ?? ExitCodes.InternalError, "the run ended");
         // What this run spent (its attempts and the cost it reported), not the account's total: with a
         // shared --budget-key other runs spend from the same account.
-        var spent = _attemptCostCents + _control.ReportedCents;
-        return new RunResult(outcome, exitCode, message, _attemptCount, _attempts.ToArray(), spent, _options.MaxCostCents,
+        return new RunResult(outcome, exitCode, message, _attemptCount, _attempts.ToArray(), _budget.RunSpentCents, _options.MaxCostCents,
             startedAt, _time.GetUtcNow(), _control.Detail);
     }
 
@@ -348,17 +350,6 @@ internal sealed partial class Supervisor
         StopReason.Deadline => "the run's deadline passed",
         _ => reason.ToString(),
     };
-
-    private static string Describe(AttemptRecord attempt) => attempt.Kind switch
-    {
-        AttemptKind.Timeout => "a timeout (124)",
-        AttemptKind.Signal or AttemptKind.Killed when attempt.Signal is { } s => $"{Signals.Name(s)} ({attempt.Code})",
-        _ => $"exit code {attempt.Code}",
-    };
-
-    internal static string Format(TimeSpan span) => span.TotalSeconds >= 1
-        ? $"{span.TotalSeconds:0.###}s"
-        : $"{span.TotalMilliseconds:0.###}ms";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} of {MaxAttempts} started: pid {Pid}")]
     private static partial void LogAttemptStarted(ILogger logger, int attempt, int maxAttempts, int pid);

@@ -46,7 +46,7 @@ internal static class RunHost
                 }
             }, log).ConfigureAwait(false)
             : null;
-        IBudgetLedger budget = (IBudgetLedger?)ledger ?? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents);
+        IBudgetLedger accountOrRun = (IBudgetLedger?)ledger ?? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents);
 
         using var control = new RunControl();
         using var signals = new SignalRelay(control);
@@ -55,30 +55,26 @@ internal static class RunHost
         using var loggers = new SerilogLoggerFactory(log);
 
         var options = settings.Supervisor;
+        var budget = new RunBudget(accountOrRun, new PerAttemptCost(options.CostPerAttemptCents), control);
         var observers = new List<IRunObserver>();
-        using var host = settings.ControlPlane is { } controlPlane
-            ? BuildControlPlaneHost(settings, controlPlane, budget, control, log, out metrics, out var state)
-            : null;
-        if (host is not null)
+        IHost? host = null;
+        if (settings.ControlPlane is { } controlPlane)
         {
+            metrics = new RunMetrics(settings.Workload, accountOrRun, () => control.Reason == StopReason.KillSwitch);
+            var status = new RunStatusTracker();
+            observers.Add(metrics);
+            observers.Add(status);
+            var plane = new ControlPlaneState(controlPlane, options.MaxAttempts, control, budget, status, metrics, ledger);
+            host = BuildControlPlaneHost(controlPlane, plane, log);
             try
             {
                 await host.StartAsync().ConfigureAwait(false);
             }
-            catch (IOException ex) when (settings.ControlPlane?.Listen is { } endpoint)
+            catch (IOException ex) when (controlPlane.Listen is { } endpoint)
             {
                 // Kestrel's bind failure (address in use, not local): nothing has started yet.
+                host.Dispose();
                 throw new UsageException($"--listen: cannot listen on {endpoint}: {ex.Message}");
-            }
-            var status = host.Services.GetRequiredService<RunStatusTracker>();
-            observers.Add(metrics!);
-            observers.Add(status);
-            var plane = host.Services.GetRequiredService<ControlPlaneState>();
-            if (ledger is not null)
-            {
-                plane.BudgetKey = ledger.Account.Key;
-                plane.FleetKill = async (reason, cancel) => await ledger.KillAsync(reason, cancel).ConfigureAwait(false);
-                plane.WindowEndsAt = async cancel => (await ledger.StatusAsync(cancel).ConfigureAwait(false)).WindowEndsAt;
             }
             if (host is WebApplication app && ControlPlaneHost.ListeningUrl(app) is { } listening)
             {
@@ -106,6 +102,7 @@ internal static class RunHost
             if (host is not null)
             {
                 await host.StopAsync().ConfigureAwait(false); // the final Pushgateway push happens here
+                host.Dispose();
             }
         }
 
@@ -117,11 +114,8 @@ internal static class RunHost
     }
 
     /// <summary>The host of the control plane: ASP.NET Core with --listen, a plain generic host for a push-only run.</summary>
-    private static IHost BuildControlPlaneHost(CliSettings settings, ControlPlaneSettings controlPlane, IBudgetLedger budget,
-        RunControl control, ILogger log, out RunMetrics metrics, out ControlPlaneState state)
+    private static IHost BuildControlPlaneHost(ControlPlaneSettings controlPlane, ControlPlaneState plane, ILogger log)
     {
-        var runMetrics = new RunMetrics(settings.Workload, budget, () => control.Reason == StopReason.KillSwitch);
-        metrics = runMetrics;
         // Kestrel only with --listen: a push-only run opens no socket.
         var web = controlPlane.Listen is null ? null : ControlPlaneHost.CreateBuilder(controlPlane);
         IHostApplicationBuilder builder = web is not null
@@ -130,28 +124,17 @@ internal static class RunHost
         var services = builder.Services;
         services.AddSerilog(log, dispose: false);
         services.AddSingleton<IHostLifetime, NullHostLifetime>();
-        services.AddSingleton(settings.Supervisor);
-        services.AddSingleton(control);
-        services.AddSingleton(budget);
         services.AddSingleton(controlPlane);
-        services.AddSingleton<RunStatusTracker>();
-        services.AddSingleton(runMetrics);
-        services.AddSingleton<ControlPlaneState>();
+        services.AddSingleton(plane.Metrics);
         services.AddHostedService<MetricsPushService>();
-
-        IHost host;
-        if (web is not null)
+        if (web is null)
         {
-            var app = web.Build();
-            ControlPlaneHost.Configure(app, app.Services.GetRequiredService<ControlPlaneState>());
-            host = app;
+            return ((HostApplicationBuilder)builder).Build();
         }
-        else
-        {
-            host = ((HostApplicationBuilder)builder).Build();
-        }
-        state = host.Services.GetRequiredService<ControlPlaneState>();
-        return host;
+        var app = web.Build();
+        ControlPlaneHost.UseEndpointErrors(app);
+        ControlEndpoints.Map(app, plane);
+        return app;
     }
 
     /// <summary>An account that cannot be opened ends the run before it starts (69), with a report all the same.</summary>

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.ControlPlane;
 using BudgetRun.Engine;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;
@@ -77,7 +76,7 @@ internal static class ServeHost
         builder.Services.AddSerilog(log, dispose: false);
         builder.Services.AddSingleton<IHostLifetime, NullHostLifetime>();
         await using var app = builder.Build();
-        app.Use(ControlPlaneHost.ProblemForEmptyErrors);
+        ControlPlaneHost.UseEndpointErrors(app);
         SidecarEndpoints.Map(app, new SidecarState(ledger, metrics, workload, settings.ControlToken));
 
         using var stopping = new CancellationTokenSource();

@@ -32,15 +32,3 @@ internal interface IBudgetLedger
     /// </summary>
     ValueTask<int> FinishUnfinishedAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>A reserved amount, identified for settling.</summary>
-internal sealed record Reservation(string Id, long Cents);
-
-/// <summary>The state of an account at one moment.</summary>
-internal readonly record struct BudgetSnapshot(long BudgetCents, long SpentCents, long ReservedCents)
-{
-    public long RemainingCents => Math.Max(0, BudgetCents - SpentCents - ReservedCents);
-}
-
-/// <summary>The ledger could not be reached or written; the run must fail closed.</summary>
-internal sealed class LedgerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

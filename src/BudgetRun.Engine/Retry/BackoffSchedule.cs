@@ -15,6 +15,7 @@ internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, boo
 
     private int _failures;
     private double _jitterState;
+    private (TimeSpan Delay, double JitterState)? _peeked;
 
     /// <summary>Failures counted since the start or the last <see cref="Reset"/>.</summary>
     public int Failures => _failures;
@@ -22,22 +23,39 @@ internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, boo
     /// <summary>The delay after one more failure.</summary>
     public TimeSpan Next()
     {
-        var attempt = _failures++; // 0-based, as in Polly
+        var (delay, jitterState) = _peeked ?? Compute();
+        _peeked = null;
+        _failures++;
+        _jitterState = jitterState;
+        return delay;
+    }
+
+    /// <summary>The delay <see cref="Next"/> will return, without counting a failure (the retry decision looks before it commits).</summary>
+    public TimeSpan Peek()
+    {
+        _peeked ??= Compute();
+        return _peeked.Value.Delay;
+    }
+
+    private (TimeSpan Delay, double JitterState) Compute()
+    {
+        var attempt = _failures; // 0-based, as in Polly
         if (baseDelay <= TimeSpan.Zero)
         {
-            return TimeSpan.Zero;
+            return (TimeSpan.Zero, _jitterState);
         }
         double ticks;
+        var jitterState = _jitterState;
         if (jitter)
         {
             var t = attempt + random();
             var next = Math.Pow(2, t) * Math.Tanh(Math.Sqrt(PFactor * t));
             if (!double.IsFinite(next))
             {
-                return maxDelay; // as Polly does: past ~1024 failures 2^t overflows, and inf - inf is NaN
+                return (maxDelay, jitterState); // as Polly does: past ~1024 failures 2^t overflows, and inf - inf is NaN
             }
-            var intrinsic = next - _jitterState;
-            _jitterState = next;
+            var intrinsic = next - jitterState;
+            jitterState = next;
             ticks = intrinsic * RpScalingFactor * baseDelay.Ticks;
         }
         else
@@ -46,7 +64,8 @@ internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, boo
         }
         // The double comparison also absorbs overflow (2^1100 * base is +infinity, never a wrap);
         // a NaN could only come from a bug above, and must never mean "no wait at all".
-        return double.IsNaN(ticks) || ticks >= maxDelay.Ticks ? maxDelay : TimeSpan.FromTicks(Math.Max(0, (long)ticks));
+        var delay = double.IsNaN(ticks) || ticks >= maxDelay.Ticks ? maxDelay : TimeSpan.FromTicks(Math.Max(0, (long)ticks));
+        return (delay, jitterState);
     }
 
     /// <summary>Starts the sequence over (a healthy attempt under <c>--reset-after</c>).</summary>
@@ -54,5 +73,6 @@ internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, boo
     {
         _failures = 0;
         _jitterState = 0;
+        _peeked = null;
     }
 }

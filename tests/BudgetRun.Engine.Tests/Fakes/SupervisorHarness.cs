@@ -19,7 +19,8 @@ internal sealed class SupervisorHarness : IDisposable
         Options = options;
         Launcher = new FakeChildLauncher(Clock, scripts);
         Ledger = ledger;
-        Supervisor = new Supervisor(options, Launcher, Ledger, Control, Clock, NullLogger<Supervisor>.Instance, Observer);
+        Budget = new RunBudget(ledger, new PerAttemptCost(options.CostPerAttemptCents), Control);
+        Supervisor = new Supervisor(options, Launcher, Budget, Control, Clock, NullLogger<Supervisor>.Instance, Observer);
     }
 
     public SupervisorOptions Options { get; }
@@ -29,6 +30,8 @@ internal sealed class SupervisorHarness : IDisposable
     public FakeChildLauncher Launcher { get; }
 
     public IBudgetLedger Ledger { get; }
+
+    public RunBudget Budget { get; }
 
     public RunControl Control { get; } = new();
 

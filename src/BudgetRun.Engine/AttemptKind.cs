@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace BudgetRun.Engine;
+
+/// <summary>How one attempt ended. JSON names double as the <c>outcome</c> label of the attempts metric.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AttemptKind>))]
+public enum AttemptKind
+{
+    [JsonStringEnumMemberName("success")] Success,
+    /// <summary>Exited with a non-zero code.</summary>
+    [JsonStringEnumMemberName("failure")] Failure,
+    /// <summary>Stopped by <c>--attempt-timeout</c>; its code is 124.</summary>
+    [JsonStringEnumMemberName("timeout")] Timeout,
+    /// <summary>Stopped by budget-run (signal, kill switch, deadline, budget).</summary>
+    [JsonStringEnumMemberName("killed")] Killed,
+    /// <summary>Died of a signal budget-run did not send.</summary>
+    [JsonStringEnumMemberName("signal")] Signal,
+    /// <summary>Could not be started.</summary>
+    [JsonStringEnumMemberName("start_error")] StartError,
+}

@@ -1,0 +1,67 @@
+namespace BudgetRun.Engine.Retry;
+
+/// <summary>
+/// Whether another attempt starts: a pure function of the attempt and the run's state, in order of
+/// precedence (an attempt that ended the run, a stop request, success, the exit-code policy, the
+/// attempt cap, the budget, the deadline the wait would pass). The cap decides before the budget
+/// when both run out at the same moment. Side effects (the delay, the ledger, logs) are the
+/// supervisor's; this only decides.
+/// </summary>
+internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttempts, TimeSpan? deadline)
+{
+    public RetryVerdict Decide(AttemptOutcome outcome, RetryFacts facts)
+    {
+        if (outcome.Attempt is not { } attempt)
+        {
+            return outcome.BudgetRefused ? new RetryVerdict.EndForBudget() : new RetryVerdict.Stop(null, null);
+        }
+        if (outcome.StartError is { } startError)
+        {
+            return new RetryVerdict.End(RunOutcome.StartFailed, attempt.Code, startError);
+        }
+        if (outcome.InterruptedAtTerminal)
+        {
+            // The terminal's Ctrl-C reaches the child's (foreground) group, not us: it is an interrupt.
+            return new RetryVerdict.End(RunOutcome.Interrupted, ExitCodes.Interrupted, "the command was interrupted (SIGINT)");
+        }
+        if (facts.StopRequested)
+        {
+            return new RetryVerdict.Stop(null, null);
+        }
+        if (attempt.Kind == AttemptKind.Success)
+        {
+            return new RetryVerdict.End(RunOutcome.Succeeded, ExitCodes.Success, $"attempt {attempt.Number} succeeded");
+        }
+        if (!classifier.IsRetryable(attempt.Code))
+        {
+            return new RetryVerdict.End(RunOutcome.NotRetryable, attempt.Code, $"exit code {attempt.Code} is not retried");
+        }
+        if (facts.AttemptsCounted >= maxAttempts)
+        {
+            return new RetryVerdict.End(RunOutcome.AttemptsExhausted, attempt.Code, maxAttempts == 1
+                ? $"the only attempt allowed failed with {Describe(attempt)}"
+                : $"all {maxAttempts} attempts failed; the last ended with {Describe(attempt)}");
+        }
+        switch (facts.NextAttemptFits)
+        {
+            case null:
+                return new RetryVerdict.AskBudget();
+            case false:
+                return new RetryVerdict.EndForBudget();
+        }
+        if (facts.DeadlineAt is { } deadlineAt && facts.Now + facts.NextDelay >= deadlineAt)
+        {
+            return new RetryVerdict.Stop(StopReason.Deadline,
+                $"the next attempt would start after the run's deadline of {Durations.Format(deadline!.Value)}");
+        }
+        return new RetryVerdict.Retry(facts.NextDelay);
+    }
+
+    /// <summary>How an attempt ended, in the words of the log and the report.</summary>
+    public static string Describe(AttemptRecord attempt) => attempt.Kind switch
+    {
+        AttemptKind.Timeout => "a timeout (124)",
+        AttemptKind.Signal or AttemptKind.Killed when attempt.Signal is { } s => $"{Signals.Name(s)} ({attempt.Code})",
+        _ => $"exit code {attempt.Code}",
+    };
+}
