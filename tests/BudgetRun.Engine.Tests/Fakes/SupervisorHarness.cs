@@ -15,11 +15,16 @@ internal sealed class SupervisorHarness : IDisposable
     }
 
     public SupervisorHarness(SupervisorOptions options, IBudgetLedger ledger, params ChildScript[] scripts)
+        : this(options, ledger, new PerAttemptCost(options.CostPerAttemptCents), scripts)
+    {
+    }
+
+    public SupervisorHarness(SupervisorOptions options, IBudgetLedger ledger, ICostModel cost, params ChildScript[] scripts)
     {
         Options = options;
         Launcher = new FakeChildLauncher(Clock, scripts);
         Ledger = ledger;
-        Budget = new RunBudget(ledger, new PerAttemptCost(options.CostPerAttemptCents), Control);
+        Budget = new RunBudget(ledger, cost, Control);
         Supervisor = new Supervisor(options, Launcher, Budget, Control, Clock, NullLogger<Supervisor>.Instance, Observer);
     }
 
