@@ -16,5 +16,7 @@ internal sealed record ControlPlaneSettings
 
     public string? PushGateway { get; init; }
 
-    public TimeSpan PushInterval { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan PushInterval { get; init; } = DefaultPushInterval;
+
+    public static TimeSpan DefaultPushInterval { get; } = TimeSpan.FromSeconds(15);
 }

@@ -6,6 +6,9 @@ namespace BudgetRun.Engine;
 /// </summary>
 public sealed record SupervisorOptions
 {
+    /// <summary>The defaults, written once: the help text and the binder read them from here.</summary>
+    public static readonly SupervisorOptions Defaults = new() { Command = [] };
+
     /// <summary>The command and its arguments; the first element is resolved on PATH.</summary>
     public required IReadOnlyList<string> Command { get; init; }
 
@@ -48,4 +51,26 @@ public sealed record SupervisorOptions
 
     /// <summary>budget-run's own secrets and settings the child must not inherit (the control token...).</summary>
     public IReadOnlySet<string> HiddenEnvironment { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// The rules between options, checked once at start. None of these combinations is unsafe, so
+    /// each is a warning that says what will happen rather than an error.
+    /// </summary>
+    public IReadOnlyList<string> CrossFieldWarnings()
+    {
+        var warnings = new List<string>();
+        if (BaseDelay > MaxDelay)
+        {
+            warnings.Add($"--base-delay {Durations.Format(BaseDelay)} is longer than --max-delay {Durations.Format(MaxDelay)}: every backoff wait is {Durations.Format(MaxDelay)}");
+        }
+        if (AttemptTimeout is { } timeout && Deadline is { } deadline && timeout >= deadline)
+        {
+            warnings.Add($"--attempt-timeout {Durations.Format(timeout)} is not shorter than --deadline {Durations.Format(deadline)}: the deadline ends the attempt first (exit 124)");
+        }
+        if (ResetAfter is { } reset && AttemptTimeout is { } limit && reset > limit)
+        {
+            warnings.Add($"--reset-after {Durations.Format(reset)} is longer than --attempt-timeout {Durations.Format(limit)}: no attempt can run long enough to start the count over");
+        }
+        return warnings;
+    }
 }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using BudgetRun.ControlPlane;
+using BudgetRun.Engine;
 
 namespace BudgetRun.Cli.CommandLine;
 
@@ -9,6 +11,8 @@ namespace BudgetRun.Cli.CommandLine;
 /// </summary>
 internal sealed class CliOptions
 {
+    private static readonly SupervisorOptions Defaults = SupervisorOptions.Defaults;
+
     public const string MaxAttemptsEnv = "MAX_ATTEMPTS";
     public const string MaxCostCentsEnv = "MAX_COST_CENTS";
     public const string CostPerAttemptCentsEnv = "COST_PER_ATTEMPT_CENTS";
@@ -27,17 +31,17 @@ internal sealed class CliOptions
     /// <summary>Subcommands; a wrapped command with one of these names needs "--" before it.</summary>
     public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand];
 
-    public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default 3).");
-    public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default 200).");
-    public Option<string> CostPerAttemptCents { get; } = Value("--cost-per-attempt-cents", "N", $"Cost reserved before and charged for each attempt (env {CostPerAttemptCentsEnv}; default 0).");
-    public Option<string> BaseDelay { get; } = Value("--base-delay", "D", "First backoff delay; failed attempt n waits min(base * 2^(n-1), max) (default 1s).");
-    public Option<string> MaxDelay { get; } = Value("--max-delay", "D", "Backoff cap (default 10s).");
+    public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default {Defaults.MaxAttempts}).");
+    public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default {Defaults.MaxCostCents}).");
+    public Option<string> CostPerAttemptCents { get; } = Value("--cost-per-attempt-cents", "N", $"Cost reserved before and charged for each attempt (env {CostPerAttemptCentsEnv}; default {Defaults.CostPerAttemptCents}).");
+    public Option<string> BaseDelay { get; } = Value("--base-delay", "D", $"First backoff delay; failed attempt n waits min(base * 2^(n-1), max) (default {Durations.Format(Defaults.BaseDelay)}).");
+    public Option<string> MaxDelay { get; } = Value("--max-delay", "D", $"Backoff cap (default {Durations.Format(Defaults.MaxDelay)}).");
     public Option<bool> Jitter { get; } = new("--jitter") { Description = "Decorrelated jitter (Polly's), still capped by --max-delay." };
     public Option<string> AttemptTimeout { get; } = Value("--attempt-timeout", "D", "Stop an attempt that runs longer (grace, then kill); it counts as a failure with code 124.");
     public Option<string> Deadline { get; } = Value("--deadline", "D", "Overall limit for the whole run, backoff waits included; exits 124.");
     public Option<string> RetryOn { get; } = Value("--retry-on", "CODES", "Retry only these exit codes, e.g. 1,75,137 (default: any non-zero but 126, 127).");
     public Option<string> NoRetryOn { get; } = Value("--no-retry-on", "CODES", "These exit codes end the run at once.");
-    public Option<string> KillGrace { get; } = Value("--kill-grace", "D", "Time between SIGTERM and SIGKILL to the whole process tree (default 10s).");
+    public Option<string> KillGrace { get; } = Value("--kill-grace", "D", $"Time between SIGTERM and SIGKILL to the whole process tree (default {Durations.Format(Defaults.KillGrace)}).");
     public Option<string> ResetAfter { get; } = Value("--reset-after", "D", "An attempt that ran at least this long was healthy: backoff and the attempt count start over (spend never resets).");
     public Option<string> Report { get; } = Value("--report", "PATH", "Write a JSON report of the run to PATH (atomically).");
     public Option<string> LogFormat { get; } = Value("--log-format", "text|json", "Format of budget-run's own log lines on stderr (default text).");
@@ -45,7 +49,7 @@ internal sealed class CliOptions
     public Option<string> Listen { get; } = Value("--listen", "ADDR:PORT", $"Serve metrics, health, status, the kill switch and the cost API here (env {ListenEnv}); a bare port means 127.0.0.1.");
     public Option<string> ControlTokenFile { get; } = Value("--control-token-file", "PATH", $"File holding the bearer token for POST /kill and /cost (or env {ControlTokenEnv}).");
     public Option<string> PushGateway { get; } = Value("--pushgateway", "URL", $"Push metrics to this Prometheus Pushgateway during and at the end of the run (env {PushGatewayEnv}).");
-    public Option<string> PushInterval { get; } = Value("--push-interval", "D", "Interval between pushes (default 15s).");
+    public Option<string> PushInterval { get; } = Value("--push-interval", "D", $"Interval between pushes, with --pushgateway (default {Durations.Format(ControlPlaneSettings.DefaultPushInterval)}).");
     public Option<string> BudgetKey { get; } = BudgetKeyOption();
     public Option<string> BudgetWindow { get; } = BudgetWindowOption();
     public Option<string> Ledger { get; } = LedgerOption();
@@ -110,7 +114,7 @@ internal sealed class CliOptions
             "How long one ledger operation may wait before failing closed (exit 69): SQLite's wait for another writer's lock (default 5s), Redis's answer (default 3s); 1s to 5m.");
 
     private static Option<string> ReservationTtlOption() =>
-        Value("--reservation-ttl", "D", "A reservation never settled (its supervisor died) counts as spent in full after this (default 15m).");
+        Value("--reservation-ttl", "D", $"A reservation never settled (its supervisor died) counts as spent in full after this (default {Durations.Format(BudgetRun.Ledgers.LedgerOptions.Default.ReservationTtl)}).");
 
     private static AccountCommandOptions AccountCommand(string name, string description, bool reason, bool json)
     {

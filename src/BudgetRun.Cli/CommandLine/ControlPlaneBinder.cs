@@ -39,7 +39,11 @@ internal sealed partial class ControlPlaneBinder(CliOptions options, Func<Option
         {
             throw new UsageException($"{pushSource}: '{push}' is not an http(s) URL");
         }
-        var pushInterval = flag(options.PushInterval) is { } interval ? ValueParsers.Duration(options.PushInterval.Name, interval) : TimeSpan.FromSeconds(15);
+        var pushInterval = flag(options.PushInterval) is { } interval ? ValueParsers.Duration(options.PushInterval.Name, interval) : ControlPlaneSettings.DefaultPushInterval;
+        if (push is null && flag(options.PushInterval) is { } orphanInterval)
+        {
+            throw new UsageException($"{options.PushInterval.Name}: '{orphanInterval}' needs --pushgateway (or {CliOptions.PushGatewayEnv})");
+        }
 
         if (listen is not null && !IPAddress.IsLoopback(listen.Address) && token is null)
         {

@@ -73,7 +73,7 @@ internal static class LedgerBinder
             }
             window = parsed;
         }
-        var ttl = ttlText is null ? TimeSpan.FromMinutes(15) : ValueParsers.Duration(ttlOption!.Name, ttlText);
+        var ttl = ttlText is null ? LedgerOptions.Default.ReservationTtl : ValueParsers.Duration(ttlOption!.Name, ttlText);
         TimeSpan? timeout = null;
         if (timeoutText is not null)
         {

@@ -10,9 +10,6 @@ namespace BudgetRun.Cli.CommandLine;
 /// </summary>
 internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Func<string, string?> environment)
 {
-    /// <summary>Ten trillion dollars: far beyond any budget, far below overflow.</summary>
-    public const long MaxCents = 1_000_000_000_000_000;
-
     /// <summary>
     /// budget-run's secrets and its listen address stay with budget-run: a child holding the control
     /// token could engage the kill switch, and a nested budget-run would bind the same port.
@@ -22,18 +19,13 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
 
     public CliSettings Bind(IReadOnlyList<string> command)
     {
-        var logFormat = Text(options.LogFormat) switch
-        {
-            null or "text" => LogFormat.Text,
-            "json" => LogFormat.Json,
-            var other => throw new UsageException($"--log-format: '{other}' is not one of text, json"),
-        };
-
-        var maxAttempts = Number(options.MaxAttempts, CliOptions.MaxAttemptsEnv, 1, int.MaxValue) ?? 3;
-        var budget = Number(options.MaxCostCents, CliOptions.MaxCostCentsEnv, 0, MaxCents) ?? 200;
-        var cost = Number(options.CostPerAttemptCents, CliOptions.CostPerAttemptCentsEnv, 0, MaxCents) ?? 0;
-        var baseDelay = Duration(options.BaseDelay) ?? TimeSpan.FromSeconds(1);
-        var maxDelay = Duration(options.MaxDelay) ?? TimeSpan.FromSeconds(10);
+        var defaults = SupervisorOptions.Defaults;
+        var logFormat = LogFormatOf(options, Text);
+        var maxAttempts = Number(options.MaxAttempts, CliOptions.MaxAttemptsEnv, 1, int.MaxValue) ?? defaults.MaxAttempts;
+        var budget = BudgetCents(options, Text, environment);
+        var cost = Number(options.CostPerAttemptCents, CliOptions.CostPerAttemptCentsEnv, 0, Limits.MaxFlagCents) ?? defaults.CostPerAttemptCents;
+        var baseDelay = Duration(options.BaseDelay) ?? defaults.BaseDelay;
+        var maxDelay = Duration(options.MaxDelay) ?? defaults.MaxDelay;
         var retryOn = Text(options.RetryOn) is { } retry ? ValueParsers.ExitCodeList("--retry-on", retry) : null;
         var noRetryOn = Text(options.NoRetryOn) is { } noRetry ? ValueParsers.ExitCodeList("--no-retry-on", noRetry) : new HashSet<int>();
 
@@ -72,11 +64,32 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             Deadline = Duration(options.Deadline),
             RetryOn = retryOn,
             NoRetryOn = noRetryOn,
-            KillGrace = Duration(options.KillGrace) ?? TimeSpan.FromSeconds(10),
+            KillGrace = Duration(options.KillGrace) ?? defaults.KillGrace,
             ResetAfter = Duration(options.ResetAfter),
             HiddenEnvironment = HiddenFromChild,
         };
+        warnings.AddRange(supervisor.CrossFieldWarnings());
         return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings);
+    }
+
+    /// <summary><c>--log-format</c>, for a run and for <c>serve</c>.</summary>
+    public static LogFormat LogFormatOf(CliOptions options, Func<Option<string>, string?> flag) => flag(options.LogFormat) switch
+    {
+        null or "text" => LogFormat.Text,
+        "json" => LogFormat.Json,
+        var other => throw new UsageException($"--log-format: '{other}' is not one of text, json"),
+    };
+
+    /// <summary><c>--max-cost-cents</c> (or <c>MAX_COST_CENTS</c>), for a run and for <c>serve</c>.</summary>
+    public static long BudgetCents(CliOptions options, Func<Option<string>, string?> flag, Func<string, string?> environment)
+    {
+        if (flag(options.MaxCostCents) is { } text)
+        {
+            return ValueParsers.WholeNumber(options.MaxCostCents.Name, text, 0, Limits.MaxFlagCents);
+        }
+        return environment(CliOptions.MaxCostCentsEnv) is { Length: > 0 } fromEnvironment
+            ? ValueParsers.WholeNumber(CliOptions.MaxCostCentsEnv, fromEnvironment, 0, Limits.MaxFlagCents)
+            : SupervisorOptions.Defaults.MaxCostCents;
     }
 
     private string? Text(Option<string> option) =>

@@ -19,17 +19,8 @@ internal static class ServeHost
     public static async Task<int> RunAsync(CliOptions options, ParseResult parsed, Func<string, string?> environment)
     {
         string? Flag(Option<string> option) => parsed.GetResult(option) is null ? null : parsed.GetValue(option);
-        var logFormat = Flag(options.LogFormat) switch
-        {
-            null or "text" => LogFormat.Text,
-            "json" => LogFormat.Json,
-            var other => throw new UsageException($"--log-format: '{other}' is not one of text, json"),
-        };
-        var limit = Flag(options.MaxCostCents) is { } flag
-            ? ValueParsers.WholeNumber(options.MaxCostCents.Name, flag, 0, SettingsBinder.MaxCents)
-            : environment(CliOptions.MaxCostCentsEnv) is { Length: > 0 } fromEnvironment
-                ? ValueParsers.WholeNumber(CliOptions.MaxCostCentsEnv, fromEnvironment, 0, SettingsBinder.MaxCents)
-                : 200;
+        var logFormat = SettingsBinder.LogFormatOf(options, Flag);
+        var limit = SettingsBinder.BudgetCents(options, Flag, environment);
         var ledgerSettings = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl, options.LedgerTimeout,
             limit, Flag, environment, keyRequired: true)!;
         var warnings = new List<string>();

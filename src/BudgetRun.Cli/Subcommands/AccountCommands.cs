@@ -22,9 +22,9 @@ internal static class AccountCommands
         string? Flag(Option<string> option) => parsed.GetResult(option) is null ? null : parsed.GetValue(option);
         var settings = LedgerBinder.Bind(command.BudgetKey, command.Ledger, null, null, command.LedgerTimeout, limitCents: null, Flag, environment, keyRequired: true)!;
         var reason = command.Reason is null ? null : Flag(command.Reason);
-        if (reason is { Length: > 1024 })
+        if (reason is { Length: > Limits.MaxReasonLength })
         {
-            throw new UsageException("--reason: longer than 1024 characters");
+            throw new UsageException($"--reason: longer than {Limits.MaxReasonLength} characters");
         }
 
         await using var ledger = await LedgerComposition.OpenAsync(settings, _ => { }).ConfigureAwait(false);

@@ -1,6 +1,6 @@
 using BudgetRun.Cli.CommandLine;
 
-namespace BudgetRun.Engine.Tests.Cli.CommandLine;
+namespace BudgetRun.Cli.Tests.CommandLine;
 
 public sealed class SettingsBinderTests
 {
@@ -134,5 +134,55 @@ public sealed class SettingsBinderTests
         Assert.Equal(new HashSet<int> { 3 }, settings.NoRetryOn);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.KillGrace);
         Assert.Equal(TimeSpan.FromMinutes(10), settings.ResetAfter);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--base-delay", "20s", "--max-delay", "1s" }, "--base-delay 20s is longer than --max-delay 1s: every backoff wait is 1s")]
+    [InlineData(new[] { "--attempt-timeout", "1h", "--deadline", "1s" }, "--attempt-timeout 3600s is not shorter than --deadline 1s: the deadline ends the attempt first (exit 124)")]
+    [InlineData(new[] { "--attempt-timeout", "5s", "--deadline", "5s" }, "--attempt-timeout 5s is not shorter than --deadline 5s: the deadline ends the attempt first (exit 124)")]
+    [InlineData(new[] { "--reset-after", "2m", "--attempt-timeout", "1m" }, "--reset-after 120s is longer than --attempt-timeout 60s: no attempt can run long enough to start the count over")]
+    public void Bind_WhenTwoOptionsContradictEachOther_WarnsOnceSayingWhatHappens(string[] flags, string warning)
+    {
+        var settings = Bind(flags);
+
+        Assert.Equal(warning, Assert.Single(settings.Warnings));
+    }
+
+    [Theory]
+    [InlineData("--base-delay 1s --max-delay 1s")]
+    [InlineData("--attempt-timeout 59s --deadline 1m")]
+    [InlineData("--reset-after 1m --attempt-timeout 1m")]
+    [InlineData("")]
+    public void Bind_WhenOptionsAgree_WarnsNothing(string flags) =>
+        Assert.Empty(Bind(flags.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Warnings);
+
+    [Fact]
+    public void Bind_WithPushIntervalButNoPushgateway_IsAUsageError()
+    {
+        var error = Assert.Throws<UsageException>(() => Bind(["--push-interval", "5s"]));
+
+        Assert.Equal("--push-interval: '5s' needs --pushgateway (or BUDGET_RUN_PUSHGATEWAY)", error.Message);
+    }
+
+    [Fact]
+    public void Bind_WithPushIntervalAndAPushgatewayInTheEnvironment_TakesIt()
+    {
+        var settings = Bind(["--push-interval", "5s"], new Dictionary<string, string> { ["BUDGET_RUN_PUSHGATEWAY"] = "http://127.0.0.1:9091" });
+
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.ControlPlane!.PushInterval);
+    }
+
+    [Fact]
+    public void Help_StatesTheDefaultsTheBinderUses()
+    {
+        var options = new CliOptions();
+        var defaults = BudgetRun.Engine.SupervisorOptions.Defaults;
+
+        Assert.Contains($"default {defaults.MaxAttempts})", options.MaxAttempts.Description, StringComparison.Ordinal);
+        Assert.Contains($"default {defaults.MaxCostCents})", options.MaxCostCents.Description, StringComparison.Ordinal);
+        Assert.Contains("(default 1s)", options.BaseDelay.Description, StringComparison.Ordinal);
+        Assert.Contains("(default 10s)", options.MaxDelay.Description, StringComparison.Ordinal);
+        Assert.Contains("(default 10s)", options.KillGrace.Description, StringComparison.Ordinal);
+        Assert.Contains("(default 900s)", options.ReservationTtl.Description, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,6 @@
 using BudgetRun.Cli.CommandLine;
 
-namespace BudgetRun.Engine.Tests.Cli.CommandLine;
+namespace BudgetRun.Cli.Tests.CommandLine;
 
 public sealed class ValueParsersTests
 {
