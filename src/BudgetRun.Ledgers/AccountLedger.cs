@@ -76,7 +76,7 @@ internal abstract class AccountLedger : IAccountLedger
         await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
         var (limit, window) = RunTerms();
         var now = Time.GetUtcNow();
-        var state = await GuardAsync("fits", () => ReadCoreAsync(window.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
+        var state = await GuardAsync(LedgerOperation.Fits, () => ReadCoreAsync(window.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
             .ConfigureAwait(false);
         Observe(state.KillSwitch);
         return !state.KillSwitch.Engaged && state.SpentCents + state.ReservedCents + cents <= limit;
@@ -108,7 +108,7 @@ internal abstract class AccountLedger : IAccountLedger
         var (limit, window) = RunTerms();
         var now = Time.GetUtcNow();
         var operationId = NewId(now);
-        var state = await GuardAsync("record-spend",
+        var state = await GuardAsync(LedgerOperation.RecordSpend,
             () => AddSpendCoreAsync(window.BucketAt(now), cents, operationId, now.ToUnixTimeMilliseconds(), cancellationToken))
             .ConfigureAwait(false);
         Observe(state.KillSwitch);
@@ -161,7 +161,7 @@ internal abstract class AccountLedger : IAccountLedger
         (ReserveStatus Status, BucketState State) reserved;
         try
         {
-            reserved = await GuardAsync("reserve", () => ReserveCoreAsync(request, cancellationToken)).ConfigureAwait(false);
+            reserved = await GuardAsync(LedgerOperation.Reserve, () => ReserveCoreAsync(request, cancellationToken)).ConfigureAwait(false);
         }
         catch (LedgerUnavailableException ex) when (MayHaveLanded(ex.InnerException!))
         {
@@ -198,13 +198,13 @@ internal abstract class AccountLedger : IAccountLedger
         var window = Account.Window;
         if (limit is null || window is null)
         {
-            var stored = await GuardAsync("status", () => ReadConfigCoreAsync(cancellationToken)).ConfigureAwait(false);
+            var stored = await GuardAsync(LedgerOperation.Status, () => ReadConfigCoreAsync(cancellationToken)).ConfigureAwait(false);
             limit ??= stored.LimitCents;
             window ??= stored.WindowSeconds is { } seconds ? BudgetWindow.FromSeconds(seconds) : BudgetWindow.None;
         }
         var now = Time.GetUtcNow();
         var terms = window.Value;
-        var state = await GuardAsync("status", () => ReadCoreAsync(terms.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
+        var state = await GuardAsync(LedgerOperation.Status, () => ReadCoreAsync(terms.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
             .ConfigureAwait(false);
         Observe(state.KillSwitch);
         return ToStatus(state, limit, terms, now);
@@ -212,7 +212,7 @@ internal abstract class AccountLedger : IAccountLedger
 
     public async ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
     {
-        var state = await GuardAsync("kill-switch", () => ReadKillSwitchCoreAsync(cancellationToken)).ConfigureAwait(false);
+        var state = await GuardAsync(LedgerOperation.KillSwitch, () => ReadKillSwitchCoreAsync(cancellationToken)).ConfigureAwait(false);
         Observe(state);
         return state;
     }
@@ -221,7 +221,7 @@ internal abstract class AccountLedger : IAccountLedger
     {
         var reasonText = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
         var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var changed = await GuardAsync("kill", () => SetKillSwitchCoreAsync(true, reasonText, nowMs, cancellationToken))
+        var changed = await GuardAsync(LedgerOperation.Kill, () => SetKillSwitchCoreAsync(true, reasonText, nowMs, cancellationToken))
             .ConfigureAwait(false);
         await ReadKillSwitchAsync(cancellationToken).ConfigureAwait(false);
         return changed;
@@ -230,7 +230,7 @@ internal abstract class AccountLedger : IAccountLedger
     public async ValueTask<bool> ResumeAsync(CancellationToken cancellationToken)
     {
         var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var changed = await GuardAsync("resume", () => SetKillSwitchCoreAsync(false, null, nowMs, cancellationToken))
+        var changed = await GuardAsync(LedgerOperation.Resume, () => SetKillSwitchCoreAsync(false, null, nowMs, cancellationToken))
             .ConfigureAwait(false);
         await ReadKillSwitchAsync(cancellationToken).ConfigureAwait(false);
         return changed;
@@ -239,7 +239,7 @@ internal abstract class AccountLedger : IAccountLedger
     public ValueTask<ReservationInfo?> GetReservationAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        return GuardAsync("reservation", () => ReadReservationCoreAsync(id, cancellationToken));
+        return GuardAsync(LedgerOperation.Reservation, () => ReadReservationCoreAsync(id, cancellationToken));
     }
 
     public async ValueTask<IAsyncDisposable> WatchKillSwitchAsync(CancellationToken cancellationToken)
@@ -320,7 +320,7 @@ internal abstract class AccountLedger : IAccountLedger
     protected abstract ValueTask DisposeCoreAsync();
 
     /// <summary>Runs one storage step; a ledger fault is counted, reported and thrown as <see cref="LedgerUnavailableException"/>.</summary>
-    protected async ValueTask<T> GuardAsync<T>(string operation, Func<ValueTask<T>> step, bool report = true)
+    protected async ValueTask<T> GuardAsync<T>(LedgerOperation operation, Func<ValueTask<T>> step, bool report = true)
     {
         try
         {
@@ -334,7 +334,7 @@ internal abstract class AccountLedger : IAccountLedger
     }
 
     /// <summary>The one-line exception of a failed operation, reported to <see cref="LedgerOptions.OnFault"/> when options are given.</summary>
-    protected static LedgerUnavailableException Unavailable(string ledger, string operation, string reason, Exception error, LedgerOptions? report)
+    protected static LedgerUnavailableException Unavailable(string ledger, LedgerOperation operation, string reason, Exception error, LedgerOptions? report)
     {
         var message = $"ledger {ledger} is unavailable: {reason}";
         report?.OnFault?.Invoke(new LedgerFault(ledger, operation, message, error));
@@ -394,7 +394,7 @@ internal abstract class AccountLedger : IAccountLedger
         }
         var (bucket, operationId) = item.Charge.Value;
         var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var state = await GuardAsync("record-spend",
+        var state = await GuardAsync(LedgerOperation.RecordSpend,
             () => AddSpendCoreAsync(bucket, item.ActualCents, operationId, nowMs, cancellationToken)).ConfigureAwait(false);
         Observe(state.KillSwitch);
     }
@@ -436,7 +436,7 @@ internal abstract class AccountLedger : IAccountLedger
         }
         try
         {
-            var state = await GuardAsync("kill-switch", () => ReadKillSwitchCoreAsync(CancellationToken.None), report)
+            var state = await GuardAsync(LedgerOperation.KillSwitch, () => ReadKillSwitchCoreAsync(CancellationToken.None), report)
                 .ConfigureAwait(false);
             lock (_gate)
             {

@@ -21,6 +21,6 @@ internal sealed class PendingUpdate(string id, long actualCents, bool release, b
 
     public (string Bucket, string OperationId)? Charge { get; set; }
 
-    /// <summary>The operation's name in faults and logs.</summary>
-    public string Operation => Cancel ? "cancel" : Release ? "release" : "settle";
+    /// <summary>The operation in faults and logs.</summary>
+    public LedgerOperation Operation => Cancel ? LedgerOperation.Cancel : Release ? LedgerOperation.Release : LedgerOperation.Settle;
 }

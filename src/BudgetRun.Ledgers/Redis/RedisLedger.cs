@@ -61,7 +61,7 @@ internal sealed class RedisLedger : AccountLedger
         if (location.UseTls && !OpenSslLoads())
         {
             // The runtime aborts the process (SIGABRT) when it needs OpenSSL and finds none: say so first.
-            throw Unavailable(location.DisplayName, "open", NoOpenSsl, new DllNotFoundException(NoOpenSsl), options);
+            throw Unavailable(location.DisplayName, LedgerOperation.Open, NoOpenSsl, new DllNotFoundException(NoOpenSsl), options);
         }
         var timeout = (int)Math.Ceiling(options.RedisTimeout.TotalMilliseconds);
         var configuration = new ConfigurationOptions
@@ -89,7 +89,7 @@ internal sealed class RedisLedger : AccountLedger
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
         {
-            throw Unavailable(location.DisplayName, "open", "cannot connect to the server", ex, options);
+            throw Unavailable(location.DisplayName, LedgerOperation.Open, "cannot connect to the server", ex, options);
         }
         var ledger = new RedisLedger(connection, location, account, run, options, time);
         try
@@ -102,7 +102,7 @@ internal sealed class RedisLedger : AccountLedger
             var text = log.ToString();
             var refused = TlsFailure(ex) is null && text.Contains(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal)
                 || text.Contains("NOAUTH", StringComparison.Ordinal) || text.Contains("WRONGPASS", StringComparison.Ordinal);
-            throw Unavailable(location.DisplayName, "open", refused ? PasswordRefused : reason, ex, options);
+            throw Unavailable(location.DisplayName, LedgerOperation.Open, refused ? PasswordRefused : reason, ex, options);
         }
         return ledger;
     }

@@ -55,7 +55,7 @@ internal sealed class SqliteLedger : AccountLedger
         var ledger = new SqliteLedger(location, account, run, options, time);
         try
         {
-            await ledger.GuardAsync("open", () =>
+            await ledger.GuardAsync(LedgerOperation.Open, () =>
             {
                 if (System.IO.Path.GetDirectoryName(ledger.Path) is { Length: > 0 } directory)
                 {

@@ -36,7 +36,7 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{error.Message} (after {waited.TotalMilliseconds:0} ms)");
         Assert.Equal($"ledger sqlite:{DatabasePath} is unavailable: the database is locked by another writer (waited 1s)", error.Message);
         Assert.InRange(waited, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
-        Assert.Equal(("reserve", 1L), (Assert.Single(_faults).Operation, ledger.FaultCount));
+        Assert.Equal(("reserve", 1L), (Assert.Single(_faults).Operation.DisplayName(), ledger.FaultCount));
         Assert.Equal(7, (await ledger.StatusAsync(default)).ReservedCents); // WAL: readers are never blocked by the writer
 
         await using (var rollback = blocker.CreateCommand())
@@ -84,7 +84,7 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine(error.Message);
         Assert.StartsWith($"ledger sqlite:{path} is unavailable: cannot create the database's directory", error.Message, StringComparison.Ordinal);
-        Assert.Equal("open", Assert.Single(_faults).Operation);
+        Assert.Equal("open", Assert.Single(_faults).Operation.DisplayName());
     }
 
     [Fact]
