@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Ledgers.Locations;
-using BudgetRun.Ledgers.Sqlite;
 using BudgetRun.Ledgers.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
@@ -79,7 +78,7 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
         var path = _directory.Path("not-a-directory/ledger.db");
 
         var error = await Assert.ThrowsAsync<LedgerUnavailableException>(async () =>
-            await SqliteLedger.OpenAsync(new SqliteLedgerLocation(path), new LedgerAccount("k", 100, BudgetWindow.None),
+            await LedgerFactory.OpenAsync(new SqliteLedgerLocation(path), new LedgerAccount("k", 100, BudgetWindow.None),
                 RunIdentity.ForCurrentProcess(), new LedgerOptions { OnFault = Record }, TimeProvider.System));
 
         output.WriteLine(error.Message);
@@ -109,8 +108,8 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private async Task<SqliteLedger> OpenAsync(LedgerOptions? options = null) =>
-        await SqliteLedger.OpenAsync(new SqliteLedgerLocation(DatabasePath), new LedgerAccount("nightly-batch", 100, BudgetWindow.None),
+    private async Task<AccountLedger> OpenAsync(LedgerOptions? options = null) =>
+        await LedgerFactory.OpenAsync(new SqliteLedgerLocation(DatabasePath), new LedgerAccount("nightly-batch", 100, BudgetWindow.None),
             RunIdentity.ForCurrentProcess(), options ?? LedgerOptions.Default, TimeProvider.System);
 
     private void Record(LedgerFault fault)
