@@ -3,44 +3,53 @@ using BudgetRun.Engine.Budget;
 namespace BudgetRun.Ledgers;
 
 /// <summary>
-/// What every persistent ledger shares: the account's terms (limit, window, TTL), reservation ids,
-/// the kill switch as observed, and failing closed. A storage (<see cref="Sqlite.SqliteLedger"/>,
-/// <see cref="Redis.RedisLedger"/>) implements the <c>*CoreAsync</c> operations, each of them one
-/// atomic step in its store, and names its faults in <see cref="DescribeFault"/>.
+/// One account in a persistent ledger: an <see cref="ILedgerStore"/> (SQLite, Redis) composed with
+/// what every store shares: the account's terms (limit, window, TTL), reservation ids, time, the
+/// kill switch as observed (by every operation and by <see cref="KillSwitchMonitor"/> watches), the
+/// settles and releases kept through an outage (<see cref="UpdateFinisher"/>), and failing closed:
+/// every store fault is counted, reported to <see cref="LedgerOptions.OnFault"/> and thrown as
+/// <see cref="LedgerUnavailableException"/>.
 /// </summary>
-internal abstract class AccountLedger : IAccountLedger
+internal sealed class AccountLedger : IAccountLedger
 {
     private readonly Lock _gate = new();
-    private readonly SemaphoreSlim _finishing = new(1, 1);
-    private readonly PendingUpdates _pending = new();
+    private readonly ILedgerStore _store;
+    private readonly StoreGuard _guard;
+    private readonly UpdateFinisher _finisher;
+    private readonly LedgerOptions _options;
+    private readonly TimeProvider _time;
     private readonly List<KillSwitchMonitor> _monitors = [];
     private KillSwitchState _killSwitch;
-    private long _faults;
     private bool _pollFailing;
 
-    protected AccountLedger(string name, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
+    /// <summary>Takes over <paramref name="store"/>: disposing the ledger disposes it.</summary>
+    public AccountLedger(ILedgerStore store, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
         options.Validate();
-        Name = name;
+        _store = store;
+        _options = options;
+        _time = time;
+        _guard = new StoreGuard(store, options);
+        _finisher = new UpdateFinisher(store, _guard, run, time, now => RunTerms().Window.BucketAt(now), Observe);
         Account = account;
         Run = run;
-        Options = options;
-        Time = time;
     }
 
-    public string Name { get; }
+    public string Name => _store.Name;
 
     public LedgerAccount Account { get; }
 
     public RunIdentity Run { get; }
 
-    public long FaultCount => Interlocked.Read(ref _faults);
+    public long FaultCount => _guard.FaultCount;
 
     /// <summary>Settles, releases and cancellations that failed and wait for the ledger to answer again.</summary>
-    public int UnfinishedCount => _pending.Count;
+    public int UnfinishedCount => _finisher.Count;
 
     public KillSwitchState KillSwitch
     {
@@ -55,13 +64,6 @@ internal abstract class AccountLedger : IAccountLedger
 
     public event EventHandler<KillSwitchState>? KillSwitchChanged;
 
-    protected LedgerOptions Options { get; }
-
-    protected TimeProvider Time { get; }
-
-    /// <summary>How often a watch polls when <see cref="LedgerOptions.KillSwitchPollInterval"/> is not set.</summary>
-    protected virtual TimeSpan DefaultKillSwitchPollInterval => TimeSpan.FromMilliseconds(250);
-
     // ---- the engine's IBudgetLedger -------------------------------------------------------------
 
     /// <remarks>Null when it does not fit or when the kill switch is engaged (then <see cref="KillSwitchChanged"/> has fired first).</remarks>
@@ -73,10 +75,11 @@ internal abstract class AccountLedger : IAccountLedger
 
     public async ValueTask<bool> FitsAsync(long cents, CancellationToken cancellationToken)
     {
-        await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
+        await _finisher.FinishKeptAsync(cancellationToken).ConfigureAwait(false);
         var (limit, window) = RunTerms();
-        var now = Time.GetUtcNow();
-        var state = await GuardAsync("fits", () => ReadCoreAsync(window.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
+        var now = _time.GetUtcNow();
+        var state = await _guard.RunAsync(LedgerOperation.Fits,
+            () => _store.ReadBucketAsync(window.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
             .ConfigureAwait(false);
         Observe(state.KillSwitch);
         return !state.KillSwitch.Engaged && state.SpentCents + state.ReservedCents + cents <= limit;
@@ -91,25 +94,24 @@ internal abstract class AccountLedger : IAccountLedger
     {
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentOutOfRangeException.ThrowIfNegative(actualCents);
-        return FinishOrKeepAsync(reservation.Id, actualCents, release: false, cancellationToken);
+        return _finisher.FinishOrKeepAsync(reservation.Id, FinishKind.Settle, actualCents, cancellationToken);
     }
 
     /// <remarks>Kept for later like <see cref="SettleAsync"/> when the ledger cannot be reached.</remarks>
     public ValueTask ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        return FinishOrKeepAsync(reservation.Id, 0, release: true, cancellationToken);
+        return _finisher.FinishOrKeepAsync(reservation.Id, FinishKind.Release, 0, cancellationToken);
     }
 
     public async ValueTask<BudgetSnapshot> RecordSpendAsync(long cents, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cents);
-        await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
+        await _finisher.FinishKeptAsync(cancellationToken).ConfigureAwait(false);
         var (limit, window) = RunTerms();
-        var now = Time.GetUtcNow();
-        var operationId = NewId(now);
-        var state = await GuardAsync("record-spend",
-            () => AddSpendCoreAsync(window.BucketAt(now), cents, operationId, now.ToUnixTimeMilliseconds(), cancellationToken))
+        var now = _time.GetUtcNow();
+        var request = new AddSpendRequest(window.BucketAt(now), cents, LedgerIds.New(now), now.ToUnixTimeMilliseconds());
+        var state = await _guard.RunAsync(LedgerOperation.RecordSpend, () => _store.AddSpendAsync(request, cancellationToken))
             .ConfigureAwait(false);
         Observe(state.KillSwitch);
         return new BudgetSnapshot(limit, state.SpentCents, state.ReservedCents);
@@ -131,7 +133,7 @@ internal abstract class AccountLedger : IAccountLedger
     {
         try
         {
-            await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
+            await _finisher.FinishKeptAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (LedgerUnavailableException)
         {
@@ -152,22 +154,22 @@ internal abstract class AccountLedger : IAccountLedger
     internal async ValueTask<ReserveResult> ReserveAsync(long cents, string? id, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cents);
-        await FinishEarlierAsync(cancellationToken).ConfigureAwait(false);
+        await _finisher.FinishKeptAsync(cancellationToken).ConfigureAwait(false);
         var (limit, window) = RunTerms();
-        var now = Time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
-        var request = new NewReservation(id ?? NewId(now), window.BucketAt(now), cents, limit, window.Seconds, nowMs,
-            nowMs + (long)Options.ReservationTtl.TotalMilliseconds, Run);
+        var request = new ReserveRequest(id ?? LedgerIds.New(now), window.BucketAt(now), cents, limit, window.Seconds, nowMs,
+            nowMs + (long)_options.ReservationTtl.TotalMilliseconds, Run);
         (ReserveStatus Status, BucketState State) reserved;
         try
         {
-            reserved = await GuardAsync("reserve", () => ReserveCoreAsync(request, cancellationToken)).ConfigureAwait(false);
+            reserved = await _guard.RunAsync(LedgerOperation.Reserve, () => _store.ReserveAsync(request, cancellationToken)).ConfigureAwait(false);
         }
-        catch (LedgerUnavailableException ex) when (MayHaveLanded(ex.InnerException!))
+        catch (LedgerUnavailableException ex) when (_store.MayHaveLanded(ex.InnerException!))
         {
             // The request may have reached the store with its answer lost (a timeout): the store may
             // still run it. Nobody will use or settle it, so it is cancelled once the store answers.
-            _pending.Keep(new PendingUpdate(request.Id, 0, release: true, cancel: true, NewId(now)));
+            _finisher.KeepCancellation(request.Id);
             throw;
         }
         var (status, state) = reserved;
@@ -179,18 +181,18 @@ internal abstract class AccountLedger : IAccountLedger
     public ValueTask<SettleOutcome> SettleByIdAsync(string id, long actualCents, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(actualCents);
-        return FinishNowAsync(id, actualCents, release: false, cancel: false, cancellationToken);
+        return _finisher.FinishNowAsync(id, FinishKind.Settle, actualCents, cancellationToken);
     }
 
     public ValueTask<SettleOutcome> ReleaseByIdAsync(string id, CancellationToken cancellationToken) =>
-        FinishNowAsync(id, 0, release: true, cancel: false, cancellationToken);
+        _finisher.FinishNowAsync(id, FinishKind.Release, 0, cancellationToken);
 
     /// <summary>
     /// Cancels a reservation request whose answer was lost: released when the store made it, and
     /// otherwise recorded as released so that the request reserves nothing if it still arrives.
     /// </summary>
     internal ValueTask<SettleOutcome> CancelByIdAsync(string id, CancellationToken cancellationToken) =>
-        FinishNowAsync(id, 0, release: true, cancel: true, cancellationToken);
+        _finisher.FinishNowAsync(id, FinishKind.Cancel, 0, cancellationToken);
 
     public async ValueTask<AccountStatus> StatusAsync(CancellationToken cancellationToken)
     {
@@ -198,13 +200,14 @@ internal abstract class AccountLedger : IAccountLedger
         var window = Account.Window;
         if (limit is null || window is null)
         {
-            var stored = await GuardAsync("status", () => ReadConfigCoreAsync(cancellationToken)).ConfigureAwait(false);
+            var stored = await _guard.RunAsync(LedgerOperation.Status, () => _store.ReadConfigAsync(cancellationToken)).ConfigureAwait(false);
             limit ??= stored.LimitCents;
             window ??= stored.WindowSeconds is { } seconds ? BudgetWindow.FromSeconds(seconds) : BudgetWindow.None;
         }
-        var now = Time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var terms = window.Value;
-        var state = await GuardAsync("status", () => ReadCoreAsync(terms.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
+        var state = await _guard.RunAsync(LedgerOperation.Status,
+            () => _store.ReadBucketAsync(terms.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
             .ConfigureAwait(false);
         Observe(state.KillSwitch);
         return ToStatus(state, limit, terms, now);
@@ -212,7 +215,7 @@ internal abstract class AccountLedger : IAccountLedger
 
     public async ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
     {
-        var state = await GuardAsync("kill-switch", () => ReadKillSwitchCoreAsync(cancellationToken)).ConfigureAwait(false);
+        var state = await _guard.RunAsync(LedgerOperation.KillSwitch, () => _store.ReadKillSwitchAsync(cancellationToken)).ConfigureAwait(false);
         Observe(state);
         return state;
     }
@@ -220,8 +223,9 @@ internal abstract class AccountLedger : IAccountLedger
     public async ValueTask<bool> KillAsync(string? reason, CancellationToken cancellationToken)
     {
         var reasonText = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
-        var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var changed = await GuardAsync("kill", () => SetKillSwitchCoreAsync(true, reasonText, nowMs, cancellationToken))
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var change = KillSwitchChange.Kill(reasonText, nowMs);
+        var changed = await _guard.RunAsync(LedgerOperation.Kill, () => _store.SetKillSwitchAsync(change, cancellationToken))
             .ConfigureAwait(false);
         await ReadKillSwitchAsync(cancellationToken).ConfigureAwait(false);
         return changed;
@@ -229,8 +233,9 @@ internal abstract class AccountLedger : IAccountLedger
 
     public async ValueTask<bool> ResumeAsync(CancellationToken cancellationToken)
     {
-        var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var changed = await GuardAsync("resume", () => SetKillSwitchCoreAsync(false, null, nowMs, cancellationToken))
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var change = KillSwitchChange.Resume(nowMs);
+        var changed = await _guard.RunAsync(LedgerOperation.Resume, () => _store.SetKillSwitchAsync(change, cancellationToken))
             .ConfigureAwait(false);
         await ReadKillSwitchAsync(cancellationToken).ConfigureAwait(false);
         return changed;
@@ -239,17 +244,17 @@ internal abstract class AccountLedger : IAccountLedger
     public ValueTask<ReservationInfo?> GetReservationAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        return GuardAsync("reservation", () => ReadReservationCoreAsync(id, cancellationToken));
+        return _guard.RunAsync(LedgerOperation.Reservation, () => _store.ReadReservationAsync(id, cancellationToken));
     }
 
     public async ValueTask<IAsyncDisposable> WatchKillSwitchAsync(CancellationToken cancellationToken)
     {
-        var monitor = new KillSwitchMonitor(PollKillSwitchAsync, Time, Options.KillSwitchPollInterval ?? DefaultKillSwitchPollInterval);
+        var monitor = new KillSwitchMonitor(PollKillSwitchAsync, _time, _options.KillSwitchPollInterval ?? _store.DefaultKillSwitchPollInterval);
         try
         {
-            monitor.Attach(await SubscribeKillSwitchAsync(monitor.Poke, cancellationToken).ConfigureAwait(false));
+            monitor.Attach(await _store.SubscribeKillSwitchAsync(monitor.Poke, cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (DescribeFault(ex) is not null)
+        catch (Exception ex) when (_store.DescribeFault(ex) is not null)
         {
             // No push channel now: polling alone still reaches every kill within the interval.
         }
@@ -273,157 +278,8 @@ internal abstract class AccountLedger : IAccountLedger
         {
             await monitor.DisposeAsync().ConfigureAwait(false);
         }
-        await DisposeCoreAsync().ConfigureAwait(false);
-        _finishing.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
-    // ---- what a storage implements --------------------------------------------------------------
-
-    /// <summary>Atomically: refuse when killed; replay an existing id; expire overdue reservations; reserve when it fits.</summary>
-    protected abstract ValueTask<(ReserveStatus Status, BucketState State)> ReserveCoreAsync(NewReservation request, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Atomically settles (or releases) a reservation of this account; a retry with the same nonce is
-    /// <see cref="SettleOutcome.Settled"/>. With <paramref name="cancel"/> an unknown id is recorded
-    /// as released (still <see cref="SettleOutcome.NotFound"/>), so a reservation request with that id
-    /// that reaches the store later is a replay and reserves nothing.
-    /// </summary>
-    protected abstract ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, bool cancel, string nonce, long nowMs,
-        CancellationToken cancellationToken);
-
-    /// <summary>Adds spend to a bucket, once per <paramref name="operationId"/>.</summary>
-    protected abstract ValueTask<BucketState> AddSpendCoreAsync(string bucket, long cents, string operationId, long nowMs, CancellationToken cancellationToken);
-
-    /// <summary>Reads a bucket, with reservations overdue at <paramref name="nowMs"/> counted as spent.</summary>
-    protected abstract ValueTask<BucketState> ReadCoreAsync(string bucket, long nowMs, CancellationToken cancellationToken);
-
-    protected abstract ValueTask<AccountConfig> ReadConfigCoreAsync(CancellationToken cancellationToken);
-
-    protected abstract ValueTask<KillSwitchState> ReadKillSwitchCoreAsync(CancellationToken cancellationToken);
-
-    /// <summary>Sets the kill switch; true when that changed it.</summary>
-    protected abstract ValueTask<bool> SetKillSwitchCoreAsync(bool engaged, string? reason, long nowMs, CancellationToken cancellationToken);
-
-    protected abstract ValueTask<ReservationInfo?> ReadReservationCoreAsync(string id, CancellationToken cancellationToken);
-
-    /// <summary>A push channel that calls <paramref name="poke"/> on a kill or resume; null when the storage has none.</summary>
-    protected virtual ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IAsyncDisposable?>(null);
-
-    /// <summary>Whether a request that failed with <paramref name="error"/> may still have been (or still be) carried out by the store.</summary>
-    protected virtual bool MayHaveLanded(Exception error) => true;
-
-    /// <summary>One line (no password) saying why <paramref name="error"/> makes the ledger unavailable; null when it is not a ledger fault.</summary>
-    protected abstract string? DescribeFault(Exception error);
-
-    protected abstract ValueTask DisposeCoreAsync();
-
-    /// <summary>Runs one storage step; a ledger fault is counted, reported and thrown as <see cref="LedgerUnavailableException"/>.</summary>
-    protected async ValueTask<T> GuardAsync<T>(string operation, Func<ValueTask<T>> step, bool report = true)
-    {
-        try
-        {
-            return await step().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (DescribeFault(ex) is { } reason)
-        {
-            Interlocked.Increment(ref _faults);
-            throw Unavailable(Name, operation, reason, ex, report ? Options : null);
-        }
-    }
-
-    /// <summary>The one-line exception of a failed operation, reported to <see cref="LedgerOptions.OnFault"/> when options are given.</summary>
-    protected static LedgerUnavailableException Unavailable(string ledger, string operation, string reason, Exception error, LedgerOptions? report)
-    {
-        var message = $"ledger {ledger} is unavailable: {reason}";
-        report?.OnFault?.Invoke(new LedgerFault(ledger, operation, message, error));
-        return new LedgerUnavailableException(message, error);
-    }
-
-    // ---- helpers --------------------------------------------------------------------------------
-
-    /// <summary>One settle, release or cancellation; the nonce makes a retry of it a no-op.</summary>
-    private async ValueTask<SettleOutcome> FinishAsync(PendingUpdate item, CancellationToken cancellationToken)
-    {
-        var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        return await GuardAsync(item.Operation,
-            () => FinishCoreAsync(item.Id, item.ActualCents, item.Release, item.Cancel, item.Nonce, nowMs, cancellationToken))
-            .ConfigureAwait(false);
-    }
-
-    /// <summary>A settle, release or cancellation by id, with a nonce of its own, not kept when it fails.</summary>
-    private ValueTask<SettleOutcome> FinishNowAsync(string id, long actualCents, bool release, bool cancel, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return FinishAsync(new PendingUpdate(id, actualCents, release, cancel, NewId(Time.GetUtcNow())), cancellationToken);
-    }
-
-    /// <summary>The engine's settle or release: finished now, or kept (with its nonce) when the ledger cannot be reached.</summary>
-    private async ValueTask FinishOrKeepAsync(string id, long actualCents, bool release, CancellationToken cancellationToken)
-    {
-        // A caller's retry reuses the first call's nonce (and charge id): if that landed, this is a no-op.
-        var item = _pending.Find(id) ?? new PendingUpdate(id, actualCents, release, cancel: false, NewId(Time.GetUtcNow()));
-        try
-        {
-            await CompleteAsync(item, cancellationToken).ConfigureAwait(false);
-        }
-        catch (LedgerUnavailableException)
-        {
-            _pending.Keep(item);
-            throw;
-        }
-        _pending.Done(item);
-    }
-
-    /// <summary>
-    /// Finishes one item. A settle whose reservation the store no longer knows (a Redis without
-    /// persistence restarted) was still incurred: it is charged to the current window, once.
-    /// </summary>
-    private async ValueTask CompleteAsync(PendingUpdate item, CancellationToken cancellationToken)
-    {
-        if (item.Charge is null)
-        {
-            var outcome = await FinishAsync(item, cancellationToken).ConfigureAwait(false);
-            if (outcome != SettleOutcome.NotFound || item.Release || item.ActualCents == 0)
-            {
-                return;
-            }
-            var now = Time.GetUtcNow();
-            item.Charge = (RunTerms().Window.BucketAt(now), NewId(now));
-        }
-        var (bucket, operationId) = item.Charge.Value;
-        var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var state = await GuardAsync("record-spend",
-            () => AddSpendCoreAsync(bucket, item.ActualCents, operationId, nowMs, cancellationToken)).ConfigureAwait(false);
-        Observe(state.KillSwitch);
-    }
-
-    /// <summary>Finishes the kept items, oldest first; throws (fails closed) while the ledger still cannot be reached.</summary>
-    private async ValueTask FinishEarlierAsync(CancellationToken cancellationToken)
-    {
-        if (UnfinishedCount == 0)
-        {
-            return;
-        }
-        await _finishing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            while (true)
-            {
-                var next = _pending.Oldest();
-                if (next is null)
-                {
-                    return;
-                }
-                await CompleteAsync(next, cancellationToken).ConfigureAwait(false);
-                _pending.Done(next);
-            }
-        }
-        finally
-        {
-            _finishing.Release();
-        }
+        await _store.DisposeAsync().ConfigureAwait(false);
+        _finisher.Dispose();
     }
 
     /// <summary>A watch's poll: a run of failures is reported once, so an outage does not flood the log.</summary>
@@ -436,7 +292,7 @@ internal abstract class AccountLedger : IAccountLedger
         }
         try
         {
-            var state = await GuardAsync("kill-switch", () => ReadKillSwitchCoreAsync(CancellationToken.None), report)
+            var state = await _guard.RunAsync(LedgerOperation.KillSwitch, () => _store.ReadKillSwitchAsync(CancellationToken.None), report)
                 .ConfigureAwait(false);
             lock (_gate)
             {
@@ -481,6 +337,4 @@ internal abstract class AccountLedger : IAccountLedger
         window.EndsAt(now),
         state.KillSwitch.Engaged,
         state.KillSwitch.Engaged ? state.KillSwitch.Reason : null);
-
-    private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
 }

@@ -4,7 +4,10 @@ using BudgetRun.Ledgers.Sqlite;
 
 namespace BudgetRun.Ledgers;
 
-/// <summary>Opens the ledger a <see cref="LedgerLocation"/> names, for one account and run.</summary>
+/// <summary>
+/// Opens the store a <see cref="LedgerLocation"/> names and composes it into an <see cref="AccountLedger"/>,
+/// for one account and run. A new store is one more case here.
+/// </summary>
 internal static class LedgerFactory
 {
     /// <summary>Opens the account's ledger; it is reachable and writable when this returns.</summary>
@@ -14,10 +17,19 @@ internal static class LedgerFactory
         LedgerAccount account,
         RunIdentity run,
         LedgerOptions? options = null,
-        TimeProvider? time = null) => location switch
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(run);
+        options ??= LedgerOptions.Default;
+        options.Validate(); // before a store connects with a bad timeout
+        ILedgerStore store = location switch
         {
-            SqliteLedgerLocation sqlite => await SqliteLedger.OpenAsync(sqlite, account, run, options ?? LedgerOptions.Default, time ?? TimeProvider.System).ConfigureAwait(false),
-            RedisLedgerLocation redis => await RedisLedger.OpenAsync(redis, account, run, options ?? LedgerOptions.Default, time ?? TimeProvider.System).ConfigureAwait(false),
+            SqliteLedgerLocation sqlite => await SqliteStore.OpenAsync(sqlite, account.Key, options).ConfigureAwait(false),
+            RedisLedgerLocation redis => await RedisStore.OpenAsync(redis, account.Key, options).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown ledger location {location}", nameof(location)),
         };
+        return new AccountLedger(store, account, run, options, time ?? TimeProvider.System);
+    }
 }

@@ -5,22 +5,23 @@ namespace BudgetRun.Ledgers;
 /// no-op. <see cref="Charge"/> is set once a settle found its reservation gone and the cost is
 /// being charged as spend instead (the bucket and the spend's operation id, fixed for retries).
 /// </summary>
-internal sealed class PendingUpdate(string id, long actualCents, bool release, bool cancel, string nonce)
+internal sealed class PendingUpdate(string id, FinishKind kind, long actualCents, string nonce)
 {
     public string Id { get; } = id;
 
+    public FinishKind Kind { get; } = kind;
+
     public long ActualCents { get; } = actualCents;
-
-    /// <summary>Nothing was spent: the reservation is given back.</summary>
-    public bool Release { get; } = release;
-
-    /// <summary>A reservation request whose answer was lost: released, or recorded as released if it never arrived.</summary>
-    public bool Cancel { get; } = cancel;
 
     public string Nonce { get; } = nonce;
 
     public (string Bucket, string OperationId)? Charge { get; set; }
 
-    /// <summary>The operation's name in faults and logs.</summary>
-    public string Operation => Cancel ? "cancel" : Release ? "release" : "settle";
+    /// <summary>The operation in faults and logs.</summary>
+    public LedgerOperation Operation => Kind switch
+    {
+        FinishKind.Cancel => LedgerOperation.Cancel,
+        FinishKind.Release => LedgerOperation.Release,
+        _ => LedgerOperation.Settle,
+    };
 }

@@ -44,7 +44,7 @@ internal sealed class PendingUpdates
     {
         lock (_gate)
         {
-            return _pending.Find(u => u.Id == id && !u.Cancel) ?? _recent.FirstOrDefault(u => u.Id == id);
+            return _pending.Find(u => u.Id == id && u.Kind != FinishKind.Cancel) ?? _recent.FirstOrDefault(u => u.Id == id);
         }
     }
 
@@ -70,7 +70,7 @@ internal sealed class PendingUpdates
         lock (_gate)
         {
             _pending.Remove(update);
-            if (!update.Cancel && !_recent.Contains(update))
+            if (update.Kind != FinishKind.Cancel && !_recent.Contains(update))
             {
                 _recent.Enqueue(update);
                 if (_recent.Count > RecentKept)

@@ -42,7 +42,7 @@ public sealed class PendingUpdatesTests
         var pending = new PendingUpdates();
         var waiting = Settle("waiting");
         var made = Settle("made");
-        var cancelled = new PendingUpdate("cancelled", 0, release: true, cancel: true, "n");
+        var cancelled = new PendingUpdate("cancelled", FinishKind.Cancel, 0, "n");
         pending.Keep(waiting);
         pending.Keep(made);
         pending.Keep(cancelled);
@@ -56,5 +56,5 @@ public sealed class PendingUpdatesTests
         Assert.Equal(1, pending.Count);
     }
 
-    private static PendingUpdate Settle(string id) => new(id, 7, release: false, cancel: false, "nonce-" + id);
+    private static PendingUpdate Settle(string id) => new(id, FinishKind.Settle, 7, "nonce-" + id);
 }

@@ -42,7 +42,7 @@ internal static class RunHost
                 metrics?.LedgerError();
                 if (!ReportedByTheEngine(fault.Operation))
                 {
-                    log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
+                    log.Warning("ledger error during {Operation}: {Error}", fault.Operation.DisplayName(), fault.Message);
                 }
             }, log).ConfigureAwait(false)
             : null;
@@ -174,8 +174,9 @@ internal static class RunHost
     /// The engine's own ledger operations: their failure is told once, by the engine's line about the
     /// attempt (a settle) or by the run's last line (a reservation that ends the run with 69).
     /// </summary>
-    private static bool ReportedByTheEngine(string operation) =>
-        operation is "fits" or "reserve" or "settle" or "release" or "cancel";
+    private static bool ReportedByTheEngine(LedgerOperation operation) =>
+        operation is LedgerOperation.Fits or LedgerOperation.Reserve or LedgerOperation.Settle or LedgerOperation.Release
+            or LedgerOperation.Cancel;
 
     private static string OutcomeName(RunOutcome outcome) =>
         System.Text.Json.JsonSerializer.Serialize(outcome, ReportJsonContext.Default.RunOutcome).Trim('"');

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.ControlPlane;
 using BudgetRun.Engine;
+using BudgetRun.Ledgers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;
@@ -47,7 +48,7 @@ internal static class ServeHost
         await using var ledger = await LedgerComposition.OpenAsync(ledgerSettings, fault =>
         {
             metrics?.LedgerError();
-            log.Warning("ledger error during {Operation}: {Error}", fault.Operation, fault.Message);
+            log.Warning("ledger error during {Operation}: {Error}", fault.Operation.DisplayName(), fault.Message);
         }).ConfigureAwait(false);
         metrics = new RunMetrics(workload, ledger, () => ledger.KillSwitch.Engaged);
         ledger.KillSwitchChanged += (_, state) =>

@@ -1,7 +1,7 @@
 namespace BudgetRun.Ledgers.Redis;
 
 /// <summary>
-/// The Lua scripts of <see cref="RedisLedger"/>. Redis runs a script atomically, so each reservation,
+/// The Lua scripts of <see cref="RedisStore"/>. Redis runs a script atomically, so each reservation,
 /// settle and expiry is one step that no other replica can interleave with. Every key of an account
 /// shares the hash tag <c>{KEY}</c>, so the scripts' keys live in one slot (Redis Cluster too).
 /// Layout under <c>budget-run:{KEY}</c>: <c>:acct</c> (hash: limit, window, killed, reason, killed_at),

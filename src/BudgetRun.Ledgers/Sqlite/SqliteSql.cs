@@ -1,6 +1,6 @@
 namespace BudgetRun.Ledgers.Sqlite;
 
-/// <summary>The statements of <see cref="SqliteLedger"/>; the writes run inside its <c>BEGIN IMMEDIATE</c> transactions.</summary>
+/// <summary>The statements of <see cref="SqliteStore"/>; the writes run inside its <c>BEGIN IMMEDIATE</c> transactions.</summary>
 internal static class SqliteSql
 {
     public const string ReadKillSwitch = "SELECT killed, kill_reason, killed_at FROM accounts WHERE key = $key;";

@@ -136,7 +136,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromMilliseconds(700), TimeProvider.System);
         Assert.Empty(seen);
         Assert.True(runner.FaultCount >= 3, $"polls failed {runner.FaultCount} times");
-        Assert.Equal("kill-switch", Assert.Single(_faults).Operation); // a run of failed polls is reported once
+        Assert.Equal("kill-switch", Assert.Single(_faults).Operation.DisplayName()); // a run of failed polls is reported once
 
         await server.RestartAsync();
         await WaitUntilReachableAsync(runner);
@@ -175,7 +175,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
 
         output.WriteLine($"{error.Message} (after {clock.Elapsed.TotalMilliseconds:0} ms)");
         Assert.Equal($"ledger {uri} is unavailable: cannot connect to the server", error.Message);
-        Assert.Equal("open", Assert.Single(_faults).Operation);
+        Assert.Equal("open", Assert.Single(_faults).Operation.DisplayName());
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 

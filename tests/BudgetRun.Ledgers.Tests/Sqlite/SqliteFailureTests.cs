@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Ledgers.Locations;
-using BudgetRun.Ledgers.Sqlite;
 using BudgetRun.Ledgers.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
@@ -36,7 +35,7 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{error.Message} (after {waited.TotalMilliseconds:0} ms)");
         Assert.Equal($"ledger sqlite:{DatabasePath} is unavailable: the database is locked by another writer (waited 1s)", error.Message);
         Assert.InRange(waited, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
-        Assert.Equal(("reserve", 1L), (Assert.Single(_faults).Operation, ledger.FaultCount));
+        Assert.Equal(("reserve", 1L), (Assert.Single(_faults).Operation.DisplayName(), ledger.FaultCount));
         Assert.Equal(7, (await ledger.StatusAsync(default)).ReservedCents); // WAL: readers are never blocked by the writer
 
         await using (var rollback = blocker.CreateCommand())
@@ -79,12 +78,12 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
         var path = _directory.Path("not-a-directory/ledger.db");
 
         var error = await Assert.ThrowsAsync<LedgerUnavailableException>(async () =>
-            await SqliteLedger.OpenAsync(new SqliteLedgerLocation(path), new LedgerAccount("k", 100, BudgetWindow.None),
+            await LedgerFactory.OpenAsync(new SqliteLedgerLocation(path), new LedgerAccount("k", 100, BudgetWindow.None),
                 RunIdentity.ForCurrentProcess(), new LedgerOptions { OnFault = Record }, TimeProvider.System));
 
         output.WriteLine(error.Message);
         Assert.StartsWith($"ledger sqlite:{path} is unavailable: cannot create the database's directory", error.Message, StringComparison.Ordinal);
-        Assert.Equal("open", Assert.Single(_faults).Operation);
+        Assert.Equal("open", Assert.Single(_faults).Operation.DisplayName());
     }
 
     [Fact]
@@ -109,8 +108,8 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private async Task<SqliteLedger> OpenAsync(LedgerOptions? options = null) =>
-        await SqliteLedger.OpenAsync(new SqliteLedgerLocation(DatabasePath), new LedgerAccount("nightly-batch", 100, BudgetWindow.None),
+    private async Task<AccountLedger> OpenAsync(LedgerOptions? options = null) =>
+        await LedgerFactory.OpenAsync(new SqliteLedgerLocation(DatabasePath), new LedgerAccount("nightly-batch", 100, BudgetWindow.None),
             RunIdentity.ForCurrentProcess(), options ?? LedgerOptions.Default, TimeProvider.System);
 
     private void Record(LedgerFault fault)

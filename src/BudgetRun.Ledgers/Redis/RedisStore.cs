@@ -13,7 +13,7 @@ namespace BudgetRun.Ledgers.Redis;
 /// connection is re-established in the background. Every write is idempotent (client-made ids,
 /// settle nonces, spend operation ids), so a retry after a lost answer never charges twice.
 /// </summary>
-internal sealed class RedisLedger : AccountLedger
+internal sealed class RedisStore : ILedgerStore
 {
     /// <summary>How long a reported spend's operation id is remembered: far longer than any retry of it.</summary>
     private const long OperationMemoryMs = 3_600_000;
@@ -25,6 +25,7 @@ internal sealed class RedisLedger : AccountLedger
 
     private const string PasswordRefused = $"the server refused the password (check {LedgerUriParser.PasswordVariable})";
 
+    private readonly LedgerOptions _options;
     private readonly ConnectionMultiplexer _connection;
     private readonly IDatabase _database;
     private readonly string? _password;
@@ -34,34 +35,37 @@ internal sealed class RedisLedger : AccountLedger
     private readonly string _channelName;
     private readonly RedisChannel _channel;
 
-    private RedisLedger(ConnectionMultiplexer connection, RedisLedgerLocation location, LedgerAccount account, RunIdentity run,
-        LedgerOptions options, TimeProvider time)
-        : base(location.DisplayName, account, run, options, time)
+    private RedisStore(ConnectionMultiplexer connection, RedisLedgerLocation location, string accountKey, LedgerOptions options)
     {
+        Name = location.DisplayName;
+        _options = options;
         _connection = connection;
         _database = connection.GetDatabase(location.Database);
         _password = location.Password;
-        _prefix = $"budget-run:{{{account.Key}}}";
+        _prefix = $"budget-run:{{{accountKey}}}";
         _accountKey = _prefix + ":acct";
         _openKey = _prefix + ":open";
         _channelName = _prefix + ":kill";
         _channel = RedisChannel.Literal(_channelName);
     }
 
+    public string Name { get; }
+
     /// <summary>With pub/sub pushing every change, polling is only the safety net.</summary>
-    protected override TimeSpan DefaultKillSwitchPollInterval => TimeSpan.FromMilliseconds(500);
+    public TimeSpan DefaultKillSwitchPollInterval => TimeSpan.FromMilliseconds(500);
 
     /// <summary>Connects and checks the server answers.</summary>
-    /// <exception cref="BudgetRun.Engine.Budget.LedgerUnavailableException">The server cannot be reached, or refused the password.</exception>
-    public static async ValueTask<RedisLedger> OpenAsync(
-        RedisLedgerLocation location, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
+    /// <exception cref="BudgetRun.Engine.Budget.LedgerUnavailableException">
+    /// The server cannot be reached, or refused the password (reported to <see cref="LedgerOptions.OnFault"/>).
+    /// </exception>
+    public static async ValueTask<RedisStore> OpenAsync(RedisLedgerLocation location, string accountKey, LedgerOptions options)
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(options);
         if (location.UseTls && !OpenSslLoads())
         {
             // The runtime aborts the process (SIGABRT) when it needs OpenSSL and finds none: say so first.
-            throw Unavailable(location.DisplayName, "open", NoOpenSsl, new DllNotFoundException(NoOpenSsl), options);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, NoOpenSsl, new DllNotFoundException(NoOpenSsl), options);
         }
         var timeout = (int)Math.Ceiling(options.RedisTimeout.TotalMilliseconds);
         var configuration = new ConfigurationOptions
@@ -89,25 +93,25 @@ internal sealed class RedisLedger : AccountLedger
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
         {
-            throw Unavailable(location.DisplayName, "open", "cannot connect to the server", ex, options);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, "cannot connect to the server", ex, options);
         }
-        var ledger = new RedisLedger(connection, location, account, run, options, time);
+        var store = new RedisStore(connection, location, accountKey, options);
         try
         {
-            await ledger._database.PingAsync().ConfigureAwait(false);
+            await store._database.PingAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ledger.DescribeFault(ex) is { } reason)
+        catch (Exception ex) when (store.DescribeFault(ex) is { } reason)
         {
-            await ledger.DisposeAsync().ConfigureAwait(false);
+            await store.DisposeAsync().ConfigureAwait(false);
             var text = log.ToString();
             var refused = TlsFailure(ex) is null && text.Contains(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal)
                 || text.Contains("NOAUTH", StringComparison.Ordinal) || text.Contains("WRONGPASS", StringComparison.Ordinal);
-            throw Unavailable(location.DisplayName, "open", refused ? PasswordRefused : reason, ex, options);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, refused ? PasswordRefused : reason, ex, options);
         }
-        return ledger;
+        return store;
     }
 
-    protected override async ValueTask<(ReserveStatus Status, BucketState State)> ReserveCoreAsync(NewReservation request, CancellationToken cancellationToken)
+    public async ValueTask<(ReserveStatus Status, BucketState State)> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
     {
         var result = await EvaluateAsync(RedisScripts.Reserve,
             [_accountKey, BucketKey(request.Bucket), _openKey, ReservationKey(request.Id)],
@@ -123,12 +127,13 @@ internal sealed class RedisLedger : AccountLedger
         return (status, new BucketState((long)items[1], (long)items[2], KillSwitchFrom(items, 3)));
     }
 
-    protected override async ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, bool cancel, string nonce, long nowMs,
-        CancellationToken cancellationToken)
+    public async ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken)
     {
+        // A cancellation that arrives first records no run (the script leaves run, pid and host empty).
         var result = await EvaluateAsync(RedisScripts.Finish,
-            [ReservationKey(id), _openKey],
-            [_prefix, id, actualCents, nonce, nowMs, RetentionMs, release ? "released" : "settled", cancel ? "1" : "0"]).ConfigureAwait(false);
+            [ReservationKey(request.Id), _openKey],
+            [_prefix, request.Id, request.ActualCents, request.Nonce, request.NowMs, RetentionMs,
+             request.Kind == FinishKind.Settle ? "settled" : "released", request.Kind == FinishKind.Cancel ? "1" : "0"]).ConfigureAwait(false);
         return (long)result switch
         {
             1 => SettleOutcome.Settled,
@@ -137,16 +142,16 @@ internal sealed class RedisLedger : AccountLedger
         };
     }
 
-    protected override async ValueTask<BucketState> AddSpendCoreAsync(string bucket, long cents, string operationId, long nowMs, CancellationToken cancellationToken)
+    public async ValueTask<BucketState> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken)
     {
         var result = await EvaluateAsync(RedisScripts.AddSpend,
-            [_accountKey, BucketKey(bucket), _prefix + ":op:" + operationId],
-            [cents, OperationMemoryMs]).ConfigureAwait(false);
+            [_accountKey, BucketKey(request.Bucket), _prefix + ":op:" + request.OperationId],
+            [request.Cents, OperationMemoryMs]).ConfigureAwait(false);
         var items = (RedisResult[])result!;
         return new BucketState((long)items[0], (long)items[1], KillSwitchFrom(items, 2));
     }
 
-    protected override async ValueTask<BucketState> ReadCoreAsync(string bucket, long nowMs, CancellationToken cancellationToken)
+    public async ValueTask<BucketState> ReadBucketAsync(string bucket, long nowMs, CancellationToken cancellationToken)
     {
         var result = await EvaluateAsync(RedisScripts.Read,
             [_accountKey, BucketKey(bucket), _openKey],
@@ -155,13 +160,13 @@ internal sealed class RedisLedger : AccountLedger
         return new BucketState((long)items[0], (long)items[1], KillSwitchFrom(items, 2));
     }
 
-    protected override async ValueTask<AccountConfig> ReadConfigCoreAsync(CancellationToken cancellationToken)
+    public async ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken)
     {
         var values = await _database.HashGetAsync(_accountKey, ["limit", "window"]).ConfigureAwait(false);
         return new AccountConfig(values[0].IsNull ? null : (long)values[0], values[1].IsNull ? null : (long)values[1]);
     }
 
-    protected override async ValueTask<KillSwitchState> ReadKillSwitchCoreAsync(CancellationToken cancellationToken)
+    public async ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
     {
         var values = await _database.HashGetAsync(_accountKey, ["killed", "reason", "killed_at"]).ConfigureAwait(false);
         return values[0] == "1"
@@ -169,15 +174,15 @@ internal sealed class RedisLedger : AccountLedger
             : KillSwitchState.Off;
     }
 
-    protected override async ValueTask<bool> SetKillSwitchCoreAsync(bool engaged, string? reason, long nowMs, CancellationToken cancellationToken)
+    public async ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken)
     {
         var result = await EvaluateAsync(RedisScripts.SetKillSwitch,
             [_accountKey],
-            [engaged ? "1" : "0", reason ?? "", nowMs, _channelName]).ConfigureAwait(false);
+            [change.Engaged ? "1" : "0", change.Reason ?? "", change.NowMs, _channelName]).ConfigureAwait(false);
         return (long)result == 1;
     }
 
-    protected override async ValueTask<ReservationInfo?> ReadReservationCoreAsync(string id, CancellationToken cancellationToken)
+    public async ValueTask<ReservationInfo?> ReadReservationAsync(string id, CancellationToken cancellationToken)
     {
         var entries = await _database.HashGetAllAsync(ReservationKey(id)).ConfigureAwait(false);
         if (entries.Length == 0)
@@ -201,14 +206,14 @@ internal sealed class RedisLedger : AccountLedger
             new RunIdentity((string?)Field("run") ?? "", (int)Field("pid"), (string?)Field("host") ?? ""));
     }
 
-    protected override async ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
+    public async ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
         await RedisKillSwitchSubscription.StartAsync(_connection, _channel, poke).ConfigureAwait(false);
 
     /// <summary>Only a command never sent (no connection at all) is sure not to run; a timeout or a dropped connection may have run it.</summary>
-    protected override bool MayHaveLanded(Exception error) =>
+    public bool MayHaveLanded(Exception error) =>
         error is not RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect or ConnectionFailureType.AuthenticationFailure };
 
-    protected override string? DescribeFault(Exception error) => error switch
+    public string? DescribeFault(Exception error) => error switch
     {
         RedisConnectionException ex when TlsFailure(ex) is { } tls => tls,
         RedisConnectionException ex when IsAuthenticationFailure(ex) => PasswordRefused,
@@ -216,17 +221,17 @@ internal sealed class RedisLedger : AccountLedger
             "the connection to the server was lost",
         RedisConnectionException => "cannot connect to the server",
         RedisTimeoutException => string.Create(CultureInfo.InvariantCulture,
-            $"no answer from the server within {Options.RedisTimeout.TotalSeconds:0.###}s"),
+            $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
         RedisServerException ex => $"the server answered an error: {Scrub(ex.Message)}",
         RedisException ex => Scrub(ex.Message),
         TimeoutException => string.Create(CultureInfo.InvariantCulture,
-            $"no answer from the server within {Options.RedisTimeout.TotalSeconds:0.###}s"),
+            $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
         _ => null,
     };
 
-    protected override async ValueTask DisposeCoreAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
 
-    private long RetentionMs => (long)Options.Retention.TotalMilliseconds;
+    private long RetentionMs => (long)_options.Retention.TotalMilliseconds;
 
     /// <summary>
     /// Runs a script; when the connection dropped under it and is already back, runs it once more:

@@ -9,9 +9,9 @@ namespace BudgetRun.Ledgers.Sqlite;
 /// An account in an SQLite file: the embedded ledger of one machine. Every write is one
 /// <c>BEGIN IMMEDIATE</c> transaction, which takes the database's single write lock before it reads,
 /// so concurrent processes serialise on it and never overspend; WAL mode keeps readers off that lock.
-/// A writer that waits longer than the busy timeout fails closed. The kill switch is polled.
+/// A writer that waits longer than the busy timeout fails closed. No push channel: the kill switch is polled.
 /// </summary>
-internal sealed class SqliteLedger : AccountLedger
+internal sealed class SqliteStore : ILedgerStore
 {
     /// <summary>
     /// One writer at a time per database file within this process: threads queue here instead of in
@@ -22,11 +22,15 @@ internal sealed class SqliteLedger : AccountLedger
     private readonly SemaphoreSlim _writeGate;
     private readonly string _connectionString;
     private readonly string _setup;
+    private readonly string _key;
+    private readonly LedgerOptions _options;
 
-    private SqliteLedger(SqliteLedgerLocation location, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
-        : base(location.DisplayName, account, run, options, time)
+    private SqliteStore(SqliteLedgerLocation location, string accountKey, LedgerOptions options)
     {
+        Name = location.DisplayName;
         Path = location.Path;
+        _key = accountKey;
+        _options = options;
         _writeGate = _writeGates.GetOrAdd(location.Path, static _ => new SemaphoreSlim(1, 1));
         var busyMs = (long)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
         _connectionString = new SqliteConnectionStringBuilder
@@ -43,38 +47,42 @@ internal sealed class SqliteLedger : AccountLedger
         _setup = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMs}; PRAGMA synchronous = FULL;");
     }
 
+    public string Name { get; }
+
     /// <summary>The database file.</summary>
     public string Path { get; }
 
+    public TimeSpan DefaultKillSwitchPollInterval => TimeSpan.FromMilliseconds(250);
+
     /// <summary>Opens (creating the file, its directory and the tables when missing) and checks the database is usable.</summary>
-    /// <exception cref="BudgetRun.Engine.Budget.LedgerUnavailableException">The file cannot be created, opened or read.</exception>
-    public static async ValueTask<SqliteLedger> OpenAsync(
-        SqliteLedgerLocation location, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
+    /// <exception cref="BudgetRun.Engine.Budget.LedgerUnavailableException">The file cannot be created, opened or read (reported to <see cref="LedgerOptions.OnFault"/>).</exception>
+    public static async ValueTask<SqliteStore> OpenAsync(SqliteLedgerLocation location, string accountKey, LedgerOptions options)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var ledger = new SqliteLedger(location, account, run, options, time);
+        ArgumentNullException.ThrowIfNull(options);
+        var store = new SqliteStore(location, accountKey, options);
         try
         {
-            await ledger.GuardAsync("open", () =>
+            if (System.IO.Path.GetDirectoryName(store.Path) is { Length: > 0 } directory)
             {
-                if (System.IO.Path.GetDirectoryName(ledger.Path) is { Length: > 0 } directory)
-                {
-                    Directory.CreateDirectory(directory);
-                }
-                using var connection = ledger.Connect();
-                SqliteSchema.Ensure(connection);
-                return ValueTask.FromResult(true);
-            }).ConfigureAwait(false);
+                Directory.CreateDirectory(directory);
+            }
+            using var connection = store.Connect();
+            SqliteSchema.Ensure(connection);
         }
-        catch
+        catch (Exception ex)
         {
-            await ledger.DisposeAsync().ConfigureAwait(false);
+            await store.DisposeAsync().ConfigureAwait(false);
+            if (store.DescribeFault(ex) is { } reason)
+            {
+                throw StoreGuard.Unavailable(store.Name, LedgerOperation.Open, reason, ex, options);
+            }
             throw;
         }
-        return ledger;
+        return store;
     }
 
-    protected override ValueTask<(ReserveStatus Status, BucketState State)> ReserveCoreAsync(NewReservation request, CancellationToken cancellationToken) =>
+    public ValueTask<(ReserveStatus Status, BucketState State)> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
             var killSwitch = ReadKillSwitch(connection);
@@ -87,7 +95,7 @@ internal sealed class SqliteLedger : AccountLedger
                 return (ReserveStatus.Reserved, ReadBucket(connection, request.Bucket, killSwitch)); // a replay
             }
             Execute(connection, SqliteSql.ExpireAndRemember,
-                ("$key", Account.Key), ("$now", request.NowMs), ("$forget", request.NowMs - (long)Options.Retention.TotalMilliseconds),
+                ("$key", _key), ("$now", request.NowMs), ("$forget", request.NowMs - (long)_options.Retention.TotalMilliseconds),
                 ("$limit", request.LimitCents), ("$window", request.WindowSeconds));
             var state = ReadBucket(connection, request.Bucket, killSwitch);
             if (state.SpentCents + state.ReservedCents + request.Cents > request.LimitCents)
@@ -95,21 +103,21 @@ internal sealed class SqliteLedger : AccountLedger
                 return (ReserveStatus.Insufficient, state);
             }
             Execute(connection, SqliteSql.InsertReservation,
-                ("$key", Account.Key), ("$bucket", request.Bucket), ("$cents", request.Cents), ("$id", request.Id),
+                ("$key", _key), ("$bucket", request.Bucket), ("$cents", request.Cents), ("$id", request.Id),
                 ("$now", request.NowMs), ("$expires", request.ExpiresAtMs), ("$run", request.Run.RunId),
                 ("$pid", request.Run.ProcessId), ("$host", request.Run.Host));
             return (ReserveStatus.Reserved, state with { ReservedCents = state.ReservedCents + request.Cents });
         }, cancellationToken);
 
-    protected override ValueTask<SettleOutcome> FinishCoreAsync(string id, long actualCents, bool release, bool cancel, string nonce, long nowMs,
-        CancellationToken cancellationToken) =>
+    public ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
+            var id = request.Id;
             string? bucket = null;
             long cents = 0;
             var state = ReservationState.Open;
             string? previousNonce = null;
-            using (var command = Command(connection, SqliteSql.FindReservation, ("$id", id), ("$key", Account.Key)))
+            using (var command = Command(connection, SqliteSql.FindReservation, ("$id", id), ("$key", _key)))
             using (var reader = command.ExecuteReader())
             {
                 if (reader.Read())
@@ -122,37 +130,37 @@ internal sealed class SqliteLedger : AccountLedger
             }
             if (bucket is null)
             {
-                if (cancel)
+                if (request.Kind == FinishKind.Cancel)
                 {
-                    Execute(connection, SqliteSql.InsertCancelled, ("$id", id), ("$key", Account.Key), ("$nonce", nonce), ("$now", nowMs),
-                        ("$run", Run.RunId), ("$pid", Run.ProcessId), ("$host", Run.Host));
+                    Execute(connection, SqliteSql.InsertCancelled, ("$id", id), ("$key", _key), ("$nonce", request.Nonce), ("$now", request.NowMs),
+                        ("$run", request.Run.RunId), ("$pid", request.Run.ProcessId), ("$host", request.Run.Host));
                 }
                 return SettleOutcome.NotFound;
             }
             if (state is ReservationState.Settled or ReservationState.Released)
             {
-                return previousNonce == nonce ? SettleOutcome.Settled : SettleOutcome.AlreadySettled;
+                return previousNonce == request.Nonce ? SettleOutcome.Settled : SettleOutcome.AlreadySettled;
             }
             Execute(connection, state == ReservationState.Open ? SqliteSql.FinishOpen : SqliteSql.FinishExpired,
-                ("$key", Account.Key), ("$bucket", bucket), ("$cents", cents), ("$actual", actualCents));
+                ("$key", _key), ("$bucket", bucket), ("$cents", cents), ("$actual", request.ActualCents));
             Execute(connection, SqliteSql.MarkFinished,
-                ("$id", id), ("$state", (int)(release ? ReservationState.Released : ReservationState.Settled)),
-                ("$actual", actualCents), ("$nonce", nonce), ("$now", nowMs));
+                ("$id", id), ("$state", (int)(request.Kind == FinishKind.Settle ? ReservationState.Settled : ReservationState.Released)),
+                ("$actual", request.ActualCents), ("$nonce", request.Nonce), ("$now", request.NowMs));
             return SettleOutcome.Settled;
         }, cancellationToken);
 
-    protected override ValueTask<BucketState> AddSpendCoreAsync(string bucket, long cents, string operationId, long nowMs, CancellationToken cancellationToken) =>
+    public ValueTask<BucketState> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
-            // One local transaction: it commits or it does not, so there is nothing to make idempotent.
-            Execute(connection, SqliteSql.AddSpend, ("$key", Account.Key), ("$bucket", bucket), ("$cents", cents));
-            return ReadBucket(connection, bucket, ReadKillSwitch(connection));
+            // One local transaction: it commits or it does not, so the operation id has nothing to make idempotent.
+            Execute(connection, SqliteSql.AddSpend, ("$key", _key), ("$bucket", request.Bucket), ("$cents", request.Cents));
+            return ReadBucket(connection, request.Bucket, ReadKillSwitch(connection));
         }, cancellationToken);
 
-    protected override ValueTask<BucketState> ReadCoreAsync(string bucket, long nowMs, CancellationToken cancellationToken)
+    public ValueTask<BucketState> ReadBucketAsync(string bucket, long nowMs, CancellationToken cancellationToken)
     {
         using var connection = Connect();
-        using var command = Command(connection, SqliteSql.ReadBucketNow, ("$key", Account.Key), ("$bucket", bucket), ("$now", nowMs));
+        using var command = Command(connection, SqliteSql.ReadBucketNow, ("$key", _key), ("$bucket", bucket), ("$now", nowMs));
         using var reader = command.ExecuteReader();
         reader.Read();
         var overdue = reader.GetInt64(2);
@@ -160,34 +168,35 @@ internal sealed class SqliteLedger : AccountLedger
         return ValueTask.FromResult(new BucketState(reader.GetInt64(0) + overdue, reader.GetInt64(1) - overdue, killSwitch));
     }
 
-    protected override ValueTask<AccountConfig> ReadConfigCoreAsync(CancellationToken cancellationToken)
+    public ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken)
     {
         using var connection = Connect();
-        using var command = Command(connection, SqliteSql.ReadConfig, ("$key", Account.Key));
+        using var command = Command(connection, SqliteSql.ReadConfig, ("$key", _key));
         using var reader = command.ExecuteReader();
         return ValueTask.FromResult(reader.Read()
             ? new AccountConfig(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1))
             : default);
     }
 
-    protected override ValueTask<KillSwitchState> ReadKillSwitchCoreAsync(CancellationToken cancellationToken)
+    public ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
     {
         using var connection = Connect();
         return ValueTask.FromResult(ReadKillSwitch(connection));
     }
 
-    protected override ValueTask<bool> SetKillSwitchCoreAsync(bool engaged, string? reason, long nowMs, CancellationToken cancellationToken) =>
+    public ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
             var was = ReadKillSwitch(connection).Engaged;
-            Execute(connection, engaged ? SqliteSql.Kill : SqliteSql.Resume, ("$key", Account.Key), ("$reason", reason), ("$now", nowMs));
-            return was != engaged;
+            Execute(connection, change.Engaged ? SqliteSql.Kill : SqliteSql.Resume,
+                ("$key", _key), ("$reason", change.Reason), ("$now", change.NowMs));
+            return was != change.Engaged;
         }, cancellationToken);
 
-    protected override ValueTask<ReservationInfo?> ReadReservationCoreAsync(string id, CancellationToken cancellationToken)
+    public ValueTask<ReservationInfo?> ReadReservationAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = Connect();
-        using var command = Command(connection, SqliteSql.ReadReservation, ("$id", id), ("$key", Account.Key));
+        using var command = Command(connection, SqliteSql.ReadReservation, ("$id", id), ("$key", _key));
         using var reader = command.ExecuteReader();
         return ValueTask.FromResult(reader.Read()
             ? new ReservationInfo(
@@ -198,17 +207,20 @@ internal sealed class SqliteLedger : AccountLedger
             : null);
     }
 
+    public ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IAsyncDisposable?>(null);
+
     /// <summary>
     /// A failed transaction is rolled back, so it did not happen, except an I/O error, which can
     /// strike while the commit is being made durable.
     /// </summary>
-    protected override bool MayHaveLanded(Exception error) => error is SqliteException { SqliteErrorCode: 10 }; // SQLITE_IOERR
+    public bool MayHaveLanded(Exception error) => error is SqliteException { SqliteErrorCode: 10 }; // SQLITE_IOERR
 
-    protected override string? DescribeFault(Exception error) => error switch
+    public string? DescribeFault(Exception error) => error switch
     {
         SqliteException { SqliteErrorCode: 5 or 6 } or TimeoutException => // SQLITE_BUSY, SQLITE_LOCKED
             string.Create(CultureInfo.InvariantCulture,
-                $"the database is locked by another writer (waited {Options.BusyTimeout.TotalSeconds:0.###}s)"),
+                $"the database is locked by another writer (waited {_options.BusyTimeout.TotalSeconds:0.###}s)"),
         SqliteException { SqliteErrorCode: 8 } => "the database is read-only (attempt to write a readonly database)", // SQLITE_READONLY
         SqliteException { SqliteErrorCode: 13 } => "the disk holding the database is full (database or disk is full)", // SQLITE_FULL
         SqliteException { SqliteErrorCode: 10 } => "disk I/O error: is the disk holding the database full or failing?", // SQLITE_IOERR
@@ -219,7 +231,7 @@ internal sealed class SqliteLedger : AccountLedger
         _ => null,
     };
 
-    protected override ValueTask DisposeCoreAsync()
+    public ValueTask DisposeAsync()
     {
         // Close the pooled connections of this file (the next open makes new ones).
         using var connection = new SqliteConnection(_connectionString);
@@ -246,7 +258,7 @@ internal sealed class SqliteLedger : AccountLedger
     /// <summary>Runs <paramref name="body"/> in one <c>BEGIN IMMEDIATE</c> transaction: the write lock is held from the first read.</summary>
     private async ValueTask<T> WriteAsync<T>(Func<SqliteConnection, T> body, CancellationToken cancellationToken)
     {
-        if (!await _writeGate.WaitAsync(Options.BusyTimeout, cancellationToken).ConfigureAwait(false))
+        if (!await _writeGate.WaitAsync(_options.BusyTimeout, cancellationToken).ConfigureAwait(false))
         {
             throw new TimeoutException("the write gate of this process stayed busy");
         }
@@ -281,7 +293,7 @@ internal sealed class SqliteLedger : AccountLedger
 
     private KillSwitchState ReadKillSwitch(SqliteConnection connection)
     {
-        using var command = Command(connection, SqliteSql.ReadKillSwitch, ("$key", Account.Key));
+        using var command = Command(connection, SqliteSql.ReadKillSwitch, ("$key", _key));
         using var reader = command.ExecuteReader();
         return reader.Read() && reader.GetInt64(0) != 0
             ? new KillSwitchState(true, NullableString(reader, 1), NullableTime(reader, 2))
@@ -290,7 +302,7 @@ internal sealed class SqliteLedger : AccountLedger
 
     private BucketState ReadBucket(SqliteConnection connection, string bucket, KillSwitchState killSwitch)
     {
-        using var command = Command(connection, SqliteSql.ReadBucket, ("$key", Account.Key), ("$bucket", bucket));
+        using var command = Command(connection, SqliteSql.ReadBucket, ("$key", _key), ("$bucket", bucket));
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new BucketState(reader.GetInt64(0), reader.GetInt64(1), killSwitch)

@@ -1,0 +1,98 @@
+namespace BudgetRun.Ledgers.Tests.Infrastructure;
+
+/// <summary>
+/// A scripted <see cref="ILedgerStore"/> for the composed <see cref="AccountLedger"/>'s own behaviour:
+/// it records every request it is sent (also the failing ones), fails any request that
+/// <see cref="FailWhen"/> picks with an <see cref="IOException"/> (its only fault), and answers
+/// finishes with <see cref="FinishOutcome"/>. The real stores' atomicity is the contract suite's job.
+/// </summary>
+internal sealed class FakeStore : ILedgerStore
+{
+    private readonly Lock _gate = new();
+    private readonly List<object> _requests = [];
+    private long _spent;
+    private long _reserved;
+
+    public string Name => "fake:store";
+
+    public TimeSpan DefaultKillSwitchPollInterval => TimeSpan.FromSeconds(1);
+
+    /// <summary>Picks the requests that fail (null: none does).</summary>
+    public Func<object, bool>? FailWhen { get; set; }
+
+    /// <summary>Whether a failed request may still have been carried out (a timeout) or surely not (never sent).</summary>
+    public bool FailuresMayHaveLanded { get; set; } = true;
+
+    /// <summary>How the store answers a finish it receives.</summary>
+    public Func<FinishRequest, SettleOutcome> FinishOutcome { get; set; } = _ => SettleOutcome.Settled;
+
+    /// <summary>Every request sent so far, in order: the request records, or the bucket name of a read.</summary>
+    public IReadOnlyList<object> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    public ValueTask<(ReserveStatus Status, BucketState State)> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
+    {
+        Receive(request);
+        _reserved += request.Cents;
+        return ValueTask.FromResult((ReserveStatus.Reserved, State()));
+    }
+
+    public ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken)
+    {
+        Receive(request);
+        return ValueTask.FromResult(FinishOutcome(request));
+    }
+
+    public ValueTask<BucketState> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken)
+    {
+        Receive(request);
+        _spent += request.Cents;
+        return ValueTask.FromResult(State());
+    }
+
+    public ValueTask<BucketState> ReadBucketAsync(string bucket, long nowMs, CancellationToken cancellationToken)
+    {
+        Receive(bucket);
+        return ValueTask.FromResult(State());
+    }
+
+    public ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(AccountConfig));
+
+    public ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken) => ValueTask.FromResult(KillSwitchState.Off);
+
+    public ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+    public ValueTask<ReservationInfo?> ReadReservationAsync(string id, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<ReservationInfo?>(null);
+
+    public ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IAsyncDisposable?>(null);
+
+    public bool MayHaveLanded(Exception error) => FailuresMayHaveLanded;
+
+    public string? DescribeFault(Exception error) => error is IOException ? "the fake store is down" : null;
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private void Receive(object request)
+    {
+        lock (_gate)
+        {
+            _requests.Add(request);
+        }
+        if (FailWhen?.Invoke(request) == true)
+        {
+            throw new IOException("down");
+        }
+    }
+
+    private BucketState State() => new(_spent, _reserved, KillSwitchState.Off);
+}
