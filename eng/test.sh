@@ -10,6 +10,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 dotnet build Supervisor.sln -c Debug -nologo -v quiet || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# The code style (.editorconfig) is a check like any test: one failure if anything would be reformatted.
+format_failed=0
+if ! dotnet format Supervisor.sln --verify-no-changes -v quiet; then
+  echo "format check failed: run 'dotnet format Supervisor.sln' and commit the result"
+  format_failed=1
+fi
+
 # What ships is the Native AOT binary, so that is what the integration tests run (set
 # BUDGET_RUN_EXE yourself to test another build, e.g. the framework-dependent Debug one).
 if [ -z "${BUDGET_RUN_EXE:-}" ]; then
@@ -35,6 +42,10 @@ read -r passed failed < <(awk '
 rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # the runner failed without a failing test (crash, build error): never report green
+fi
+if [ "$format_failed" -ne 0 ]; then
+  failed=$((failed + 1))
+  status=1
 fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"

@@ -1,6 +1,6 @@
+using System.Text.Json;
 using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
-using System.Text.Json;
 using Prometheus;
 
 namespace BudgetRun.ControlPlane;

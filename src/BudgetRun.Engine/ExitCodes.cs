@@ -38,4 +38,7 @@ public static class ExitCodes
 
     /// <summary>An unexpected internal error (EX_SOFTWARE).</summary>
     public const int InternalError = 70;
+
+    /// <summary><c>budget-run install</c>: the copy cannot be written (EX_CANTCREAT).</summary>
+    public const int CannotCreate = 73;
 }

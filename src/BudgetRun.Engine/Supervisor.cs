@@ -351,7 +351,7 @@ internal sealed partial class Supervisor
         _ => reason.ToString(),
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} of {MaxAttempts} started: pid {Pid}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = LogMessages.AttemptStarted)]
     private static partial void LogAttemptStarted(ILogger logger, int attempt, int maxAttempts, int pid);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} ended with {Result} after {Duration}")]

@@ -10,6 +10,9 @@ public sealed class ContractTests
     {
         Assert.Equal(0, ExitCodes.Success);
         Assert.Equal(2, ExitCodes.Usage);
+        Assert.Equal(69, ExitCodes.LedgerUnavailable);
+        Assert.Equal(70, ExitCodes.InternalError);
+        Assert.Equal(73, ExitCodes.CannotCreate);
         Assert.Equal(75, ExitCodes.BudgetExhausted);
         Assert.Equal(77, ExitCodes.KillSwitch);
         Assert.Equal(124, ExitCodes.TimedOut);
@@ -28,6 +31,7 @@ public sealed class ContractTests
     [InlineData(RunOutcome.Interrupted, "interrupted")]
     [InlineData(RunOutcome.StartFailed, "startFailed")]
     [InlineData(RunOutcome.NotRetryable, "notRetryable")]
+    [InlineData(RunOutcome.LedgerUnavailable, "ledgerUnavailable")]
     public void RunOutcome_SerializesToItsReportName(RunOutcome outcome, string name) =>
         Assert.Equal($"\"{name}\"", JsonSerializer.Serialize(outcome));
 

@@ -5,6 +5,8 @@ namespace BudgetRun.Testing;
 /// <summary>How every helper starts a program: no shell, the arguments as given, all pipes redirected.</summary>
 internal static class ProcessStart
 {
+    private const string BudgetRunPrefix = "BUDGET_RUN_";
+
     /// <summary>
     /// The start info of <paramref name="program"/> with <paramref name="args"/>. Each entry of
     /// <paramref name="environment"/> sets a variable, or removes it from the inherited environment
@@ -23,6 +25,12 @@ internal static class ProcessStart
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+        // budget-run's own variables on the machine running the tests (a developer's BUDGET_RUN_LEDGER,
+        // CI's BUDGET_RUN_EXE) never reach a program under test unless the test sets them itself.
+        foreach (var name in start.Environment.Keys.Where(key => key.StartsWith(BudgetRunPrefix, StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
         }
         foreach (var (name, value) in environment ?? [])
         {

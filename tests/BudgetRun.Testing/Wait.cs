@@ -67,7 +67,7 @@ internal static class Wait
     /// <summary>The URL of the first <c>control plane listening on URL</c> line in <paramref name="stderr"/>, or null.</summary>
     public static Uri? ListeningUrl(string stderr)
     {
-        const string Marker = "control plane listening on ";
+        const string Marker = LogMarkers.ControlPlaneListening;
         var start = stderr.IndexOf(Marker, StringComparison.Ordinal);
         if (start < 0)
         {

@@ -78,7 +78,7 @@ internal static class RunHost
             }
             if (host is WebApplication app && ControlPlaneHost.ListeningUrl(app) is { } listening)
             {
-                log.Information("control plane listening on {Url}", listening);
+                log.Information(LogMessages.ControlPlaneListening, listening);
                 options = options with
                 {
                     ExtraEnvironment = new Dictionary<string, string>(options.ExtraEnvironment)
@@ -108,7 +108,7 @@ internal static class RunHost
 
         WriteReport(settings, result, log);
         var level = result.Outcome == RunOutcome.Succeeded ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Warning;
-        log.Write(level, "run ended: {Outcome} (exit {ExitCode}): {Reason}; spent {SpentCents} of {BudgetCents} cents in {Attempts} attempt(s)",
+        log.Write(level, LogMessages.RunEnded,
             OutcomeName(result.Outcome), result.ExitCode, result.Message, result.SpentCents, result.BudgetCents, result.AttemptCount);
         return result.ExitCode;
     }

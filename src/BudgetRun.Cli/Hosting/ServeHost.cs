@@ -83,14 +83,14 @@ internal static class ServeHost
         {
             throw new UsageException($"--listen: cannot listen on {listen}: {ex.Message}");
         }
-        log.Information("serving budget {BudgetKey} ({Ledger}) on {Url}", ledgerSettings.Account.Key, ledger.Name, ControlPlaneHost.ListeningUrl(app));
+        log.Information(LogMessages.ServingBudget, ledgerSettings.Account.Key, ledger.Name, ControlPlaneHost.ListeningUrl(app));
         if (settings.ControlToken is null)
         {
             log.Warning("no control token: /v1/reserve and /v1/settle accept any caller, so serve listens on loopback only ({Address})", listen.Address);
         }
         try
         {
-            await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(false);
+            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -13,9 +13,6 @@ namespace BudgetRun.Cli.Subcommands;
 /// </summary>
 internal static class InstallCommand
 {
-    /// <summary>sysexits' EX_CANTCREAT: the output file cannot be created.</summary>
-    public const int CannotCreate = 73;
-
     private const string FileName = "budget-run";
 
     private const UnixFileMode Executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
@@ -92,7 +89,7 @@ internal static class InstallCommand
     {
         using var stderr = StandardStream.Writer(2);
         await stderr.WriteLineAsync($"budget-run: {line}").ConfigureAwait(false);
-        return CannotCreate;
+        return ExitCodes.CannotCreate;
     }
 
     private static void TryDelete(string path)

@@ -65,6 +65,6 @@ internal sealed partial class Sidecar : IDisposable
     }
 
     // Text log: "serving budget K (ledger) on http://..."; JSON log: the URL in quotes, maybe escaped.
-    [GeneratedRegex(@"serving budget .*? on \\?""?(?<url>http://[^\s""\\]+)")]
+    [GeneratedRegex(LogMarkers.ServingBudget + @".*? on \\?""?(?<url>http://[^\s""\\]+)")]
     private static partial Regex ServingLine();
 }

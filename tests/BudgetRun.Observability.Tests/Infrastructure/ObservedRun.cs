@@ -54,6 +54,6 @@ internal sealed partial class ObservedRun : IDisposable
 
     public void Dispose() => _process.Dispose();
 
-    [GeneratedRegex(@"control plane listening on (http://\S+)")]
+    [GeneratedRegex(LogMarkers.ControlPlaneListening + @"(http://\S+)")]
     private static partial Regex ListeningLine();
 }

@@ -11,7 +11,7 @@ namespace BudgetRun.Resilience.Tests.Infrastructure;
 /// </summary>
 internal sealed class StreamingRun : IDisposable
 {
-    private const string StartedMarker = " started: pid ";
+    private const string StartedMarker = LogMarkers.AttemptStarted;
 
     private readonly Process _process;
     private readonly List<string> _stderr = [];
