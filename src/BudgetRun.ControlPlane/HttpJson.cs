@@ -66,21 +66,80 @@ internal static class HttpJson
         {
             return whenEmpty is null ? (null, "a JSON body is required") : (whenEmpty, null);
         }
+        var body = buffer.AsMemory(0, length);
+        if (Shape(body, typeInfo) is { } shapeError)
+        {
+            return (null, shapeError);
+        }
         try
         {
-            var value = JsonSerializer.Deserialize(buffer.AsSpan(0, length), typeInfo);
+            var value = JsonSerializer.Deserialize(body.Span, typeInfo);
             return value is null ? (null, "the body must be a JSON object") : (value, null);
         }
         catch (JsonException ex)
         {
-            return (null, "malformed JSON: " + FirstLine(ex.Message));
+            // Well-formed, with the right fields: one of them has a value of the wrong kind.
+            var field = ex.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
+            return (null, field is null ? "the body does not match this endpoint's fields" : $"field '{field}' must be {Expected(typeInfo, field)}");
         }
     }
 
-    private static string FirstLine(string message)
+    /// <summary>
+    /// Checks what the serializer would report in .NET's words (type names, "could not be mapped"):
+    /// well-formed JSON, an object, no duplicate, unknown or missing field. Null when it is fine.
+    /// </summary>
+    private static string? Shape<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> typeInfo)
     {
-        var end = message.IndexOfAny(['\r', '\n']);
-        var line = end < 0 ? message : message[..end];
-        return line.Length > 200 ? line[..200] : line;
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return "the body is not valid UTF-8";
+        }
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException ex)
+        {
+            return $"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}";
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return "the body must be a JSON object";
+            }
+            var known = typeInfo.Properties.ToDictionary(property => property.Name, StringComparer.Ordinal);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var field in document.RootElement.EnumerateObject())
+            {
+                if (!seen.Add(field.Name))
+                {
+                    return $"field '{Printable(field.Name)}' appears more than once";
+                }
+                if (!known.ContainsKey(field.Name))
+                {
+                    return $"unknown field '{Printable(field.Name)}' (this endpoint takes {string.Join(", ", known.Keys)})";
+                }
+            }
+            return known.Values.FirstOrDefault(property => property.IsRequired && !seen.Contains(property.Name)) is { } missing
+                ? $"field '{missing.Name}' is required"
+                : null;
+        }
+    }
+
+    private static string Expected<T>(JsonTypeInfo<T> typeInfo, string field) =>
+        typeInfo.Properties.FirstOrDefault(property => property.Name == field)?.PropertyType switch
+        {
+            { } type when type == typeof(long) || type == typeof(long?) || type == typeof(int) => "a whole number",
+            { } type when type == typeof(string) => "a string",
+            _ => "of another kind",
+        };
+
+    /// <summary>A field name from the request, shortened and without control characters, for an error body.</summary>
+    private static string Printable(string name)
+    {
+        var clean = string.Concat(name.Select(c => char.IsControl(c) ? '?' : c));
+        return clean.Length > 64 ? clean[..64] + "..." : clean;
     }
 }

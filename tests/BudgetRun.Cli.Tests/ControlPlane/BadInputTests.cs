@@ -40,6 +40,10 @@ public sealed class BadInputTests(RunningControlPlane fixture) : IClassFixture<R
         { "trailing content", "{\"cents\": 5} {}" },
         { "comment", "{\"cents\": 5 /* five */}" },
         { "single quotes", "{'cents': 5}" },
+        { "duplicate key, last wins in lax parsers", "{\"cents\": 1, \"cents\": 2}" },
+        { "duplicate key, same value", "{\"cents\": 5, \"cents\": 5}" },
+        { "duplicate key, other case is unknown", "{\"cents\": 5, \"CENTS\": 5}" },
+        { "non-ASCII unknown field", "{\"c\u00e9nts\": 5}" },
     };
 
     public static TheoryData<string, string> BadKillBodies => new()
@@ -57,6 +61,22 @@ public sealed class BadInputTests(RunningControlPlane fixture) : IClassFixture<R
         { "unknown scope", "{\"scope\": \"galaxy\"}" },
         { "reason over 1024 characters", "{\"reason\": \"" + new string('r', 1025) + "\"}" },
         { "trailing content", "{\"reason\": \"x\"} {}" },
+        { "duplicate reason", "{\"reason\": \"a\", \"reason\": \"b\"}" },
+        { "duplicate scope", "{\"scope\": \"run\", \"scope\": \"fleet\"}" },
+    };
+
+    /// <summary>What a 400 says: the real fault in the user's words, never a .NET type, never "malformed" for well-formed JSON.</summary>
+    public static TheoryData<string, string> CostDetails => new()
+    {
+        { "{", "malformed JSON at line 1, byte 2" },
+        { "{\"cents\": 1, \"cents\": 2}", "field 'cents' appears more than once" },
+        { "{\"cents\": 5, \"currency\": \"EUR\"}", "unknown field 'currency' (this endpoint takes cents)" },
+        { "{}", "field 'cents' is required" },
+        { "{\"cents\": \"5\"}", "field 'cents' must be a whole number" },
+        { "{\"cents\": 2.5}", "field 'cents' must be a whole number" },
+        { "{\"cents\": null}", "field 'cents' must be a whole number" },
+        { "[]", "the body must be a JSON object" },
+        { "{\"cents\": 0}", "cents must be a whole number from 1 to 1000000000000" },
     };
 
     public static TheoryData<string, string, int> WrongRoutes => new()
@@ -84,6 +104,18 @@ public sealed class BadInputTests(RunningControlPlane fixture) : IClassFixture<R
     {
         _ = what; // names the case in the test list
         await AssertRejectedAsync(HttpMethod.Post, "/cost", ControlPlaneClient.Json(body), HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [MemberData(nameof(CostDetails))]
+    public async Task Cost_WithABadBody_SaysWhatIsWrongInTheUsersWords(string body, string detail)
+    {
+        var answer = await fixture.Client.SendAsync(HttpMethod.Post, "/cost", ControlPlaneClient.Json(body), "Bearer " + fixture.ControlToken);
+
+        answer.AssertProblem(HttpStatusCode.BadRequest);
+        Assert.Equal(detail, answer.Json.GetProperty("detail").GetString());
+        Assert.DoesNotContain("BudgetRun.", answer.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", answer.Body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class SidecarBadInputTests(RedisFixture redis) : SidecarTest(redis
         "{", "{\"cents\": }", "cents=5", "[]", "null", "\"5\"", "5", "{}",
         "{\"cents\": -5}", "{\"cents\": 2.5}", "{\"cents\": 1e2}", "{\"cents\": \"5\"}", "{\"cents\": null}", "{\"cents\": true}",
         "{\"cents\": 99999999999999999999999}", "{\"cents\": 5, \"extra\": 1}", "{\"Cents\": 5}", "{\"cents\": 5}{\"cents\": 5}",
+        "{\"cents\": 5, \"cents\": 6}",
     ];
 
     [Theory]
@@ -33,6 +34,7 @@ public sealed class SidecarBadInputTests(RedisFixture redis) : SidecarTest(redis
             $"{{\"id\": \"{id}\", \"cents\": -1}}", $"{{\"id\": \"{id}\", \"cents\": 2.5}}", $"{{\"id\": \"{id}\", \"cents\": \"5\"}}",
             $"{{\"id\": \"{id}\", \"cents\": 5, \"extra\": true}}", $"{{\"id\": 42, \"cents\": 5}}", $"{{\"id\": null, \"cents\": 5}}",
             "{\"id\": \"\", \"cents\": 5}",
+            $"{{\"id\": \"{id}\", \"cents\": 5, \"cents\": 0}}", $"{{\"id\": \"{id}\", \"id\": \"{id}\", \"cents\": 5}}",
         ];
 
         var answers = new List<(string Request, ControlAnswer Answer)>();
