@@ -66,16 +66,7 @@ internal static class RunHost
             observers.Add(status);
             var plane = new ControlPlaneState(controlPlane, options.MaxAttempts, control, budget, status, metrics, ledger);
             host = BuildControlPlaneHost(controlPlane, plane, log);
-            try
-            {
-                await host.StartAsync().ConfigureAwait(false);
-            }
-            catch (IOException ex) when (controlPlane.Listen is { } endpoint)
-            {
-                // Kestrel's bind failure (address in use, not local): nothing has started yet.
-                host.Dispose();
-                throw new UsageException($"--listen: cannot listen on {endpoint}: {ex.Message}");
-            }
+            await ListenStart.StartAsync(host, controlPlane.Listen).ConfigureAwait(false);
             if (host is WebApplication app && ControlPlaneHost.ListeningUrl(app) is { } listening)
             {
                 log.Information(LogMessages.ControlPlaneListening, listening);

@@ -75,14 +75,7 @@ internal static class ServeHost
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.Cancel(); });
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.Cancel(); });
 
-        try
-        {
-            await app.StartAsync().ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            throw new UsageException($"--listen: cannot listen on {listen}: {ex.Message}");
-        }
+        await ListenStart.StartAsync(app, listen).ConfigureAwait(false);
         log.Information(LogMessages.ServingBudget, ledgerSettings.Account.Key, ledger.Name, ControlPlaneHost.ListeningUrl(app));
         if (settings.ControlToken is null)
         {

@@ -134,6 +134,32 @@ public sealed class ListenFlagTests : ControlPlaneTest
         Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("10.255.255.1:0")]   // a private address this host does not have
+    [InlineData("192.0.2.7:9464")]   // TEST-NET-1: never assigned to a host
+    [InlineData("[2001:db8::1]:0")]  // IPv6 documentation prefix
+    public async Task Listen_OnAnAddressNotOnThisHost_IsOneClearLine_NotExit70(string address)
+    {
+        // Nothing is sent anywhere: binding fails locally before a socket could listen.
+        var result = await RunCleanAsync(["--listen", address, "--control-token-file", TokenFile(), "--",
+            .. Child("--count", Scratch.Path("started"), "exit", "0")]);
+
+        result.AssertNoStackTrace();
+        AssertUsageError(result, "--listen");
+        Assert.Contains("cannot listen on", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_OnAnAddressNotOnThisHost_IsOneClearLine_NotExit70()
+    {
+        var result = await RunCleanAsync(["serve", "--listen", "10.255.255.1:0", "--control-token-file", TokenFile(),
+            "--budget-key", "k", "--ledger", "sqlite:" + Scratch.Path("ledger.db")]);
+
+        result.AssertNoStackTrace();
+        result.AssertExitCode(2);
+        Assert.Contains("--listen: cannot listen on 10.255.255.1:0", result.AssertOneStderrLine(), StringComparison.Ordinal);
+    }
+
     private void AssertUsageError(ProcessResult result, string named)
     {
         result.AssertExitCode(2);
