@@ -14,7 +14,11 @@ internal sealed record ControlPlaneSettings
     /// <summary>The <c>workload</c> label of every metric.</summary>
     public required string Workload { get; init; }
 
+    /// <summary>The Pushgateway's URL without credentials: this is what logs may show.</summary>
     public string? PushGateway { get; init; }
+
+    /// <summary>The <c>user:password</c> of the Pushgateway URL, sent as HTTP basic auth; never logged.</summary>
+    public string? PushCredentials { get; init; }
 
     public TimeSpan PushInterval { get; init; } = DefaultPushInterval;
 

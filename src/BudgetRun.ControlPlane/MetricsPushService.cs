@@ -24,6 +24,10 @@ internal sealed partial class MetricsPushService(ControlPlaneSettings settings, 
         {
             return Task.CompletedTask;
         }
+        if (settings.PushCredentials is { } credentials)
+        {
+            _client.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
+        }
         _pusher = new MetricPusher(new MetricPusherOptions
         {
             Endpoint = endpoint.TrimEnd('/').EndsWith("/metrics", StringComparison.Ordinal) ? endpoint.TrimEnd('/') : endpoint.TrimEnd('/') + "/metrics",

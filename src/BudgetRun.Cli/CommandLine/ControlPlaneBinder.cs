@@ -35,9 +35,19 @@ internal sealed partial class ControlPlaneBinder(CliOptions options, Func<Option
         var (pushSource, push) = flag(options.PushGateway) is { } pushFlag
             ? (options.PushGateway.Name, pushFlag)
             : (CliOptions.PushGatewayEnv, NonEmpty(environment(CliOptions.PushGatewayEnv)));
-        if (push is not null && (!Uri.TryCreate(push, UriKind.Absolute, out var pushUri) || pushUri.Scheme is not ("http" or "https")))
+        string? pushCredentials = null;
+        if (push is not null)
         {
-            throw new UsageException($"{pushSource}: '{push}' is not an http(s) URL");
+            if (!Uri.TryCreate(push, UriKind.Absolute, out var pushUri) || pushUri.Scheme is not ("http" or "https"))
+            {
+                throw new UsageException($"{pushSource}: '{Redacted(push)}' is not an http(s) URL");
+            }
+            if (pushUri.UserInfo.Length > 0)
+            {
+                // user:password in the URL is basic auth; from here on only the URL without it exists.
+                pushCredentials = Uri.UnescapeDataString(pushUri.UserInfo);
+                push = new UriBuilder(pushUri) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri;
+            }
         }
         var pushInterval = flag(options.PushInterval) is { } interval ? ValueParsers.Duration(options.PushInterval.Name, interval) : ControlPlaneSettings.DefaultPushInterval;
         if (push is null && flag(options.PushInterval) is { } orphanInterval)
@@ -59,6 +69,7 @@ internal sealed partial class ControlPlaneBinder(CliOptions options, Func<Option
             ControlToken = token,
             Workload = workload,
             PushGateway = push,
+            PushCredentials = pushCredentials,
             PushInterval = pushInterval,
         };
     }
@@ -134,6 +145,14 @@ internal sealed partial class ControlPlaneBinder(CliOptions options, Func<Option
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>A URL as an error may show it: whatever stands before an '@' after the scheme is hidden.</summary>
+    private static string Redacted(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var at = url.LastIndexOf('@');
+        return scheme >= 0 && at > scheme ? url[..(scheme + 3)] + "***" + url[at..] : url;
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$", RegexOptions.CultureInvariant)]
     private static partial Regex WorkloadPattern();

@@ -12,10 +12,11 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
 {
     /// <summary>
     /// budget-run's secrets and its listen address stay with budget-run: a child holding the control
-    /// token could engage the kill switch, and a nested budget-run would bind the same port.
+    /// token could engage the kill switch, the Pushgateway URL may hold its password, and a nested
+    /// budget-run would bind the same port.
     /// </summary>
     private static readonly HashSet<string> HiddenFromChild =
-        [CliOptions.ControlTokenEnv, CliOptions.ListenEnv, BudgetRun.Ledgers.Locations.LedgerUriParser.PasswordVariable];
+        [CliOptions.ControlTokenEnv, CliOptions.ListenEnv, CliOptions.PushGatewayEnv, BudgetRun.Ledgers.Locations.LedgerUriParser.PasswordVariable];
 
     public CliSettings Bind(IReadOnlyList<string> command)
     {
