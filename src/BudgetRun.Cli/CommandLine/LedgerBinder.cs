@@ -69,7 +69,7 @@ internal static class LedgerBinder
         {
             if (!BudgetWindow.TryParse(windowText, out var parsed) || parsed.IsNone)
             {
-                throw new UsageException($"{windowOption!.Name}: '{windowText}' is not a window (a whole number with a unit s, m, h or d: 1h, 24h, 7d)");
+                throw new UsageException($"{windowOption!.Name}: '{windowText}' is not a window (day, week, month, or a whole number with a unit s, m, h or d: 1h, 24h, 7d)");
             }
             window = parsed;
         }
