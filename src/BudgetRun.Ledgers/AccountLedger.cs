@@ -160,6 +160,9 @@ internal sealed class AccountLedger : IAccountLedger
 
     // ---- the account's terms --------------------------------------------------------------------
 
+    /// <summary>Whether <see cref="EnsureAccountAsync"/> created the account (the run's terms became the account's).</summary>
+    public bool Created { get; private set; }
+
     /// <summary>
     /// Makes sure the account has terms before a run uses it: when it has none, it is created with
     /// the run's (<see cref="Account"/>'s) limit and window, atomically, unless
@@ -181,6 +184,7 @@ internal sealed class AccountLedger : IAccountLedger
         {
             throw new AccountNotFoundException($"budget '{Account.Key}' does not exist in {Name}");
         }
+        Created = created;
         return created;
     }
 
