@@ -47,6 +47,17 @@ internal static class Program
             {
                 return await ServeHost.RunAsync(options, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);
             }
+            foreach (var budget in new[] { options.BudgetSet, options.BudgetShow, options.BudgetList })
+            {
+                if (subcommand == budget.Command)
+                {
+                    return await BudgetCommands.RunAsync(budget, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);
+                }
+            }
+            if (subcommand == options.Budget)
+            {
+                throw new UsageException("budget needs a subcommand: set, show or list");
+            }
             foreach (var account in new[] { options.Status, options.Kill, options.Resume })
             {
                 if (subcommand == account.Command)
@@ -69,6 +80,12 @@ internal static class Program
             using var stderr = StandardStream.Writer(2);
             await stderr.WriteLineAsync($"budget-run: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.LedgerUnavailable;
+        }
+        catch (BudgetRun.Ledgers.AccountNotFoundException ex)
+        {
+            using var stderr = StandardStream.Writer(2);
+            await stderr.WriteLineAsync($"budget-run: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.NoSuchAccount;
         }
         catch (UsageException ex)
         {

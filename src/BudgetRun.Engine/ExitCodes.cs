@@ -14,6 +14,12 @@ public static class ExitCodes
     /// <summary>The ledger (budget store) could not be reached; no attempt started without a reservation.</summary>
     public const int LedgerUnavailable = 69;
 
+    /// <summary>
+    /// The budget account (or the SQLite ledger file) does not exist (EX_NOINPUT): a run or serve with
+    /// <c>--require-account</c>, or <c>status</c>, <c>resume</c>, <c>budget show</c> of an unknown key.
+    /// </summary>
+    public const int NoSuchAccount = 66;
+
     /// <summary>The next attempt's cost does not fit in the budget (EX_TEMPFAIL).</summary>
     public const int BudgetExhausted = 75;
 

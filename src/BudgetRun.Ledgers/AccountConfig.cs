@@ -1,4 +1,39 @@
 namespace BudgetRun.Ledgers;
 
-/// <summary>The limit and window an account was last used with (stored by every reservation).</summary>
-internal readonly record struct AccountConfig(long? LimitCents, long? WindowSeconds);
+/// <summary>
+/// An account's terms as a store keeps them: the limit, a fixed window's seconds (0: none), a
+/// calendar unit (<c>day</c>, <c>week</c>, <c>month</c>) and its time zone. The layout of the
+/// previous release (limit and window seconds only) reads as a fixed window; an account the kill
+/// switch created without terms has no limit.
+/// </summary>
+internal readonly record struct AccountConfig(long? LimitCents, long? WindowSeconds, string? Calendar = null, string? TimeZone = null)
+{
+    /// <summary>Whether the account has terms: a run or <c>budget set</c> made it (a bare kill does not).</summary>
+    public bool HasTerms => LimitCents is not null;
+
+    public static AccountConfig From(AccountTerms terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        var window = terms.Window;
+        return window.Calendar == CalendarUnit.None
+            ? new AccountConfig(terms.LimitCents, window.Seconds)
+            : new AccountConfig(terms.LimitCents, 0, window.ToString(), window.TimeZoneId);
+    }
+
+    /// <summary>The terms; null without a limit.</summary>
+    /// <exception cref="InvalidDataException">A stored calendar unit or time zone this system does not know.</exception>
+    public AccountTerms? ToTerms()
+    {
+        if (LimitCents is not { } limit)
+        {
+            return null;
+        }
+        if (string.IsNullOrEmpty(Calendar))
+        {
+            return new AccountTerms(limit, BudgetWindow.FromSeconds(WindowSeconds ?? 0));
+        }
+        var unit = BudgetWindow.CalendarUnitOf(Calendar)
+            ?? throw new InvalidDataException($"the account's window '{Calendar}' is not known to this budget-run");
+        return new AccountTerms(limit, BudgetWindow.FromCalendar(unit, string.IsNullOrEmpty(TimeZone) ? null : TimeZone));
+    }
+}

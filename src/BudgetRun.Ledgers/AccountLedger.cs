@@ -21,6 +21,7 @@ internal sealed class AccountLedger : IAccountLedger
     private readonly List<KillSwitchMonitor> _monitors = [];
     private KillSwitchState _killSwitch;
     private bool _pollFailing;
+    private AccountTerms? _terms;
 
     /// <summary>Takes over <paramref name="store"/>: disposing the ledger disposes it.</summary>
     public AccountLedger(ILedgerStore store, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
@@ -45,6 +46,21 @@ internal sealed class AccountLedger : IAccountLedger
     public LedgerAccount Account { get; }
 
     public RunIdentity Run { get; }
+
+    /// <summary>
+    /// The account's terms as last read from the store (at open, by <see cref="StatusAsync"/>, by
+    /// <see cref="SetTermsAsync"/>); null for an account that has none, or before the first read.
+    /// </summary>
+    public AccountTerms? Terms
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _terms;
+            }
+        }
+    }
 
     public long FaultCount => _guard.FaultCount;
 
@@ -142,6 +158,74 @@ internal sealed class AccountLedger : IAccountLedger
         return UnfinishedCount;
     }
 
+    // ---- the account's terms --------------------------------------------------------------------
+
+    /// <summary>Whether <see cref="EnsureAccountAsync"/> created the account (the run's terms became the account's).</summary>
+    public bool Created { get; private set; }
+
+    /// <summary>
+    /// Makes sure the account has terms before a run uses it: when it has none, it is created with
+    /// the run's (<see cref="Account"/>'s) limit and window, atomically, unless
+    /// <paramref name="createMissing"/> is false. An existing account is never changed. True when
+    /// this call created it.
+    /// </summary>
+    /// <exception cref="AccountNotFoundException">It does not exist and may not be created.</exception>
+    public async ValueTask<bool> EnsureAccountAsync(bool createMissing, CancellationToken cancellationToken)
+    {
+        var created = false;
+        if (createMissing && Account is { LimitCents: { } limit, Window: { } window })
+        {
+            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var terms = AccountConfig.From(new AccountTerms(limit, window));
+            created = await _guard.RunAsync(LedgerOperation.Account, () => _store.CreateAccountAsync(terms, nowMs, cancellationToken))
+                .ConfigureAwait(false);
+        }
+        if (await LoadTermsAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new AccountNotFoundException($"budget '{Account.Key}' does not exist in {Name}");
+        }
+        Created = created;
+        return created;
+    }
+
+    /// <summary>Reads the account's stored terms (null: the account does not exist, or only a kill switch was set on it).</summary>
+    public async ValueTask<AccountTerms?> LoadTermsAsync(CancellationToken cancellationToken)
+    {
+        var stored = await _guard.RunAsync(LedgerOperation.Account, () => _store.ReadConfigAsync(cancellationToken)).ConfigureAwait(false);
+        var terms = ToTerms(stored);
+        lock (_gate)
+        {
+            _terms = terms;
+        }
+        return terms;
+    }
+
+    /// <summary>
+    /// Replaces the account's terms, creating it when missing; returns the terms before (null: it had
+    /// none). Every change of an account's terms goes through this method: it is where a history of
+    /// changes will be recorded. Runs already using the account reserve against the new limit at once.
+    /// </summary>
+    public async ValueTask<AccountTerms?> SetTermsAsync(AccountTerms terms, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var config = AccountConfig.From(terms);
+        var before = await _guard.RunAsync(LedgerOperation.SetTerms, () => _store.SetTermsAsync(config, nowMs, cancellationToken))
+            .ConfigureAwait(false);
+        lock (_gate)
+        {
+            _terms = terms;
+        }
+        return ToTerms(before);
+    }
+
+    /// <summary>Every account of this ledger whose key starts with <paramref name="prefix"/>.</summary>
+    public ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return _guard.RunAsync(LedgerOperation.List, () => _store.ListAccountsAsync(prefix, cancellationToken));
+    }
+
     // ---- account operations ---------------------------------------------------------------------
 
     public ValueTask<ReserveResult> ReserveAsync(long cents, CancellationToken cancellationToken) =>
@@ -194,18 +278,25 @@ internal sealed class AccountLedger : IAccountLedger
     internal ValueTask<SettleOutcome> CancelByIdAsync(string id, CancellationToken cancellationToken) =>
         _finisher.FinishNowAsync(id, FinishKind.Cancel, 0, cancellationToken);
 
+    /// <summary>The account in its current window, by its stored terms (re-read, so a <c>budget set</c> shows at once).</summary>
     public async ValueTask<AccountStatus> StatusAsync(CancellationToken cancellationToken)
     {
-        var limit = Account.LimitCents;
-        var window = Account.Window;
-        if (limit is null || window is null)
+        var stored = ToTerms(await _guard.RunAsync(LedgerOperation.Status, () => _store.ReadConfigAsync(cancellationToken)).ConfigureAwait(false));
+        long? limit;
+        BudgetWindow terms;
+        if (stored is not null)
         {
-            var stored = await _guard.RunAsync(LedgerOperation.Status, () => _store.ReadConfigAsync(cancellationToken)).ConfigureAwait(false);
-            limit ??= stored.LimitCents;
-            window ??= stored.WindowSeconds is { } seconds ? BudgetWindow.FromSeconds(seconds) : BudgetWindow.None;
+            lock (_gate)
+            {
+                _terms = stored;
+            }
+            (limit, terms) = (stored.LimitCents, stored.Window);
+        }
+        else
+        {
+            (limit, terms) = (Account.LimitCents, Account.Window ?? BudgetWindow.None);
         }
         var now = _time.GetUtcNow();
-        var terms = window.Value;
         var state = await _guard.RunAsync(LedgerOperation.Status,
             () => _store.ReadBucketAsync(terms.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
             .ConfigureAwait(false);
@@ -324,9 +415,28 @@ internal sealed class AccountLedger : IAccountLedger
         }
     }
 
-    private (long Limit, BudgetWindow Window) RunTerms() => Account is { LimitCents: { } limit, Window: { } window }
-        ? (limit, window)
-        : throw new InvalidOperationException($"account '{Account.Key}' was opened without a limit and a window: it can only be administered");
+    /// <summary>The stored terms once read, else the run's own (a ledger composed without <see cref="EnsureAccountAsync"/>).</summary>
+    private (long Limit, BudgetWindow Window) RunTerms()
+    {
+        if (Account is not { LimitCents: { } limit, Window: { } window })
+        {
+            throw new InvalidOperationException($"account '{Account.Key}' was opened without a limit and a window: it can only be administered");
+        }
+        return Terms is { } stored ? (stored.LimitCents, stored.Window) : (limit, window);
+    }
+
+    /// <summary>A stored calendar or zone this system does not know fails closed like an unreadable ledger.</summary>
+    private AccountTerms? ToTerms(AccountConfig config)
+    {
+        try
+        {
+            return config.ToTerms();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw StoreGuard.Unavailable(Name, LedgerOperation.Account, ex.Message, ex, _options);
+        }
+    }
 
     private AccountStatus ToStatus(BucketState state, long? limit, BudgetWindow window, DateTimeOffset now) => new(
         Account.Key,

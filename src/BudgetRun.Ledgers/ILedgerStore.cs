@@ -15,7 +15,11 @@ internal interface ILedgerStore : IAsyncDisposable
     /// <summary>How often a kill-switch watch polls when <see cref="LedgerOptions.KillSwitchPollInterval"/> is not set.</summary>
     TimeSpan DefaultKillSwitchPollInterval { get; }
 
-    /// <summary>Atomically: refuse when killed; replay an id the store knows; expire overdue reservations; reserve when it fits.</summary>
+    /// <summary>
+    /// Atomically: refuse when killed; replay an id the store knows; expire overdue reservations;
+    /// reserve when it fits the limit stored with the account (the request's own limit only when the
+    /// account has none, e.g. a ledger composed without opening the account first).
+    /// </summary>
     ValueTask<(ReserveStatus Status, BucketState State)> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken);
 
     /// <summary>
@@ -32,8 +36,20 @@ internal interface ILedgerStore : IAsyncDisposable
     /// <summary>Reads a bucket, with reservations overdue at <paramref name="nowMs"/> counted as spent.</summary>
     ValueTask<BucketState> ReadBucketAsync(string bucket, long nowMs, CancellationToken cancellationToken);
 
-    /// <summary>The limit and window the account was last used with; none for an account never used.</summary>
+    /// <summary>The account's stored terms; no limit for an account never created (or created by a bare kill).</summary>
     ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Atomically gives the account <paramref name="terms"/> unless it already has terms; true when
+    /// it did. Two runs creating one account at once end with one account, the first one's.
+    /// </summary>
+    ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>Atomically replaces the account's terms (creating it when missing); returns the terms before.</summary>
+    ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>Every account of the ledger (not only this store's) whose key starts with <paramref name="prefix"/>, by key.</summary>
+    ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken);
 
     ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken);
 

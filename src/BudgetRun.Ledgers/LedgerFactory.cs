@@ -10,14 +10,23 @@ namespace BudgetRun.Ledgers;
 /// </summary>
 internal static class LedgerFactory
 {
-    /// <summary>Opens the account's ledger; it is reachable and writable when this returns.</summary>
+    /// <summary>
+    /// Opens the account's ledger; it is reachable and writable when this returns. An account opened
+    /// with terms (a run, a sidecar) exists when this returns: a missing one is created with them,
+    /// atomically, unless <paramref name="requireAccount"/>; an existing one keeps its own. An account
+    /// opened without terms (the subcommands) has its stored terms read.
+    /// </summary>
+    /// <remarks><c>createLedger</c> false (the read-only commands): a missing SQLite file is not created.</remarks>
     /// <exception cref="BudgetRun.Engine.Budget.LedgerUnavailableException">It is not (one line naming the ledger).</exception>
+    /// <exception cref="AccountNotFoundException">The account is missing and <paramref name="requireAccount"/>, or the SQLite file is missing and not <paramref name="createLedger"/>.</exception>
     public static async ValueTask<AccountLedger> OpenAsync(
         LedgerLocation location,
         LedgerAccount account,
         RunIdentity run,
         LedgerOptions? options = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        bool requireAccount = false,
+        bool createLedger = true)
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(account);
@@ -26,10 +35,44 @@ internal static class LedgerFactory
         options.Validate(); // before a store connects with a bad timeout
         ILedgerStore store = location switch
         {
-            SqliteLedgerLocation sqlite => await SqliteStore.OpenAsync(sqlite, account.Key, options).ConfigureAwait(false),
+            SqliteLedgerLocation sqlite => await SqliteStore.OpenAsync(sqlite, account.Key, options, createLedger).ConfigureAwait(false),
             RedisLedgerLocation redis => await RedisStore.OpenAsync(redis, account.Key, options).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown ledger location {location}", nameof(location)),
         };
-        return new AccountLedger(store, account, run, options, time ?? TimeProvider.System);
+        var ledger = new AccountLedger(store, account, run, options, time ?? TimeProvider.System);
+        try
+        {
+            if (account.LimitCents is not null)
+            {
+                await ledger.EnsureAccountAsync(!requireAccount, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await ledger.LoadTermsAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await ledger.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return ledger;
     }
+
+    /// <summary>The accounts of a ledger whose key starts with <paramref name="prefix"/>; a missing SQLite file has none (and is not created).</summary>
+    public static async ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(LedgerLocation location, string prefix, LedgerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        if (location is SqliteLedgerLocation { Path: var path } && !File.Exists(path))
+        {
+            return [];
+        }
+        // Listing is not about one account: the store is opened for a key no account can have.
+        await using var ledger = await OpenAsync(location, new LedgerAccount(ListingKey, null, null), RunIdentity.ForCurrentProcess(), options,
+            createLedger: false).ConfigureAwait(false);
+        return await ledger.ListAccountsAsync(prefix, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>A valid key that no run names, as the store of a listing is opened for one.</summary>
+    private const string ListingKey = "0-budget-run-listing";
 }

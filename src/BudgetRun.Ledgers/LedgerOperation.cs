@@ -35,4 +35,13 @@ internal enum LedgerOperation
 
     /// <summary>Reading one reservation by id.</summary>
     Reservation,
+
+    /// <summary>Reading the account's stored terms, or creating a missing account with a run's terms.</summary>
+    Account,
+
+    /// <summary>Replacing the account's terms (<c>budget set</c>).</summary>
+    SetTerms,
+
+    /// <summary>Listing the ledger's accounts (<c>budget list</c>).</summary>
+    List,
 }

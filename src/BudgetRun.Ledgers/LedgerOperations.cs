@@ -20,6 +20,9 @@ internal static class LedgerOperations
         LedgerOperation.Kill => "kill",
         LedgerOperation.Resume => "resume",
         LedgerOperation.Reservation => "reservation",
+        LedgerOperation.Account => "account",
+        LedgerOperation.SetTerms => "set-terms",
+        LedgerOperation.List => "list",
         _ => throw new UnreachableException($"ledger operation {(int)operation} has no name"),
     };
 }

@@ -381,6 +381,120 @@ public abstract class LedgerContractTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal((98L, 0L), Numbers(await (await OpenAsync()).StatusAsync(default)));
     }
 
+    [Fact]
+    public async Task Open_OfAMissingAccount_CreatesItWithTheRunsTerms()
+    {
+        var run = await OpenAsync(limit: 70, window: BudgetWindow.FromSeconds(3600));
+
+        Assert.Equal(new AccountTerms(70, BudgetWindow.FromSeconds(3600)), run.Terms);
+        Assert.Equal(new AccountTerms(70, BudgetWindow.FromSeconds(3600)), (await OpenAdminAsync()).Terms);
+    }
+
+    [Fact]
+    public async Task Open_OfAnExistingAccount_NeverChangesItsLimitOrWindow()
+    {
+        var first = await OpenAsync(limit: 50);
+        await first.ReserveAsync(50, default);
+
+        var second = await OpenAsync(limit: 500, window: BudgetWindow.FromSeconds(86_400));
+        var third = await OpenAsync(limit: 5, window: BudgetWindow.FromSeconds(3600));
+
+        Assert.Equal(new AccountTerms(50, BudgetWindow.None), second.Terms);
+        Assert.Equal(ReserveStatus.Insufficient, (await second.ReserveAsync(1, default)).Status); // same bucket, same limit
+        Assert.Equal(new AccountStatus(Key, 50, 0, 50, 0, null, false, null), await third.StatusAsync(default));
+        Assert.Equal(new AccountTerms(50, BudgetWindow.None), (await OpenAdminAsync()).Terms);
+    }
+
+    [Fact]
+    public async Task Open_ByManyClientsAtOnce_CreatesOneAccount()
+    {
+        var clients = await Task.WhenAll(Enumerable.Range(1, 12).Select(i => Task.Run(() => OpenAsync(limit: i * 10))));
+
+        var terms = clients.Select(client => client.Terms).Distinct().ToList();
+        Assert.Single(terms);
+        Assert.Equal(terms[0], (await OpenAdminAsync()).Terms);
+    }
+
+    [Fact]
+    public async Task Open_RequiringTheAccount_RefusesAMissingOne_AndCreatesNothing()
+    {
+        var error = await Assert.ThrowsAsync<AccountNotFoundException>(async () =>
+            await LedgerFactory.OpenAsync(Location, new LedgerAccount(Key, 100, BudgetWindow.None), RunIdentity.ForCurrentProcess(), requireAccount: true));
+
+        Assert.Contains($"budget '{Key}' does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Null((await OpenAdminAsync()).Terms);
+        await OpenAsync(limit: 30);
+        await using var required = await LedgerFactory.OpenAsync(Location, new LedgerAccount(Key, 100, BudgetWindow.None),
+            RunIdentity.ForCurrentProcess(), requireAccount: true);
+        Assert.Equal(30, required.Terms!.LimitCents);
+    }
+
+    [Fact]
+    public async Task Kill_OfAMissingAccount_GivesItNoTerms_AndARunStillCreatesIt()
+    {
+        var admin = await OpenAdminAsync();
+        await admin.KillAsync("typo?", default);
+        Assert.Null(await admin.LoadTermsAsync(default));
+
+        var run = await OpenAsync(limit: 40);
+
+        Assert.Equal(40, run.Terms!.LimitCents);
+        Assert.Equal(ReserveStatus.Killed, (await run.ReserveAsync(1, default)).Status); // the kill switch stays engaged
+    }
+
+    [Fact]
+    public async Task SetTerms_ChangesTheLimit_ForLedgersAlreadyOpen_AndReturnsTheOldTerms()
+    {
+        var run = await OpenAsync(limit: 100);
+        await run.ReserveAsync(60, default);
+        var admin = await OpenAdminAsync();
+
+        var before = await admin.SetTermsAsync(new AccountTerms(50, BudgetWindow.None), default);
+
+        Assert.Equal(new AccountTerms(100, BudgetWindow.None), before);
+        Assert.Equal(ReserveStatus.Insufficient, (await run.ReserveAsync(1, default)).Status); // the store's limit, not the run's
+        Assert.Equal(new AccountStatus(Key, 50, 0, 60, 0, null, false, null), await run.StatusAsync(default));
+        Assert.Null(await (await OpenAdminAsync(key: Key + "-new")).SetTermsAsync(new AccountTerms(5, BudgetWindow.None), default));
+        Assert.Equal(5, (await OpenAdminAsync(key: Key + "-new")).Terms!.LimitCents);
+    }
+
+    [Fact]
+    public async Task CalendarAccount_KeepsItsZone_AndRollsOverAtLocalMidnight_OnTheDaySummerTimeEnds()
+    {
+        // Europe/Berlin, 2026-10-25: the day has 25 hours; it ends at 2026-10-25T23:00Z.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 10, 24, 22, 30, 0, TimeSpan.Zero)); // 00:30 CEST on the 25th
+        var admin = await OpenAdminAsync(time);
+        var day = BudgetWindow.FromCalendar(CalendarUnit.Day, "Europe/Berlin");
+        await admin.SetTermsAsync(new AccountTerms(100, day), default);
+        var run = await OpenAsync(limit: 999, time: time);
+        Assert.Equal(new AccountTerms(100, day), run.Terms);
+
+        Assert.Equal(ReserveStatus.Reserved, (await run.ReserveAsync(100, default)).Status);
+        time.Advance(TimeSpan.FromHours(24)); // 23:30 CET, still the 25th
+        var sameDay = await run.ReserveAsync(1, default);
+        Assert.Equal(ReserveStatus.Insufficient, sameDay.Status);
+        Assert.Equal(new DateTimeOffset(2026, 10, 25, 23, 0, 0, TimeSpan.Zero), sameDay.Account.WindowEndsAt);
+
+        time.Advance(TimeSpan.FromMinutes(31)); // 00:01 CET on the 26th
+        Assert.Equal(ReserveStatus.Reserved, (await run.ReserveAsync(100, default)).Status);
+        Assert.Equal(new AccountTerms(100, day), (await OpenAdminAsync()).Terms);
+    }
+
+    [Fact]
+    public async Task ListAccounts_ShowsEveryAccountWithThePrefix_ByKey()
+    {
+        await OpenAsync(key: Key + "/b", limit: 20);
+        await OpenAsync(key: Key + "/a", limit: 10, window: BudgetWindow.FromSeconds(3600));
+        await (await OpenAdminAsync(key: Key + "/c")).KillAsync(null, default);
+        await OpenAsync(key: "other-" + Key, limit: 5);
+
+        var listed = await LedgerFactory.ListAccountsAsync(Location, Key + "/");
+
+        Assert.Equal([Key + "/a", Key + "/b", Key + "/c"], listed.Select(entry => entry.Key));
+        Assert.Equal(new AccountTerms(10, BudgetWindow.FromSeconds(3600)), listed[0].Config.ToTerms());
+        Assert.Equal((false, true), (listed[2].Config.HasTerms, listed[2].Killed));
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
@@ -402,9 +516,9 @@ public abstract class LedgerContractTests(ITestOutputHelper output) : IAsyncLife
     }
 
     /// <summary>The account as the status, kill and resume subcommands open it: no limit, no window.</summary>
-    private protected async Task<AccountLedger> OpenAdminAsync(TimeProvider? time = null)
+    private protected async Task<AccountLedger> OpenAdminAsync(TimeProvider? time = null, string? key = null)
     {
-        var ledger = await LedgerFactory.OpenAsync(Location, new LedgerAccount(Key, null, null), RunIdentity.ForCurrentProcess(), null, time);
+        var ledger = await LedgerFactory.OpenAsync(Location, new LedgerAccount(key ?? Key, null, null), RunIdentity.ForCurrentProcess(), null, time);
         _opened.Add(ledger);
         return ledger;
     }

@@ -27,12 +27,16 @@ internal sealed class CliOptions
     public const string ResumeCommand = "resume";
     public const string ServeCommand = "serve";
     public const string InstallCommand = "install";
+    public const string BudgetCommand = "budget";
+    public const string BudgetSetCommand = "set";
+    public const string BudgetShowCommand = "show";
+    public const string BudgetListCommand = "list";
 
     /// <summary>Subcommands; a wrapped command with one of these names needs "--" before it.</summary>
-    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand];
+    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand, BudgetCommand];
 
     public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default {Defaults.MaxAttempts}).");
-    public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default {Defaults.MaxCostCents}).");
+    public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default {Defaults.MaxCostCents}); with --budget-key: this run's cap inside the account, and the limit of an account it creates.");
     public Option<string> CostPerAttemptCents { get; } = Value("--cost-per-attempt-cents", "N", $"Cost reserved before and charged for each attempt (env {CostPerAttemptCentsEnv}; default {Defaults.CostPerAttemptCents}).");
     public Option<string> BaseDelay { get; } = Value("--base-delay", "D", $"First backoff delay; failed attempt n waits min(base * 2^(n-1), max) (default {Durations.Format(Defaults.BaseDelay)}).");
     public Option<string> MaxDelay { get; } = Value("--max-delay", "D", $"Backoff cap (default {Durations.Format(Defaults.MaxDelay)}).");
@@ -55,6 +59,10 @@ internal sealed class CliOptions
     public Option<string> Ledger { get; } = LedgerOption();
     public Option<string> ReservationTtl { get; } = ReservationTtlOption();
     public Option<string> LedgerTimeout { get; } = LedgerTimeoutOption();
+    public Option<bool> RequireAccount { get; } = new("--require-account")
+    {
+        Description = "With --budget-key: refuse to start (exit 66) when the account does not exist, instead of creating it from --max-cost-cents and --budget-window.",
+    };
 
     /// <summary>Options of the account subcommands (status, kill, resume), one set per command.</summary>
     public sealed record AccountCommandOptions(Command Command, Option<string> BudgetKey, Option<string> Ledger, Option<string> LedgerTimeout,
@@ -63,6 +71,21 @@ internal sealed class CliOptions
     public AccountCommandOptions Status { get; } = AccountCommand(StatusCommand, "Print an account's limit, spend, reservations, window end and kill switch.", reason: false, json: true);
     public AccountCommandOptions Kill { get; } = AccountCommand(KillCommand, "Engage the fleet kill switch of an account: every run using it stops its child and exits 77.", reason: true, json: false);
     public AccountCommandOptions Resume { get; } = AccountCommand(ResumeCommand, "Release the fleet kill switch of an account.", reason: false, json: false);
+
+    /// <summary>Options of one <c>budget</c> subcommand (set, show, list); the ones it does not take are null.</summary>
+    public sealed record BudgetCommandOptions(Command Command, Option<string> BudgetKey, Argument<string>? KeyArgument, Option<string> Ledger,
+        Option<string> LedgerTimeout, Option<bool> Json, Option<string>? MaxCostCents, Option<string>? Window, Option<string>? TimeZone,
+        Option<string>? Prefix);
+
+    /// <summary><c>budget</c>: operators own an account's terms (the runs only read them).</summary>
+    public Command Budget { get; } = new(BudgetCommand, "Set, show and list budget accounts: the one limit, window and time zone every run of a key shares.");
+
+    public BudgetCommandOptions BudgetSet { get; } = BudgetSubcommand(BudgetSetCommand,
+        "Create an account or replace its limit (and window, time zone): runs already using it reserve against the new limit at once.", set: true);
+
+    public BudgetCommandOptions BudgetShow { get; } = BudgetSubcommand(BudgetShowCommand, "Print an account's terms and its current window (exit 66 when it does not exist).", set: false);
+
+    public BudgetCommandOptions BudgetList { get; } = BudgetSubcommand(BudgetListCommand, "List the ledger's accounts (an empty list when the SQLite file does not exist).", set: false, list: true);
 
     /// <summary>The sidecar: runs no child, serves reservations of one account over HTTP.</summary>
     public Command Serve { get; } = new(ServeCommand, "Run as the budget service of a pod (no child): POST /v1/reserve and /v1/settle, plus /metrics, /healthz, /status.");
@@ -76,7 +99,7 @@ internal sealed class CliOptions
     public RootCommand CreateRoot()
     {
         Install.Arguments.Add(InstallDestination);
-        foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, MaxCostCents, LogFormat })
+        foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, MaxCostCents, LogFormat, RequireAccount })
         {
             Serve.Options.Add(option);
         }
@@ -87,7 +110,7 @@ internal sealed class CliOptions
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
             Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
-            PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout,
+            PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the
         // parser would demand a subcommand.
@@ -97,6 +120,10 @@ internal sealed class CliOptions
         root.Subcommands.Add(Resume.Command);
         root.Subcommands.Add(Serve);
         root.Subcommands.Add(Install);
+        Budget.Subcommands.Add(BudgetSet.Command);
+        Budget.Subcommands.Add(BudgetShow.Command);
+        Budget.Subcommands.Add(BudgetList.Command);
+        root.Subcommands.Add(Budget);
         return root;
     }
 
@@ -104,7 +131,7 @@ internal sealed class CliOptions
         Value("--budget-key", "KEY", $"Name of a persistent budget account (e.g. nightly-batch, queue-worker/openai) shared by every run using it (env {BudgetKeyEnv}).");
 
     private static Option<string> BudgetWindowOption() =>
-        Value("--budget-window", "D", "With --budget-key: the limit is per fixed UTC-aligned window (1h, 24h, 7d); default: for all time.");
+        Value("--budget-window", "W", "With --budget-key: the window of an account this creates: day, week, month (UTC), or a fixed epoch-aligned length (1h, 24h, 7d); default: for all time. An existing account keeps its own.");
 
     private static Option<string> LedgerOption() =>
         Value("--ledger", "URI", $"Where accounts live: sqlite:PATH (default $XDG_STATE_HOME/budget-run/ledger.db) or redis://HOST:PORT[/DB], rediss:// (env {LedgerEnv}).");
@@ -138,6 +165,42 @@ internal sealed class CliOptions
             command.Options.Add(jsonOption);
         }
         return new AccountCommandOptions(command, key, ledger, timeout, reasonOption, jsonOption);
+    }
+
+    private static BudgetCommandOptions BudgetSubcommand(string name, string description, bool set, bool list = false)
+    {
+        var command = new Command(name, description);
+        var key = BudgetKeyOption();
+        Argument<string>? keyArgument = null;
+        if (!list)
+        {
+            keyArgument = new Argument<string>("KEY") { Description = "The account (the same as --budget-key).", Arity = ArgumentArity.ZeroOrOne };
+            command.Arguments.Add(keyArgument);
+            command.Options.Add(key);
+        }
+        var ledger = LedgerOption();
+        var timeout = LedgerTimeoutOption();
+        var json = new Option<bool>("--json") { Description = "Print JSON (for scripts)." };
+        command.Options.Add(ledger);
+        command.Options.Add(timeout);
+        command.Options.Add(json);
+        Option<string>? limit = null, window = null, zone = null, prefix = null;
+        if (set)
+        {
+            limit = Value("--max-cost-cents", "N", "The account's limit per window, in whole cents (required).");
+            window = Value("--budget-window", "W",
+                "day, week, month (calendar windows in --timezone), a fixed epoch-aligned length (1h, 24h, 7d: 7d starts on a Thursday), or none; default: the account's current window, none for a new one.");
+            zone = Value("--timezone", "TZ", "IANA time zone of a calendar window, e.g. Europe/Berlin (default: the account's, UTC for a new one).");
+            command.Options.Add(limit);
+            command.Options.Add(window);
+            command.Options.Add(zone);
+        }
+        if (list)
+        {
+            prefix = Value("--prefix", "P", "Only the accounts whose key starts with P.");
+            command.Options.Add(prefix);
+        }
+        return new BudgetCommandOptions(command, key, keyArgument, ledger, timeout, json, limit, window, zone, prefix);
     }
 
     private static Option<string> Value(string name, string helpName, string description) =>

@@ -4,8 +4,14 @@ using BudgetRun.Ledgers.Locations;
 
 namespace BudgetRun.Cli.CommandLine;
 
-/// <summary>A persistent budget account: where it lives, its terms, and how long one operation may wait (null: the ledger's default).</summary>
-internal sealed record LedgerSettings(LedgerLocation Location, LedgerAccount Account, TimeSpan ReservationTtl, TimeSpan? Timeout = null);
+/// <summary>
+/// A persistent budget account: where it lives, the terms to create it with when it is missing, and
+/// how long one operation may wait (null: the ledger's default). <paramref name="LimitGiven"/> and
+/// <paramref name="WindowGiven"/>: whether the user said so (a flag or the environment), so that a
+/// difference from the stored terms is worth a warning; <paramref name="RequireAccount"/>: never create it.
+/// </summary>
+internal sealed record LedgerSettings(LedgerLocation Location, LedgerAccount Account, TimeSpan ReservationTtl, TimeSpan? Timeout = null,
+    bool LimitGiven = false, bool WindowGiven = false, bool RequireAccount = false);
 
 /// <summary>Validates --budget-key, --budget-window, --ledger, --reservation-ttl and --ledger-timeout.</summary>
 internal static class LedgerBinder
@@ -26,7 +32,9 @@ internal static class LedgerBinder
         long? limitCents,
         Func<Option<string>, string?> flag,
         Func<string, string?> environment,
-        bool keyRequired)
+        bool keyRequired,
+        bool limitGiven = false,
+        bool requireAccount = false)
     {
         var (keySource, key) = flag(keyOption) is { } keyFlag
             ? (keyOption.Name, keyFlag)
@@ -52,6 +60,10 @@ internal static class LedgerBinder
             {
                 throw new UsageException($"{timeoutOption!.Name}: '{timeoutText}' needs a --budget-key (a per-run budget uses no ledger)");
             }
+            if (requireAccount)
+            {
+                throw new UsageException("--require-account needs a --budget-key (a per-run budget has no account)");
+            }
             if (flag(ledgerOption) is { } orphanLedger)
             {
                 // The environment variable may be set fleet-wide; a flag without a key is a mistake.
@@ -69,7 +81,7 @@ internal static class LedgerBinder
         {
             if (!BudgetWindow.TryParse(windowText, out var parsed) || parsed.IsNone)
             {
-                throw new UsageException($"{windowOption!.Name}: '{windowText}' is not a window (a whole number with a unit s, m, h or d: 1h, 24h, 7d)");
+                throw new UsageException($"{windowOption!.Name}: '{windowText}' is not a window (day, week, month, or a whole number with a unit s, m, h or d: 1h, 24h, 7d)");
             }
             window = parsed;
         }
@@ -84,21 +96,40 @@ internal static class LedgerBinder
             }
         }
 
+        var location = Location(ledgerOption, flag, environment);
+        // A run or sidecar gives terms (no window = all time); the subcommands administer only (null, null).
+        BudgetWindow? terms = limitCents is null ? null : window ?? BudgetWindow.None;
+        return new LedgerSettings(location, new LedgerAccount(key, limitCents, terms), ttl, timeout,
+            limitGiven, window is not null, requireAccount);
+    }
+
+    /// <summary><c>--ledger</c> (or <c>BUDGET_RUN_LEDGER</c>, or the default SQLite file).</summary>
+    public static LedgerLocation Location(Option<string> ledgerOption, Func<Option<string>, string?> flag, Func<string, string?> environment)
+    {
         var (ledgerSource, ledgerText) = flag(ledgerOption) is { } ledgerFlag
             ? (ledgerOption.Name, ledgerFlag)
             : (CliOptions.LedgerEnv, NonEmpty(environment(CliOptions.LedgerEnv)));
-        LedgerLocation location;
         try
         {
-            location = LedgerUriParser.Parse(ledgerText, environment, ledgerSource);
+            return LedgerUriParser.Parse(ledgerText, environment, ledgerSource);
         }
         catch (LedgerUriException ex)
         {
             throw new UsageException(ex.Message);
         }
-        // A run or sidecar gives terms (no window = all time); the subcommands administer only (null, null).
-        BudgetWindow? terms = limitCents is null ? null : window ?? BudgetWindow.None;
-        return new LedgerSettings(location, new LedgerAccount(key, limitCents, terms), ttl, timeout);
+    }
+
+    /// <summary><c>--ledger-timeout</c>; null: the ledger's default.</summary>
+    public static TimeSpan? Timeout(Option<string> timeoutOption, Func<Option<string>, string?> flag)
+    {
+        if (flag(timeoutOption) is not { } timeoutText)
+        {
+            return null;
+        }
+        var timeout = ValueParsers.Duration(timeoutOption.Name, timeoutText);
+        return timeout < MinTimeout || timeout > MaxTimeout
+            ? throw new UsageException($"{timeoutOption.Name}: '{timeoutText}' is not from 1s to 5m")
+            : timeout;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -50,7 +50,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         var workload = controlPlane.Workload(command);
         var controlPlaneSettings = controlPlane.Bind(workload, warnings);
         var ledger = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl, options.LedgerTimeout,
-            budget, Text, environment, keyRequired: false);
+            budget, Text, environment, keyRequired: false, BudgetCentsGiven(options, Text, environment), parsed.GetValue(options.RequireAccount));
 
         var supervisor = new SupervisorOptions
         {
@@ -92,6 +92,10 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             ? ValueParsers.WholeNumber(CliOptions.MaxCostCentsEnv, fromEnvironment, 0, Limits.MaxFlagCents)
             : SupervisorOptions.Defaults.MaxCostCents;
     }
+
+    /// <summary>Whether <c>--max-cost-cents</c> or <c>MAX_COST_CENTS</c> was given (a shared account's limit is not the default's to change).</summary>
+    public static bool BudgetCentsGiven(CliOptions options, Func<Option<string>, string?> flag, Func<string, string?> environment) =>
+        flag(options.MaxCostCents) is not null || environment(CliOptions.MaxCostCentsEnv) is { Length: > 0 };
 
     private string? Text(Option<string> option) =>
         parsed.GetResult(option) is null ? null : parsed.GetValue(option);

@@ -1,6 +1,8 @@
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.Engine;
+using BudgetRun.Engine.Budget;
 using BudgetRun.Ledgers;
+using Serilog;
 
 namespace BudgetRun.Cli.Hosting;
 
@@ -11,25 +13,84 @@ internal static class LedgerComposition
     /// Opens the account. <paramref name="onFault"/> hears of failed operations once it is open; a
     /// failure to open is not passed on: it is reported once, as the exit line (69).
     /// </summary>
-    public static async ValueTask<AccountLedger> OpenAsync(LedgerSettings settings, Action<LedgerFault> onFault, string? runId = null)
+    /// <exception cref="AccountNotFoundException">The account is missing and <c>--require-account</c> (or, with <paramref name="createLedger"/> false, the SQLite file is missing).</exception>
+    public static async ValueTask<AccountLedger> OpenAsync(LedgerSettings settings, Action<LedgerFault> onFault, string? runId = null,
+        bool createLedger = true)
     {
         var opened = false;
-        var ledger = await LedgerFactory.OpenAsync(settings.Location, settings.Account, RunIdentity.ForCurrentProcess(runId),
+        AccountLedger ledger;
+        try
+        {
+            ledger = await OpenCoreAsync(settings, fault =>
+            {
+                if (Volatile.Read(ref opened))
+                {
+                    onFault(fault);
+                }
+            }, runId, createLedger).ConfigureAwait(false);
+        }
+        catch (AccountNotFoundException ex) when (settings.RequireAccount && settings.Account.LimitCents is not null)
+        {
+            throw new AccountNotFoundException(
+                $"{ex.Message} and --require-account forbids creating it (create it with 'budget-run budget set --budget-key {settings.Account.Key} --max-cost-cents N')");
+        }
+        Volatile.Write(ref opened, true);
+        return ledger;
+    }
+
+    /// <summary>
+    /// A run's budget in a shared account: the account's own terms decide, and the run's
+    /// <c>--max-cost-cents</c>, when given, is a cap of this run's inside them. Says once what differs.
+    /// </summary>
+    public static IBudgetLedger ForRun(AccountLedger ledger, LedgerSettings settings, long runCapCents, ILogger log)
+    {
+        WarnAboutTerms(ledger, settings, serve: false, log);
+        return settings.LimitGiven ? new CappedBudgetLedger(ledger, runCapCents) : ledger;
+    }
+
+    /// <summary>One line when the account was created, one warning per flag that differs from the account's stored terms.</summary>
+    public static void WarnAboutTerms(AccountLedger ledger, LedgerSettings settings, bool serve, ILogger log)
+    {
+        if (ledger.Terms is not { } terms)
+        {
+            return;
+        }
+        var key = settings.Account.Key;
+        if (ledger.Created)
+        {
+            log.Information("budget {BudgetKey} created in {Ledger}: {LimitCents} cents per window {Window}", key, ledger.Name, terms.LimitCents, terms.Window.Describe());
+            return;
+        }
+        if (settings.LimitGiven && settings.Account.LimitCents is { } asked && asked != terms.LimitCents)
+        {
+            if (serve)
+            {
+                log.Warning("--max-cost-cents {Asked} differs from budget {BudgetKey}'s limit of {LimitCents} cents: the account's limit applies (serve only uses the flag to create a missing account; change the limit with 'budget-run budget set')",
+                    asked, key, terms.LimitCents);
+            }
+            else
+            {
+                log.Warning("--max-cost-cents {Asked} differs from budget {BudgetKey}'s limit of {LimitCents} cents: the account's limit applies, and {Asked} is this run's own cap inside it",
+                    asked, key, terms.LimitCents, asked);
+            }
+        }
+        if (settings.WindowGiven && settings.Account.Window is { } window && window != terms.Window)
+        {
+            log.Warning("--budget-window {Asked} differs from budget {BudgetKey}'s window {Window}: the account's window applies",
+                window.ToString(), key, terms.Window.Describe());
+        }
+    }
+
+    private static async ValueTask<AccountLedger> OpenCoreAsync(LedgerSettings settings, Action<LedgerFault> onFault, string? runId, bool createLedger)
+    {
+        return await LedgerFactory.OpenAsync(settings.Location, settings.Account, RunIdentity.ForCurrentProcess(runId),
             new LedgerOptions
             {
                 ReservationTtl = settings.ReservationTtl,
                 BusyTimeout = settings.Timeout ?? LedgerOptions.Default.BusyTimeout,
                 RedisTimeout = settings.Timeout ?? LedgerOptions.Default.RedisTimeout,
-                OnFault = fault =>
-                {
-                    if (Volatile.Read(ref opened))
-                    {
-                        onFault(fault);
-                    }
-                },
-            }).ConfigureAwait(false);
-        Volatile.Write(ref opened, true);
-        return ledger;
+                OnFault = onFault,
+            }, requireAccount: settings.RequireAccount, createLedger: createLedger).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -46,7 +46,9 @@ internal static class RunHost
                 }
             }, log).ConfigureAwait(false)
             : null;
-        IBudgetLedger accountOrRun = (IBudgetLedger?)ledger ?? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents);
+        var accountOrRun = ledger is null
+            ? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents)
+            : LedgerComposition.ForRun(ledger, settings.Ledger!, settings.Supervisor.MaxCostCents, log);
 
         using var control = new RunControl();
         using var signals = new SignalRelay(control);

@@ -23,7 +23,8 @@ internal static class ServeHost
         var logFormat = SettingsBinder.LogFormatOf(options, Flag);
         var limit = SettingsBinder.BudgetCents(options, Flag, environment);
         var ledgerSettings = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl, options.LedgerTimeout,
-            limit, Flag, environment, keyRequired: true)!;
+            limit, Flag, environment, keyRequired: true, SettingsBinder.BudgetCentsGiven(options, Flag, environment),
+            parsed.GetValue(options.RequireAccount))!;
         var warnings = new List<string>();
         var controlPlane = new ControlPlaneBinder(options, Flag, environment);
         var workload = Flag(options.Name) is not null ? controlPlane.Workload(["serve"]) : "budget-run-serve";
@@ -50,6 +51,7 @@ internal static class ServeHost
             metrics?.LedgerError();
             log.Warning("ledger error during {Operation}: {Error}", fault.Operation.DisplayName(), fault.Message);
         }).ConfigureAwait(false);
+        LedgerComposition.WarnAboutTerms(ledger, ledgerSettings, serve: true, log);
         metrics = new RunMetrics(workload, ledger, () => ledger.KillSwitch.Engaged);
         ledger.KillSwitchChanged += (_, state) =>
         {

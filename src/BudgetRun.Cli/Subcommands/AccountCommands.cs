@@ -13,7 +13,10 @@ namespace BudgetRun.Cli.Subcommands;
 
 /// <summary>
 /// <c>status</c>, <c>kill</c> and <c>resume</c>: administer a persistent account. They exit 0 when
-/// done, 2 on a usage error and 69 when the ledger cannot be reached; kill and resume are idempotent.
+/// done, 2 on a usage error, 69 when the ledger cannot be reached, and 66 (status, resume) when the
+/// account does not exist; kill and resume are idempotent. <c>kill</c> of an unknown key still engages
+/// its switch (an incident cannot wait for a check) but warns; <c>status</c> and <c>resume</c> never
+/// create a ledger file.
 /// </summary>
 internal static class AccountCommands
 {
@@ -27,9 +30,22 @@ internal static class AccountCommands
             throw new UsageException($"--reason: longer than {Limits.MaxReasonLength} characters");
         }
 
-        await using var ledger = await LedgerComposition.OpenAsync(settings, _ => { }).ConfigureAwait(false);
+        var kill = command.Command.Name == CliOptions.KillCommand;
+        await using var ledger = await LedgerComposition.OpenAsync(settings, _ => { }, createLedger: kill).ConfigureAwait(false);
         using var stdout = StandardStream.Writer(1);
         var key = settings.Account.Key;
+        var unknown = ledger.Terms is null;
+        if (unknown && !kill && !(await ledger.ReadKillSwitchAsync(CancellationToken.None).ConfigureAwait(false)).Engaged)
+        {
+            throw new AccountNotFoundException(Missing(key, ledger.Name) + (command.Command.Name == CliOptions.ResumeCommand ? ": nothing to resume" : ""));
+        }
+        if (unknown)
+        {
+            using var stderr = StandardStream.Writer(2);
+            await stderr.WriteLineAsync(kill
+                ? $"budget-run: warning: no run has used budget '{key}' in {ledger.Name} (no such account: a typo?); its kill switch is engaged anyway, so a run that starts with this key stops"
+                : $"budget-run: warning: no run has used budget '{key}' in {ledger.Name} (no such account); only its kill switch was set").ConfigureAwait(false);
+        }
         switch (command.Command.Name)
         {
             case CliOptions.KillCommand:
@@ -51,6 +67,10 @@ internal static class AccountCommands
                 return ExitCodes.Success;
         }
     }
+
+    /// <summary>The one message of an account that does not exist.</summary>
+    public static string Missing(string key, string ledger) =>
+        $"budget '{key}' does not exist in {ledger} (no run has used it and 'budget set' has not created it)";
 
     private static string ToJson(AccountStatus status) =>
         JsonSerializer.Serialize(status, AccountJsonContext.Default.AccountStatus) + "\n";

@@ -4,7 +4,9 @@ namespace BudgetRun.Ledgers.Redis;
 /// The Lua scripts of <see cref="RedisStore"/>. Redis runs a script atomically, so each reservation,
 /// settle and expiry is one step that no other replica can interleave with. Every key of an account
 /// shares the hash tag <c>{KEY}</c>, so the scripts' keys live in one slot (Redis Cluster too).
-/// Layout under <c>budget-run:{KEY}</c>: <c>:acct</c> (hash: limit, window, killed, reason, killed_at),
+/// Layout under <c>budget-run:{KEY}</c>: <c>:acct</c> (hash: limit, window (fixed seconds, 0: none),
+/// calendar (day, week, month; absent for the others), tz, updated, killed, reason, killed_at; the
+/// previous release wrote limit and window only, which read as a fixed window),
 /// <c>:b:BUCKET</c> (hash: spent, reserved), <c>:open</c> (sorted set of open reservation ids by expiry),
 /// <c>:r:ID</c> (hash: one reservation and the run that made it), <c>:op:ID</c> (a reported spend, once).
 /// </summary>
@@ -19,8 +21,9 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: acct, bucket, open, reservation. ARGV: prefix, id, bucket, cents, limit, now, expires, run,
-    /// pid, host, window, retention. Returns {status, spent, reserved, killed, reason, killed_at} where
+    /// KEYS: acct, bucket, open, reservation. ARGV: prefix, id, bucket, cents, limit (used only when the
+    /// account has none stored), now, expires, run, pid, host, window (unused: a run never writes the
+    /// account's terms), retention. Returns {status, spent, reserved, killed, reason, killed_at} where
     /// status is 1 reserved, 0 insufficient, 2 killed.
     /// </summary>
     public const string Reserve = Helpers + """
@@ -47,10 +50,10 @@ internal static class RedisScripts
           end
           redis.call('ZREM', KEYS[3], id)
         end
-        redis.call('HSET', KEYS[1], 'limit', ARGV[5], 'window', ARGV[11])
+        local limit = tonumber(redis.call('HGET', KEYS[1], 'limit')) or tonumber(ARGV[5])
         local s, r = bucket(KEYS[2])
         local cents = tonumber(ARGV[4])
-        if s + r + cents > tonumber(ARGV[5]) then
+        if s + r + cents > limit then
           return {0, s, r, 0, '', ''}
         end
         redis.call('HINCRBY', KEYS[2], 'reserved', cents)
@@ -126,6 +129,30 @@ internal static class RedisScripts
         end
         local acct = redis.call('HMGET', KEYS[1], 'killed', 'reason', 'killed_at')
         return {s + overdue, r - overdue, acct[1] == '1' and 1 or 0, acct[2] or '', acct[3] or ''}
+        """;
+
+    /// <summary>
+    /// KEYS: acct. ARGV: limit, window, calendar ('' for none), tz ('' for none), now. Gives the account
+    /// these terms unless it has a limit already. Returns 1 when it did.
+    /// </summary>
+    public const string CreateAccount = """
+        if redis.call('HEXISTS', KEYS[1], 'limit') == 1 then return 0 end
+        redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'window', ARGV[2], 'updated', ARGV[5])
+        if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'calendar', ARGV[3]) else redis.call('HDEL', KEYS[1], 'calendar') end
+        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tz', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tz') end
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: acct. ARGV: as <see cref="CreateAccount"/>. Replaces the terms; returns the ones before as
+    /// {limit, window, calendar, tz} (false where absent).
+    /// </summary>
+    public const string SetTerms = """
+        local before = redis.call('HMGET', KEYS[1], 'limit', 'window', 'calendar', 'tz')
+        redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'window', ARGV[2], 'updated', ARGV[5])
+        if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'calendar', ARGV[3]) else redis.call('HDEL', KEYS[1], 'calendar') end
+        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tz', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tz') end
+        return before
         """;
 
     /// <summary>

@@ -160,10 +160,44 @@ internal sealed class RedisStore : ILedgerStore
         return new BucketState((long)items[0], (long)items[1], KillSwitchFrom(items, 2));
     }
 
-    public async ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken)
+    public async ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken) =>
+        ConfigFrom(await _database.HashGetAsync(_accountKey, TermFields).ConfigureAwait(false));
+
+    public async ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
+        (long)await EvaluateAsync(RedisScripts.CreateAccount, [_accountKey], TermsArguments(terms, nowMs)).ConfigureAwait(false) == 1;
+
+    public async ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken)
     {
-        var values = await _database.HashGetAsync(_accountKey, ["limit", "window"]).ConfigureAwait(false);
-        return new AccountConfig(values[0].IsNull ? null : (long)values[0], values[1].IsNull ? null : (long)values[1]);
+        var before = (RedisResult[])(await EvaluateAsync(RedisScripts.SetTerms, [_accountKey], TermsArguments(terms, nowMs)).ConfigureAwait(false))!;
+        return ConfigFrom([.. before.Select(item => item.IsNull ? RedisValue.Null : (RedisValue)item)]);
+    }
+
+    /// <summary>SCAN over every server of the connection (one slot per account, so a cluster's nodes each hold some).</summary>
+    public async ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        // Keys hold none of the glob's special characters (LedgerAccount.IsValidKey), so the prefix is literal.
+        var pattern = $"budget-run:{{{prefix}*}}:acct";
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var server in _connection.GetServers().Where(server => server.IsConnected && !server.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(_database.Database, pattern, pageSize: 500).ConfigureAwait(false))
+            {
+                var text = (string)key!;
+                var open = text.IndexOf('{', StringComparison.Ordinal);
+                var close = text.LastIndexOf("}:acct", StringComparison.Ordinal);
+                if (open >= 0 && close > open)
+                {
+                    keys.Add(text[(open + 1)..close]);
+                }
+            }
+        }
+        var accounts = new List<AccountEntry>(keys.Count);
+        foreach (var key in keys)
+        {
+            var values = await _database.HashGetAsync($"budget-run:{{{key}}}:acct", [.. TermFields, "killed"]).ConfigureAwait(false);
+            accounts.Add(new AccountEntry(key, ConfigFrom(values), values[4] == "1"));
+        }
+        return accounts;
     }
 
     public async ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
@@ -248,6 +282,17 @@ internal sealed class RedisStore : ILedgerStore
             return await _database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
         }
     }
+
+    private static readonly RedisValue[] TermFields = ["limit", "window", "calendar", "tz"];
+
+    private static AccountConfig ConfigFrom(RedisValue[] values) => new(
+        values[0].IsNull ? null : (long)values[0],
+        values[1].IsNull ? null : (long)values[1],
+        Text(values[2]),
+        Text(values[3]));
+
+    private static RedisValue[] TermsArguments(AccountConfig terms, long nowMs) =>
+        [terms.LimitCents ?? 0, terms.WindowSeconds ?? 0, terms.Calendar ?? "", terms.TimeZone ?? "", nowMs];
 
     private RedisKey BucketKey(string bucket) => _prefix + ":b:" + bucket;
 

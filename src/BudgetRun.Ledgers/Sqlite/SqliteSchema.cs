@@ -7,13 +7,20 @@ namespace BudgetRun.Ledgers.Sqlite;
 /// The ledger's tables. Money is in integer cents and time in Unix milliseconds. A bucket is one
 /// window of one account (<see cref="BudgetWindow.BucketAt"/>); spent and reserved are kept as
 /// counters so that a reservation reads and writes one row, and every reservation is a row too,
-/// recording the run that made it.
+/// recording the run that made it. The version is <c>PRAGMA user_version</c>; each migration runs in
+/// the same <c>BEGIN IMMEDIATE</c> transaction as the check, so concurrent openers migrate once and a
+/// failed migration leaves the previous layout untouched.
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
-    private const string Create = """
+    /// <summary>
+    /// Version 1 as the first release wrote it; kept verbatim so that a new file passes through the
+    /// same migrations as an old one.
+    /// </summary>
+
+    internal const string CreateVersion1 = """
         CREATE TABLE IF NOT EXISTS accounts (
             key            TEXT    NOT NULL PRIMARY KEY,
             limit_cents    INTEGER,
@@ -48,7 +55,16 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS reservations_by_state ON reservations (key, state, expires_at);
         """;
 
-    /// <summary>WAL mode, then (when missing) the tables in one immediate transaction; refuses a database from a newer version.</summary>
+    /// <summary>Migrations[n] takes version n+1 to n+2. Version 2: calendar windows and their time zone.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        ALTER TABLE accounts ADD COLUMN window_kind TEXT;
+        ALTER TABLE accounts ADD COLUMN timezone TEXT;
+        """,
+    ];
+
+    /// <summary>WAL mode, then (when missing or older) the tables and migrations in one immediate transaction; refuses a database from a newer version.</summary>
     public static void Ensure(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
@@ -63,9 +79,16 @@ internal static class SqliteSchema
         command.ExecuteNonQuery();
         try
         {
-            if (ReadVersion(command) < Version)
+            var version = ReadVersion(command);
+            if (version == 0)
             {
-                command.CommandText = Create + $"PRAGMA user_version = {Version};";
+                command.CommandText = CreateVersion1;
+                command.ExecuteNonQuery();
+                version = 1;
+            }
+            for (; version < Version; version++)
+            {
+                command.CommandText = Migrations[version - 1] + $"PRAGMA user_version = {version + 1};";
                 command.ExecuteNonQuery();
             }
             command.CommandText = "COMMIT;";

@@ -5,7 +5,36 @@ internal static class SqliteSql
 {
     public const string ReadKillSwitch = "SELECT killed, kill_reason, killed_at FROM accounts WHERE key = $key;";
 
-    public const string ReadConfig = "SELECT limit_cents, window_seconds FROM accounts WHERE key = $key;";
+    public const string ReadConfig = "SELECT limit_cents, window_seconds, window_kind, timezone FROM accounts WHERE key = $key;";
+
+    public const string ReadLimit = "SELECT limit_cents FROM accounts WHERE key = $key;";
+
+    /// <summary>Terms for an account that has none (missing, or made by a bare kill); changes() says whether it did.</summary>
+    public const string CreateAccount = """
+        INSERT INTO accounts (key, limit_cents, window_seconds, window_kind, timezone, updated_at)
+            VALUES ($key, $limit, $window, $kind, $zone, $now)
+            ON CONFLICT (key) DO UPDATE SET limit_cents = excluded.limit_cents,
+                                            window_seconds = excluded.window_seconds,
+                                            window_kind = excluded.window_kind,
+                                            timezone = excluded.timezone,
+                                            updated_at = excluded.updated_at
+            WHERE accounts.limit_cents IS NULL;
+        """;
+
+    public const string SetTerms = """
+        INSERT INTO accounts (key, limit_cents, window_seconds, window_kind, timezone, updated_at)
+            VALUES ($key, $limit, $window, $kind, $zone, $now)
+            ON CONFLICT (key) DO UPDATE SET limit_cents = excluded.limit_cents,
+                                            window_seconds = excluded.window_seconds,
+                                            window_kind = excluded.window_kind,
+                                            timezone = excluded.timezone,
+                                            updated_at = excluded.updated_at;
+        """;
+
+    public const string ListAccounts = """
+        SELECT key, limit_cents, window_seconds, window_kind, timezone, killed FROM accounts
+         WHERE substr(key, 1, length($prefix)) = $prefix ORDER BY key;
+        """;
 
     public const string ReadBucket = "SELECT spent_cents, reserved_cents FROM buckets WHERE key = $key AND bucket = $bucket;";
 
@@ -24,10 +53,10 @@ internal static class SqliteSql
         """;
 
     /// <summary>
-    /// Overdue reservations become spent in full (in the bucket they were made in), finished ones past
-    /// the retention are forgotten, and the account remembers the terms it was last used with.
+    /// Overdue reservations become spent in full (in the bucket they were made in) and finished ones
+    /// past the retention are forgotten. A run never writes the account's terms.
     /// </summary>
-    public const string ExpireAndRemember = """
+    public const string Expire = """
         UPDATE buckets
            SET spent_cents = buckets.spent_cents + overdue.total,
                reserved_cents = buckets.reserved_cents - overdue.total
@@ -36,10 +65,6 @@ internal static class SqliteSql
          WHERE buckets.key = $key AND buckets.bucket = overdue.bucket;
         UPDATE reservations SET state = 3 WHERE key = $key AND state = 0 AND expires_at <= $now;
         DELETE FROM reservations WHERE key = $key AND state IN (1, 2, 3) AND expires_at < $forget;
-        INSERT INTO accounts (key, limit_cents, window_seconds, updated_at) VALUES ($key, $limit, $window, $now)
-            ON CONFLICT (key) DO UPDATE SET limit_cents = excluded.limit_cents,
-                                            window_seconds = excluded.window_seconds,
-                                            updated_at = excluded.updated_at;
         """;
 
     public const string InsertReservation = """

@@ -54,12 +54,20 @@ internal sealed class SqliteStore : ILedgerStore
 
     public TimeSpan DefaultKillSwitchPollInterval => TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Opens (creating the file, its directory and the tables when missing) and checks the database is usable.</summary>
+    /// <summary>
+    /// Opens (creating the file, its directory and the tables when missing, unless not
+    /// <paramref name="createFile"/>) and checks the database is usable, migrating an older layout.
+    /// </summary>
     /// <exception cref="BudgetRun.Engine.Budget.LedgerUnavailableException">The file cannot be created, opened or read (reported to <see cref="LedgerOptions.OnFault"/>).</exception>
-    public static async ValueTask<SqliteStore> OpenAsync(SqliteLedgerLocation location, string accountKey, LedgerOptions options)
+    /// <exception cref="AccountNotFoundException">The file does not exist and may not be created.</exception>
+    public static async ValueTask<SqliteStore> OpenAsync(SqliteLedgerLocation location, string accountKey, LedgerOptions options, bool createFile = true)
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(options);
+        if (!createFile && !File.Exists(location.Path))
+        {
+            throw new AccountNotFoundException($"ledger {location.DisplayName} does not exist (no budget-run has used it: check --ledger)");
+        }
         var store = new SqliteStore(location, accountKey, options);
         try
         {
@@ -94,11 +102,11 @@ internal sealed class SqliteStore : ILedgerStore
             {
                 return (ReserveStatus.Reserved, ReadBucket(connection, request.Bucket, killSwitch)); // a replay
             }
-            Execute(connection, SqliteSql.ExpireAndRemember,
-                ("$key", _key), ("$now", request.NowMs), ("$forget", request.NowMs - (long)_options.Retention.TotalMilliseconds),
-                ("$limit", request.LimitCents), ("$window", request.WindowSeconds));
+            Execute(connection, SqliteSql.Expire,
+                ("$key", _key), ("$now", request.NowMs), ("$forget", request.NowMs - (long)_options.Retention.TotalMilliseconds));
+            var limit = Scalar(connection, SqliteSql.ReadLimit, ("$key", _key)) is long stored ? stored : request.LimitCents;
             var state = ReadBucket(connection, request.Bucket, killSwitch);
-            if (state.SpentCents + state.ReservedCents + request.Cents > request.LimitCents)
+            if (state.SpentCents + state.ReservedCents + request.Cents > limit)
             {
                 return (ReserveStatus.Insufficient, state);
             }
@@ -171,11 +179,35 @@ internal sealed class SqliteStore : ILedgerStore
     public ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken)
     {
         using var connection = Connect();
-        using var command = Command(connection, SqliteSql.ReadConfig, ("$key", _key));
+        return ValueTask.FromResult(ReadConfig(connection));
+    }
+
+    public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
+        WriteAsync(connection =>
+        {
+            Execute(connection, SqliteSql.CreateAccount, TermsParameters(terms, nowMs));
+            return Convert.ToInt64(Scalar(connection, "SELECT changes();"), CultureInfo.InvariantCulture) > 0;
+        }, cancellationToken);
+
+    public ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
+        WriteAsync(connection =>
+        {
+            var before = ReadConfig(connection);
+            Execute(connection, SqliteSql.SetTerms, TermsParameters(terms, nowMs));
+            return before;
+        }, cancellationToken);
+
+    public ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, SqliteSql.ListAccounts, ("$prefix", prefix));
         using var reader = command.ExecuteReader();
-        return ValueTask.FromResult(reader.Read()
-            ? new AccountConfig(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1))
-            : default);
+        var accounts = new List<AccountEntry>();
+        while (reader.Read())
+        {
+            accounts.Add(new AccountEntry(reader.GetString(0), ConfigFrom(reader, 1), reader.GetInt64(5) != 0));
+        }
+        return ValueTask.FromResult<IReadOnlyList<AccountEntry>>(accounts);
     }
 
     public ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
@@ -290,6 +322,22 @@ internal sealed class SqliteStore : ILedgerStore
             _writeGate.Release();
         }
     }
+
+    private AccountConfig ReadConfig(SqliteConnection connection)
+    {
+        using var command = Command(connection, SqliteSql.ReadConfig, ("$key", _key));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ConfigFrom(reader, 0) : default;
+    }
+
+    private static AccountConfig ConfigFrom(SqliteDataReader reader, int at) => new(
+        reader.IsDBNull(at) ? null : reader.GetInt64(at),
+        reader.IsDBNull(at + 1) ? null : reader.GetInt64(at + 1),
+        NullableString(reader, at + 2),
+        NullableString(reader, at + 3));
+
+    private (string Name, object? Value)[] TermsParameters(AccountConfig terms, long nowMs) =>
+        [("$key", _key), ("$limit", terms.LimitCents), ("$window", terms.WindowSeconds ?? 0), ("$kind", terms.Calendar), ("$zone", terms.TimeZone), ("$now", nowMs)];
 
     private KillSwitchState ReadKillSwitch(SqliteConnection connection)
     {

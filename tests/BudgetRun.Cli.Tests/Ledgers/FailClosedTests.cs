@@ -99,18 +99,20 @@ public sealed class FailClosedTests(ITestOutputHelper output) : LedgerTest(redis
         Assert.Equal(0, Scratch.Count("attempts"));
     }
 
+    // status and resume never create a ledger file: a path where none exists is "no such ledger" (66),
+    // not an unwritable one (69); kill must create it, and fails closed.
     [Theory]
-    [InlineData("status", "proc")]
-    [InlineData("kill", "proc")]
-    [InlineData("resume", "under-a-file")]
-    [InlineData("status", "under-a-file")]
-    public async Task Subcommand_AgainstAnUnwritableSqlitePath_Exits69WithOneLine(string subcommand, string where)
+    [InlineData("status", "proc", 66)]
+    [InlineData("kill", "proc", 69)]
+    [InlineData("resume", "under-a-file", 66)]
+    [InlineData("status", "under-a-file", 66)]
+    public async Task Subcommand_AgainstAnUnwritableSqlitePath_ExitsWithOneLine(string subcommand, string where, int exitCode)
     {
         var path = UnwritablePath(where);
 
         var result = await RunToEndAsync([subcommand, "--ledger", "sqlite:" + path, "--budget-key", Key]);
 
-        result.AssertExitCode(69);
+        result.AssertExitCode(exitCode);
         Assert.Contains(path, result.AssertOneStderrLine(), StringComparison.Ordinal);
     }
 
@@ -118,7 +120,7 @@ public sealed class FailClosedTests(ITestOutputHelper output) : LedgerTest(redis
     public async Task SqliteLocked_PastTheBusyTimeout_StartsNothing_AndExits69NamingTheLedger()
     {
         var path = Scratch.Path("locked.db");
-        (await RunToEndAsync(["status", "--ledger", "sqlite:" + path, "--budget-key", Key])).AssertExitCode(0);
+        (await RunToEndAsync(["budget", "set", "--ledger", "sqlite:" + path, "--budget-key", Key, "--max-cost-cents", "100"])).AssertExitCode(0);
         using var holder = BudgetRunProcess.StartProgram("sqlite3", [path], new RunSettings { KeepStdinOpen = true });
         await holder.Stdin.WriteAsync("BEGIN EXCLUSIVE;\nSELECT 'locked';\n"u8.ToArray());
         await holder.Stdin.FlushAsync();

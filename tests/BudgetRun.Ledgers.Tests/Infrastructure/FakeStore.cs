@@ -66,6 +66,15 @@ internal sealed class FakeStore : ILedgerStore
 
     public ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(AccountConfig));
 
+    /// <summary>The fake keeps no terms: the composed ledger then uses the run's own (as one composed without opening the account).</summary>
+    public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+    public ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(default(AccountConfig));
+
+    public ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<AccountEntry>>([]);
+
     public ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken) => ValueTask.FromResult(KillSwitchState.Off);
 
     public ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken) => ValueTask.FromResult(false);
