@@ -1,7 +1,7 @@
 namespace BudgetRun.ControlPlane.Tests.Fakes;
 
-/// <summary>How a fake ledger answers at the moment (see <see cref="LedgerSwitch"/>).</summary>
-internal enum LedgerMode
+/// <summary>How a fake ledger answers at the moment (see LedgerSwitch); public because theories take it.</summary>
+public enum LedgerMode
 {
     /// <summary>Answers at once.</summary>
     Up,
