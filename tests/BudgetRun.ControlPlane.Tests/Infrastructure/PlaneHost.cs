@@ -1,6 +1,5 @@
 using System.Net;
 using BudgetRun.ControlPlane.Tests.Fakes;
-using BudgetRun.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

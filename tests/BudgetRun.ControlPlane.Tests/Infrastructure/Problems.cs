@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using BudgetRun.ControlPlane.Tests.Fakes;
-using BudgetRun.Testing;
 using Xunit.Sdk;
 
 namespace BudgetRun.ControlPlane.Tests.Infrastructure;

@@ -1,7 +1,6 @@
 using BudgetRun.ControlPlane.Tests.Fakes;
 using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
-using BudgetRun.Testing;
 
 namespace BudgetRun.ControlPlane.Tests.Infrastructure;
 

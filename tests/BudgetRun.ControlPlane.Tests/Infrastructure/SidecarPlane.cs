@@ -1,5 +1,4 @@
 using BudgetRun.ControlPlane.Tests.Fakes;
-using BudgetRun.Testing;
 
 namespace BudgetRun.ControlPlane.Tests.Infrastructure;
 
