@@ -38,13 +38,17 @@ internal sealed partial class EndpointErrors(ILogger<EndpointErrors> logger)
         }
         if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentLength is null)
         {
+            // Nothing of the request is echoed: a token pasted into a path must not come back in an answer.
             var status = context.Response.StatusCode;
-            await HttpJson.ProblemAsync(context, status, status switch
+            var (title, detail) = status switch
             {
-                StatusCodes.Status404NotFound => "not found",
-                StatusCodes.Status405MethodNotAllowed => "method not allowed",
-                _ => "error",
-            }).ConfigureAwait(false);
+                StatusCodes.Status404NotFound => ("not found", "no endpoint has this path (the README lists them)"),
+                StatusCodes.Status405MethodNotAllowed => ("method not allowed", context.Response.Headers.Allow is { Count: > 0 } allow
+                    ? $"this endpoint answers {string.Join(", ", allow.ToArray())} only"
+                    : "this endpoint does not answer this method"),
+                _ => ("error", $"the request was answered {status}"),
+            };
+            await HttpJson.ProblemAsync(context, status, title, detail).ConfigureAwait(false);
         }
     }
 

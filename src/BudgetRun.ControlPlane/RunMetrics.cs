@@ -51,10 +51,20 @@ internal sealed class RunMetrics : IRunObserver
         }
         Registry.AddBeforeCollectCallback(async cancel =>
         {
-            var snapshot = await ledger.SnapshotAsync(cancel).ConfigureAwait(false);
-            _budget.Set(snapshot.BudgetCents);
-            _remaining.Set(snapshot.RemainingCents);
+            // The run's own state first: it must show while the ledger cannot be read.
             _killSwitch.Set(killSwitchEngaged() ? 1 : 0);
+            try
+            {
+                var snapshot = await ledger.SnapshotAsync(cancel).ConfigureAwait(false);
+                _budget.Set(snapshot.BudgetCents);
+                _remaining.Set(snapshot.RemainingCents);
+            }
+            catch (LedgerUnavailableException)
+            {
+                // The scrape (and push) goes on with the last known budget: failing it would mark the
+                // target down and hide budget_run_ledger_errors_total, which counts this fault, while it
+                // matters. Caught here, not left to prometheus-net, whose docs say a callback can fail a scrape.
+            }
         });
     }
 

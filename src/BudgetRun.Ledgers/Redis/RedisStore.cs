@@ -260,6 +260,9 @@ internal sealed class RedisStore : ILedgerStore
         RedisException ex => Scrub(ex.Message),
         TimeoutException => string.Create(CultureInfo.InvariantCulture,
             $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
+        // No Redis step takes a token, so a cancelled step is the client dropping a request it had
+        // queued when its connection was torn down (seen after a SIGSTOPped server woke up).
+        OperationCanceledException => "the request was dropped when the connection to the server was reset",
         _ => null,
     };
 
