@@ -330,7 +330,7 @@ internal sealed partial class Supervisor
     private RunResult BuildResult(DateTimeOffset startedAt)
     {
         var (outcome, exitCode, message) = _control.Reason is { } reason
-            ? (reason.Outcome(), reason.ExitCode(), _control.Detail ?? DescribeStop(reason))
+            ? (reason.Outcome(), reason.ExitCode(_control.StopSignal), _control.Detail ?? DescribeStop(reason))
             : _end ?? (RunOutcome.AttemptsExhausted, _lastAttempt?.Code ?? ExitCodes.InternalError, "the run ended");
         // What this run spent (its attempts and the cost it reported), not the account's total: with a
         // shared --budget-key other runs spend from the same account.

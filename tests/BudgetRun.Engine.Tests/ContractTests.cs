@@ -43,4 +43,20 @@ public sealed class ContractTests
         Assert.Equal(outcome, reason.Outcome());
         Assert.Equal(signal, reason.ChildSignal());
     }
+
+    [Theory]
+    [InlineData(Signals.SIGALRM, 142)]
+    [InlineData(Signals.SIGXCPU, 152)]
+    [InlineData(Signals.SIGPWR, 158)]
+    public void StopBySignal_Exits128PlusIt_Interrupted_ChildGetsSigterm(int signal, int code)
+    {
+        using var control = new RunControl();
+
+        Assert.True(control.RequestStop(signal));
+
+        Assert.Equal(StopReason.Signal, control.Reason);
+        Assert.Equal(code, control.Reason!.Value.ExitCode(control.StopSignal));
+        Assert.Equal(RunOutcome.Interrupted, control.Reason.Value.Outcome());
+        Assert.Equal(Signals.SIGTERM, control.Reason.Value.ChildSignal());
+    }
 }

@@ -18,11 +18,18 @@ internal sealed class PosixChildLauncher : IChildLauncher
     private readonly ChildReaper _reaper = new();
     private readonly SpawnThread _spawner = new();
     private readonly TimeProvider _time;
+    private readonly CancellationToken _kill;
 
-    /// <summary>Sets up the process (subreaper, SIGCHLD) once; call before any child exists.</summary>
-    public PosixChildLauncher(TimeProvider time)
+    /// <summary>
+    /// Sets up the process (subreaper, SIGCHLD) once; call before any child exists. Cancelling
+    /// <paramref name="kill"/> SIGKILLs a child's tree at once, even in the middle of its kill grace.
+    /// </summary>
+    /// <param name="time">The clock of the grace periods.</param>
+    /// <param name="kill">See the summary.</param>
+    public PosixChildLauncher(TimeProvider time, CancellationToken kill = default)
     {
         _time = time;
+        _kill = kill;
         var error = NativeMethods.Init();
         if (error != 0)
         {
@@ -58,7 +65,7 @@ internal sealed class PosixChildLauncher : IChildLauncher
             ReclaimTerminal(pid);
             return task.Result;
         }, TaskScheduler.Default);
-        return new PosixChildProcess(pid, afterExit, _reaper, _time);
+        return new PosixChildProcess(pid, afterExit, _reaper, _time, _kill);
     }
 
     /// <summary>Takes the terminal back if the child's group (pid) still has it.</summary>
