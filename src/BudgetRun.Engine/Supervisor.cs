@@ -246,9 +246,10 @@ internal sealed partial class Supervisor
         var record = new AttemptRecord(number, startedAt, duration, kind, exit.ExitCode, exit.Signal, cost, delayBefore);
         Record(record);
 
-        if (kind == AttemptKind.Signal && exit.Signal == Signals.SIGINT)
+        if (kind == AttemptKind.Signal && exit.Signal == Signals.SIGINT && exit.HadTerminal)
         {
             // The terminal's Ctrl-C reaches the child's (foreground) group, not us: it is an interrupt.
+            // Without the terminal, a SIGINT death is like any other signal's.
             _end = (RunOutcome.Interrupted, ExitCodes.Interrupted, "the command was interrupted (SIGINT)");
         }
         else if (_options.ResetAfter is { } healthy && duration >= healthy && kind != AttemptKind.Success)
