@@ -12,6 +12,8 @@ public sealed class ContractTests
         Assert.Equal(2, ExitCodes.Usage);
         Assert.Equal(75, ExitCodes.BudgetExhausted);
         Assert.Equal(77, ExitCodes.KillSwitch);
+        Assert.Equal(74, ExitCodes.OutputFailed);
+        Assert.Equal(141, ExitCodes.BrokenPipe);
         Assert.Equal(124, ExitCodes.TimedOut);
         Assert.Equal(126, ExitCodes.NotExecutable);
         Assert.Equal(127, ExitCodes.NotFound);
