@@ -169,8 +169,8 @@ BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[
          * arrived before exec: reset them. Signals inherited as ignored (nohup, a background job's
          * SIGINT, `trap "" SEGV`) stay ignored. When the start-time dispositions are known
          * (inherited_known), exactly those are ignored, whatever the runtime did since; otherwise
-         * what is ignored now stays ignored, except SIGPIPE, which .NET ignores for itself and a
-         * pipeline needs by default. */
+         * what is ignored now stays ignored. SIGPIPE is always reset: .NET ignores it for itself,
+         * .NET parents (a CI agent, a test host) hand it down ignored, and a pipeline needs it. */
         for (int sig = 1; sig < NSIG; sig++)
         {
             if (sig == SIGKILL || sig == SIGSTOP)
@@ -181,7 +181,8 @@ BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[
             int is_info = (current.sa_flags & SA_SIGINFO) != 0;
             int is_ignored = !is_info && current.sa_handler == SIG_IGN;
             int is_default = !is_info && current.sa_handler == SIG_DFL;
-            int keep_ignored = inherited_known ? sigismember(&inherited_ignored, sig) == 1 : (is_ignored && sig != SIGPIPE);
+            int keep_ignored = sig != SIGPIPE &&
+                               (inherited_known ? sigismember(&inherited_ignored, sig) == 1 : is_ignored);
             struct sigaction want;
             memset(&want, 0, sizeof want);
             if (keep_ignored)
