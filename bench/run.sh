@@ -9,7 +9,10 @@
 #   --quick: fewer runs and shorter loads, for CI; exits non-zero only when something crashed.
 #   --no-build: reuse the binaries of the last run.
 # BUDGET_RUN_EXE=PATH measures that binary instead of publishing one (CI reuses the tests' AOT build).
-# Needs root (or the tools installed) for apt-get: hyperfine, wrk, redis-server, time, nodejs.
+# BUDGET_RUN_SEED=PATH (default ../shared/seed/incident-budget-runner.mjs, when it exists) adds the
+# Node seed runner as an extra baseline; without it every row still has its baseline (tini, dumb-init).
+# Needs root (or the tools installed) for apt-get: hyperfine, wrk, redis-server, time, tini,
+# dumb-init, and nodejs when the seed is measured.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,7 +24,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) mode=quick ;;
     --no-build) build=0 ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +43,7 @@ bin="${BUDGET_RUN_EXE:-$out/publish/budget-run}"               # Native AOT, wha
 fd_bin="$repo/src/BudgetRun.Cli/bin/Release/net10.0/budget-run" # framework-dependent, for information
 bench_tool="$repo/bench/BudgetRun.Bench/bin/Release/net10.0/budget-run-bench"
 seed="${BUDGET_RUN_SEED:-$repo/../shared/seed/incident-budget-runner.mjs}"
+[ -f "$seed" ] || seed=""                                          # optional: a fresh clone has none
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { echo "bench: $*" >&2; }
@@ -47,8 +51,9 @@ log() { echo "bench: $*" >&2; }
 ensure_tools() {
   local -A package_of=(
     [hyperfine]=hyperfine [wrk]=wrk [redis-server]=redis-server [redis-benchmark]=redis-tools
-    [redis-cli]=redis-tools [/usr/bin/time]=time [node]=nodejs
+    [redis-cli]=redis-tools [/usr/bin/time]=time [tini]=tini [dumb-init]=dumb-init
   )
+  [ -z "$seed" ] || package_of[node]=nodejs
   local missing=() tool
   for tool in "${!package_of[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
@@ -124,14 +129,17 @@ free_port() {
   return 1
 }
 
-# 1. Start-up and supervision overhead: wall time minus bare `true`, against the seed runner. The
+# 1. Start-up and supervision overhead: wall time minus bare `true`, against tini and dumb-init
+# (and the seed runner when it is there). "budget-run (hosted)" is a push-only run, which builds the
+# generic host a plain run does without: the difference is what the host costs. The
 # framework-dependent build (JIT, for information) gets fewer runs: it is ~20 times slower.
 measure_overhead() {
-  [ -f "$seed" ] || { echo "seed runner not found at $seed (set BUDGET_RUN_SEED)"; return 1; }
+  local names=(-n true -n budget-run -n "budget-run (hosted)" -n tini -n dumb-init)
+  local commands=(true "'$bin' -- true" "'$bin' --pushgateway http://127.0.0.1:9/ --push-interval 1h -- true" "tini -s -- true" "dumb-init true")
+  if [ -n "$seed" ]; then names+=(-n seed); commands+=("node '$seed' true"); fi
   for round in $(seq "$overhead_rounds"); do
     hyperfine -N --style basic --warmup "$overhead_warmup" --runs "$overhead_runs" \
-      --export-json "$raw/overhead-$round.json" -n true -n budget-run -n seed \
-      true "'$bin' -- true" "node '$seed' true"
+      --export-json "$raw/overhead-$round.json" "${names[@]}" "${commands[@]}"
   done
   if [ "$mode" = full ]; then
     hyperfine -N --style basic --warmup 3 --runs 30 --export-json "$raw/overhead-fd.json" \
@@ -141,7 +149,6 @@ measure_overhead() {
 
 # 2. Peak RSS (max resident set size from wait4, as /usr/bin/time -v reports it).
 measure_rss() {
-  [ -f "$seed" ] || { echo "seed runner not found at $seed (set BUDGET_RUN_SEED)"; return 1; }
   peak_rss() {
     local name=$1
     shift
@@ -151,7 +158,8 @@ measure_rss() {
   for _ in $(seq "$rss_runs"); do
     peak_rss budget-run "$bin" -- true
     peak_rss "budget-run --listen" "$bin" --listen 127.0.0.1:0 -- true
-    peak_rss seed node "$seed" true
+    peak_rss tini tini -s -- true
+    [ -z "$seed" ] || peak_rss seed node "$seed" true
   done
 }
 

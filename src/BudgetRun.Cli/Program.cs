@@ -26,7 +26,7 @@ internal static class Program
             if (parsed.Action is HelpAction)
             {
                 using var stdout = StandardStream.Writer(1);
-                return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stdout });
+                return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stdout, EnableDefaultExceptionHandler = false });
             }
             if (parsed.Action?.GetType().DeclaringType == typeof(VersionOption))
             {
@@ -86,6 +86,26 @@ internal static class Program
             using var stderr = StandardStream.Writer(2);
             await stderr.WriteLineAsync($"budget-run: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.NoSuchAccount;
+        }
+        catch (StandardStreamException ex) when (ex.Fd == 1)
+        {
+            // `budget-run --help | head -1`, `--version >/dev/full`: no stack trace. A reader that has
+            // gone is no error worth a line (exit as if SIGPIPE had ended us, as it ends `yes`); a
+            // full or failing stdout is said once on stderr.
+            if (ex.Errno == StandardStreamException.EPIPE)
+            {
+                return ExitCodes.BrokenPipe;
+            }
+            try
+            {
+                using var stderr = StandardStream.Writer(2);
+                await stderr.WriteLineAsync($"budget-run: cannot write to stdout: {ex.Reason}").ConfigureAwait(false);
+            }
+            catch (StandardStreamException)
+            {
+                // stderr is gone too: the exit code says it
+            }
+            return ExitCodes.OutputFailed;
         }
         catch (UsageException ex)
         {

@@ -42,6 +42,12 @@ public static class ExitCodes
     /// <summary>budget-run got SIGTERM.</summary>
     public const int Terminated = SignalBase + Signals.SIGTERM;
 
+    /// <summary>budget-run's own output could not be written: stdout is full or failed (EX_IOERR).</summary>
+    public const int OutputFailed = 74;
+
+    /// <summary>budget-run's stdout was a pipe whose reader had gone, as a program killed by SIGPIPE exits.</summary>
+    public const int BrokenPipe = SignalBase + Signals.SIGPIPE;
+
     /// <summary>An unexpected internal error (EX_SOFTWARE).</summary>
     public const int InternalError = 70;
 

@@ -7,7 +7,9 @@ namespace BudgetRun.Engine;
 public sealed class RunControl : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _kill = new();
     private int _reason = -1;
+    private int _stopSignal;
     private Action<int>? _forward;
 
     /// <summary>Cancelled once a stop has been requested.</summary>
@@ -16,6 +18,15 @@ public sealed class RunControl : IDisposable
     public bool IsStopRequested => Volatile.Read(ref _reason) >= 0;
 
     public StopReason? Reason => Volatile.Read(ref _reason) is var r and >= 0 ? (StopReason)r : null;
+
+    /// <summary>
+    /// Cancelled by <see cref="Escalate"/>: whatever is being stopped gets SIGKILL at once, the
+    /// rest of the kill grace is skipped.
+    /// </summary>
+    public CancellationToken KillToken => _kill.Token;
+
+    /// <summary>The signal of a <see cref="StopReason.Signal"/> stop (0 for any other reason).</summary>
+    public int StopSignal => Volatile.Read(ref _stopSignal);
 
     /// <summary>A human explanation of the stop (e.g. the kill switch's reason).</summary>
     public string? Detail { get; private set; }
@@ -35,10 +46,50 @@ public sealed class RunControl : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Asks the run to stop because budget-run got <paramref name="signal"/>: SIGINT and SIGTERM are
+    /// <see cref="StopReason.Interrupt"/> and <see cref="StopReason.Terminate"/>, any other signal
+    /// is <see cref="StopReason.Signal"/> (exit code 128 + the signal).
+    /// </summary>
+    /// <returns>true for the first request, false when a stop was already under way.</returns>
+    public bool RequestStop(int signal)
+    {
+        switch (signal)
+        {
+            case Signals.SIGINT:
+                return RequestStop(StopReason.Interrupt);
+            case Signals.SIGTERM:
+                return RequestStop(StopReason.Terminate);
+            default:
+                if (IsStopRequested)
+                {
+                    return false;
+                }
+                Interlocked.CompareExchange(ref _stopSignal, signal, 0);
+                return RequestStop(StopReason.Signal, "stopped by " + Signals.Name(signal));
+        }
+    }
+
+    /// <summary>
+    /// A second stop signal during a stop (the operator insists): SIGKILL to the whole tree now,
+    /// instead of waiting out the kill grace. The run still ends with the first stop's reason.
+    /// </summary>
+    public void Escalate()
+    {
+        if (IsStopRequested)
+        {
+            _kill.Cancel();
+        }
+    }
+
     /// <summary>Passes a signal on to the current child's process group, if a child is running.</summary>
     public void Forward(int signal) => Volatile.Read(ref _forward)?.Invoke(signal);
 
     internal void SetForwarder(Action<int>? forward) => Volatile.Write(ref _forward, forward);
 
-    public void Dispose() => _stop.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _kill.Dispose();
+    }
 }

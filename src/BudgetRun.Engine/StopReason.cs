@@ -13,12 +13,19 @@ public enum StopReason
     BudgetExhausted,
     /// <summary>The run's deadline passed.</summary>
     Deadline,
+    /// <summary>
+    /// Another signal that would have ended budget-run (SIGALRM, SIGXCPU, SIGPWR...; see
+    /// <see cref="Signals.Stopping"/>): the exit code is 128 + that signal, <see cref="RunControl.StopSignal"/>.
+    /// </summary>
+    Signal,
 }
 
 internal static class StopReasonExtensions
 {
-    public static int ExitCode(this StopReason reason) => reason switch
+    /// <summary>The exit code of a run stopped for <paramref name="reason"/>; <paramref name="signal"/> is the one of <see cref="StopReason.Signal"/>.</summary>
+    public static int ExitCode(this StopReason reason, int signal = 0) => reason switch
     {
+        StopReason.Signal => ExitCodes.SignalBase + signal,
         StopReason.Interrupt => ExitCodes.Interrupted,
         StopReason.Terminate => ExitCodes.Terminated,
         StopReason.KillSwitch => ExitCodes.KillSwitch,
@@ -29,7 +36,7 @@ internal static class StopReasonExtensions
 
     public static RunOutcome Outcome(this StopReason reason) => reason switch
     {
-        StopReason.Interrupt or StopReason.Terminate => RunOutcome.Interrupted,
+        StopReason.Interrupt or StopReason.Terminate or StopReason.Signal => RunOutcome.Interrupted,
         StopReason.KillSwitch => RunOutcome.Killed,
         StopReason.BudgetExhausted => RunOutcome.BudgetExhausted,
         StopReason.Deadline => RunOutcome.TimedOut,

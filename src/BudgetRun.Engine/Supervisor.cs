@@ -226,7 +226,9 @@ internal sealed partial class Supervisor
         var record = new AttemptRecord(number, startedAt, duration, kind, exit.ExitCode, exit.Signal, cost, delayBefore);
         Record(record);
 
-        var interrupted = kind == AttemptKind.Signal && exit.Signal == Signals.SIGINT;
+        // Only the terminal's Ctrl-C (the child's group had the terminal) is an interrupt; without the
+        // terminal, a SIGINT death is like any other signal's.
+        var interrupted = kind == AttemptKind.Signal && exit.Signal == Signals.SIGINT && exit.HadTerminal;
         if (!interrupted && _options.ResetAfter is { } healthy && duration >= healthy && kind != AttemptKind.Success)
         {
             LogHealthyReset(_logger, number, Durations.Format(duration));
@@ -333,7 +335,7 @@ internal sealed partial class Supervisor
     private RunResult BuildResult(DateTimeOffset startedAt)
     {
         var (outcome, exitCode, message) = _control.Reason is { } reason
-            ? (reason.Outcome(), reason.ExitCode(), _control.Detail ?? DescribeStop(reason))
+            ? (reason.Outcome(), reason.ExitCode(_control.StopSignal), _control.Detail ?? DescribeStop(reason))
             : _end ?? (RunOutcome.AttemptsExhausted, _lastAttempt?.Code ?? ExitCodes.InternalError, "the run ended");
         // What this run spent (its attempts and the cost it reported), not the account's total: with a
         // shared --budget-key other runs spend from the same account.

@@ -64,6 +64,46 @@ public sealed class TerminalTests : CliTest
     }
 
     [Fact]
+    public async Task ChildDyingOfSigint_AsTheTerminalsForegroundJob_IsAnInterrupt_EvenWithRetryOn130()
+    {
+        var (status, _, output) = await DriveAsync("-", "",
+            [Executables.BudgetRun, "--max-attempts", "3", "--base-delay", "10ms", "--retry-on", "130",
+                "--", .. Child("--count", Scratch.Path("attempts"), "kill-self", "INT")]);
+
+        Assert.True(status == 130, $"budget-run ended with {status?.ToString() ?? "a hang (killed)"}; output:\n{output}");
+        Assert.Equal(1, Scratch.Count("attempts"));
+        Assert.Contains("interrupted (exit 130)", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--retry-on", "130")]
+    [InlineData("--no-retry-on", "1")]
+    public async Task ChildDyingOfSigint_WithoutATerminal_IsAnOrdinarySignalDeath_AndRetried(string flag, string codes)
+    {
+        var report = Scratch.Path("report.json");
+
+        var result = await RunAsync(["--max-attempts", "3", "--base-delay", "10ms", flag, codes, "--report", report,
+            "--", .. Child("--count", Scratch.Path("attempts"), "kill-self", "INT")]);
+
+        result.AssertExitCode(130);
+        Assert.Equal(3, Scratch.Count("attempts"));
+        var loaded = RunReport.Load(report);
+        Assert.Equal("attemptsExhausted", loaded.Outcome);
+        Assert.All(loaded.Attempts, attempt => Assert.Equal(2, loaded.Number(attempt, "signal")));
+    }
+
+    [Fact]
+    public async Task ChildDyingOfSigint_WithoutATerminal_NotInRetryOn_EndsNotRetryable()
+    {
+        var result = await RunAsync(["--max-attempts", "3", "--retry-on", "1",
+            "--", .. Child("--count", Scratch.Path("attempts"), "kill-self", "INT")]);
+
+        result.AssertExitCode(130);
+        Assert.Equal(1, Scratch.Count("attempts"));
+        Assert.Contains("notRetryable (exit 130)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CtrlZ_WithNoShellAbove_IsANoOp_AndTheChildRunsOn()
     {
         // budget-run leads the terminal's session here, as it does as PID 1 of `docker run -it`: no

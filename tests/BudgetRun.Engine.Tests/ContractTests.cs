@@ -15,6 +15,8 @@ public sealed class ContractTests
         Assert.Equal(73, ExitCodes.CannotCreate);
         Assert.Equal(75, ExitCodes.BudgetExhausted);
         Assert.Equal(77, ExitCodes.KillSwitch);
+        Assert.Equal(74, ExitCodes.OutputFailed);
+        Assert.Equal(141, ExitCodes.BrokenPipe);
         Assert.Equal(124, ExitCodes.TimedOut);
         Assert.Equal(126, ExitCodes.NotExecutable);
         Assert.Equal(127, ExitCodes.NotFound);
@@ -46,5 +48,21 @@ public sealed class ContractTests
         Assert.Equal(code, reason.ExitCode());
         Assert.Equal(outcome, reason.Outcome());
         Assert.Equal(signal, reason.ChildSignal());
+    }
+
+    [Theory]
+    [InlineData(Signals.SIGALRM, 142)]
+    [InlineData(Signals.SIGXCPU, 152)]
+    [InlineData(Signals.SIGPWR, 158)]
+    public void StopBySignal_Exits128PlusIt_Interrupted_ChildGetsSigterm(int signal, int code)
+    {
+        using var control = new RunControl();
+
+        Assert.True(control.RequestStop(signal));
+
+        Assert.Equal(StopReason.Signal, control.Reason);
+        Assert.Equal(code, control.Reason!.Value.ExitCode(control.StopSignal));
+        Assert.Equal(RunOutcome.Interrupted, control.Reason.Value.Outcome());
+        Assert.Equal(Signals.SIGTERM, control.Reason.Value.ChildSignal());
     }
 }

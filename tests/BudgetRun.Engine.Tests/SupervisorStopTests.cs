@@ -62,9 +62,9 @@ public sealed class SupervisorStopTests
     }
 
     [Fact]
-    public async Task Run_WhenTheChildDiesOfSigint_EndsInterrupted130WithoutRetry()
+    public async Task Run_WhenTheChildDiesOfCtrlCAtTheTerminal_EndsInterrupted130WithoutRetry()
     {
-        using var harness = new SupervisorHarness(SupervisorHarness.Defaults(), ChildScript.DiesOf(Signals.SIGINT));
+        using var harness = new SupervisorHarness(SupervisorHarness.Defaults(), ChildScript.DiesOfCtrlC());
 
         var result = await harness.RunWithoutTimePassingAsync();
 
@@ -74,6 +74,22 @@ public sealed class SupervisorStopTests
         var attempt = Assert.Single(result.Attempts);
         Assert.Equal(AttemptKind.Signal, attempt.Kind);
         Assert.Equal(Signals.SIGINT, attempt.Signal);
+    }
+
+    [Fact]
+    public async Task Run_WhenTheChildDiesOfSigintWithoutTheTerminal_RetriesLikeAnyOtherSignal()
+    {
+        using var harness = new SupervisorHarness(
+            SupervisorHarness.Defaults() with { MaxAttempts = 2 },
+            ChildScript.DiesOf(Signals.SIGINT));
+
+        var run = harness.Supervisor.RunAsync();
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(1));
+        var result = await SupervisorHarness.FinishAsync(run);
+
+        Assert.Equal(2, harness.Launcher.Starts);
+        Assert.Equal(RunOutcome.AttemptsExhausted, result.Outcome);
+        Assert.Equal(130, result.ExitCode);
     }
 
     [Fact]

@@ -16,6 +16,9 @@ internal static partial class Native
     [LibraryImport(Libc, EntryPoint = "getpid")]
     public static partial int GetPid();
 
+    [LibraryImport(Libc, EntryPoint = "getppid")]
+    public static partial int GetPpid();
+
     [LibraryImport(Libc, EntryPoint = "setsid", SetLastError = true)]
     public static partial int SetSid();
 

@@ -21,15 +21,20 @@
 //   echo-stdin                   copy stdin to stdout until end of file, then exit 0
 //   print-env NAME               write the variable's value and a newline, or "<unset>\n"
 //   ignore-sigterm MS            ignore SIGTERM (only SIGKILL ends it), sleep, then exit 0
-//   record-signals FILE MS       append the name of every SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1
-//                                and SIGUSR2 it receives to FILE (one per line) and keep sleeping;
-//                                exits 0 after MS
+//   record-signals FILE MS       append the name of every SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
+//                                SIGUSR2, SIGRTMIN+6 (40) and SIGRTMAX-4 (60) it receives to FILE
+//                                (one per line) and keep sleeping; exits 0 after MS
+//   exit-on-signal FILE MS       like record-signals, but exit 0 right after recording the first signal
+//   read-parent NAME             read /proc/PPID/NAME (environ, mem): print "opened\n" and what it read,
+//                                or "denied: REASON\n" and exit 1 when it cannot be opened or read
 //   kill-self SIGNAL             die of SIGNAL (name or number): default disposition, then kill(getpid())
 //   spawn MODE PIDFILE THEN [VERB ARGS...]
 //                                leave a grandchild behind: start `test-child --pid-file PIDFILE VERB ARGS`
 //                                (default verb: ignore-sigterm 600000) in this process group (MODE
 //                                group) or in a new session (MODE setsid), wait until it is set up,
-//                                then THEN: exit:N (exit at once) or sleep:MS (sleep, then exit 0)
+//                                then THEN: exit:N (exit at once), sleep:MS (sleep, then exit 0),
+//                                record:FILE (record-signals FILE for 600 s) or record-exit:FILE
+//                                (exit-on-signal FILE for 600 s)
 //
 // Misuse exits 64 with a message on stderr.
 using System.Diagnostics;
@@ -150,7 +155,12 @@ internal static class Program
                 return 0;
             }
             case "record-signals":
-                return RecordSignals(rest[0], Int(rest[1]), Ready);
+                return RecordSignals(rest[0], Int(rest[1]), Ready, exitOnFirst: false);
+            case "exit-on-signal":
+                return RecordSignals(rest[0], Int(rest[1]), Ready, exitOnFirst: true);
+            case "read-parent":
+                Ready();
+                return ReadParent(rest[0]);
             case "kill-self":
             {
                 var signal = SignalNames.Parse(rest[0]);
@@ -169,13 +179,14 @@ internal static class Program
         }
     }
 
-    private static int RecordSignals(string file, int milliseconds, Action ready)
+    private static int RecordSignals(string file, int milliseconds, Action ready, bool exitOnFirst)
     {
         int[] signals =
         [
             SignalNames.SIGHUP, SignalNames.SIGINT, SignalNames.SIGQUIT,
-            SignalNames.SIGTERM, SignalNames.SIGUSR1, SignalNames.SIGUSR2,
+            SignalNames.SIGTERM, SignalNames.SIGUSR1, SignalNames.SIGUSR2, 40, 60,
         ];
+        using var first = new ManualResetEventSlim();
         var registrations = signals
             .Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>
             {
@@ -184,17 +195,45 @@ internal static class Program
                 {
                     File.AppendAllText(file, SignalNames.Name(signal) + "\n");
                 }
+                first.Set();
             }))
             .ToList();
         try
         {
             ready();
-            Thread.Sleep(milliseconds);
+            if (exitOnFirst)
+            {
+                first.Wait(milliseconds);
+            }
+            else
+            {
+                Thread.Sleep(milliseconds);
+            }
             return 0;
         }
         finally
         {
             registrations.ForEach(registration => registration.Dispose());
+        }
+    }
+
+    private static int ReadParent(string name)
+    {
+        var path = $"/proc/{Native.GetPpid()}/{name}";
+        using var stdout = Console.OpenStandardOutput();
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            stdout.Write("opened\n"u8);
+            var buffer = new byte[1 << 16];
+            var read = stream.Read(buffer);
+            stdout.Write(buffer, 0, read);
+            return 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stdout.Write(Encoding.UTF8.GetBytes($"denied: {ex.GetType().Name}: {ex.Message}\n"));
+            return 1;
         }
     }
 
@@ -227,17 +266,22 @@ internal static class Program
             }
             Thread.Sleep(5);
         }
-        ready();
-        var (action, value) = then.Split(':') is [var a, var v] ? (a, Int(v)) : throw new ArgumentException($"spawn: THEN is exit:N or sleep:MS, not {then}");
+        var (action, value) = then.Split(':', 2) is [var a, var v] ? (a, v) : throw new ArgumentException($"spawn: THEN is exit:N, sleep:MS, record:FILE or record-exit:FILE, not {then}");
         switch (action)
         {
             case "exit":
-                return value;
+                ready();
+                return Int(value);
             case "sleep":
-                Thread.Sleep(value);
+                ready();
+                Thread.Sleep(Int(value));
                 return 0;
+            case "record":
+                return RecordSignals(value, 600_000, ready, exitOnFirst: false);
+            case "record-exit":
+                return RecordSignals(value, 600_000, ready, exitOnFirst: true);
             default:
-                throw new ArgumentException($"spawn: THEN is exit:N or sleep:MS, not {then}");
+                throw new ArgumentException($"spawn: THEN is exit:N, sleep:MS, record:FILE or record-exit:FILE, not {then}");
         }
     }
 

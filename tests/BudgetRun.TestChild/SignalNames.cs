@@ -28,6 +28,8 @@ internal static class SignalNames
         ["PIPE"] = SIGPIPE,
         ["ALRM"] = 14,
         ["TERM"] = SIGTERM,
+        ["RTMIN+6"] = 40,
+        ["RTMAX-4"] = 60,
     };
 
     /// <summary>"SIGTERM", "TERM" or "15".</summary>

@@ -7,7 +7,7 @@ namespace BudgetRun.Bench.Reporting;
 /// </summary>
 internal static class RawFiles
 {
-    /// <summary>hyperfine --export-json, one file per round (overhead-1.json, ...); commands named true, budget-run, budget-run (framework-dependent), seed.</summary>
+    /// <summary>hyperfine --export-json, one file per round (overhead-1.json, ...); commands named true, budget-run, budget-run (hosted), tini, dumb-init, budget-run (framework-dependent), seed (optional).</summary>
     public const string OverheadPrefix = "overhead";
 
     /// <summary>"case TAB KiB" per run; cases budget-run, budget-run --listen, seed.</summary>

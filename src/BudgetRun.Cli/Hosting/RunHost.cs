@@ -86,7 +86,7 @@ internal static class RunHost
         RunResult result;
         try
         {
-            var supervisor = new Supervisor(options, new PosixChildLauncher(time), budget, control, time,
+            var supervisor = new Supervisor(options, new PosixChildLauncher(time, control.KillToken), budget, control, time,
                 loggers.CreateLogger<Supervisor>(), new CompositeRunObserver(observers));
             result = await supervisor.RunAsync().ConfigureAwait(false);
         }

@@ -1,53 +1,63 @@
 using System.Runtime.InteropServices;
 using BudgetRun.Engine;
+using BudgetRun.Engine.Processes;
 
 namespace BudgetRun.Cli.Hosting;
 
 /// <summary>
-/// budget-run's signal handling: SIGTERM and SIGINT stop the run (no further attempt; the child
-/// gets the signal, then SIGKILL after the grace period); SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are
-/// passed on to the child's process group. A signal inherited as ignored stays ignored: the
-/// runtime installs no handler for it. SIGCONT (after Ctrl-Z, from the shell's fg or bg) is
-/// handled by the engine; here only the runtime's own reaction to it is switched off.
+/// budget-run's signal handling. Every catchable signal whose default action would end budget-run
+/// is handled, so that no such signal can leave the tree running and the report unwritten:
+/// <see cref="Signals.Stopping"/> stop the run (no further attempt; the child gets SIGINT for
+/// SIGINT and SIGTERM otherwise, then SIGKILL after the grace period; exit 128 + the signal), and
+/// a second one during the stop SIGKILLs the whole tree at once; <see cref="Signals.Forwarded"/>
+/// are passed on to the child's process group. A signal inherited as ignored stays ignored, and a
+/// signal the runtime already handles for itself (SIGSEGV, SIGTRAP in the framework-dependent
+/// build, its real-time signals) is left to it. SIGCONT (after Ctrl-Z, from the shell's fg or bg)
+/// is handled by the engine; here only the runtime's own reaction to it is switched off.
 /// </summary>
 internal sealed class SignalRelay : IDisposable
 {
+    /// <summary>The signals budget-run has always taken by name, whatever the runtime did with them before.</summary>
+    private static readonly int[] _classic = [Signals.SIGTERM, Signals.SIGINT, Signals.SIGHUP, Signals.SIGQUIT, Signals.SIGUSR1, Signals.SIGUSR2];
+
     private readonly List<PosixSignalRegistration> _registrations = [];
 
     public SignalRelay(RunControl control)
     {
-        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        foreach (var signal in Signals.Stopping)
         {
-            context.Cancel = true;
-            Stop(control, StopReason.Terminate, Signals.SIGTERM);
-        }));
-        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+            Handle(signal, () =>
+            {
+                if (!control.RequestStop(signal))
+                {
+                    control.Escalate(); // already stopping: the operator insists
+                }
+            });
+        }
+        foreach (var signal in Signals.Forwarded)
         {
-            context.Cancel = true;
-            Stop(control, StopReason.Interrupt, Signals.SIGINT);
-        }));
+            Handle(signal, () => control.Forward(signal));
+        }
         // On SIGCONT the runtime re-applies the terminal settings it saw at start (tcsetattr), for
         // System.Console, which budget-run never uses. After fg that would overwrite the modes the
         // child set on the terminal; after bg, from the background, it can stop budget-run with
         // SIGTTOU. Cancelling skips it; the kernel continues the process regardless.
-        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGCONT, context => context.Cancel = true));
-        foreach (var signal in new[] { Signals.SIGHUP, Signals.SIGQUIT, Signals.SIGUSR1, Signals.SIGUSR2 })
-        {
-            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, context =>
-            {
-                context.Cancel = true;
-                control.Forward(signal);
-            }));
-        }
+        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)Signals.SIGCONT, context => context.Cancel = true));
     }
 
-    private static void Stop(RunControl control, StopReason reason, int signal)
+    private void Handle(int signal, Action action)
     {
-        if (!control.RequestStop(reason))
+        // 0: SIG_DFL, 1: SIG_IGN, 2: someone's handler (the runtime's), -1: reserved by the C library.
+        var disposition = NativeMethods.SignalDisposition(signal);
+        if (disposition == 1 || disposition < 0 || (disposition == 2 && !_classic.Contains(signal)))
         {
-            // Already stopping: pass the repeated signal on, as the terminal would.
-            control.Forward(signal);
+            return;
         }
+        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, context =>
+        {
+            context.Cancel = true;
+            action();
+        }));
     }
 
     public void Dispose()

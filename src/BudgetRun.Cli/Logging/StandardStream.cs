@@ -38,11 +38,12 @@ internal sealed partial class StandardStream(int fd) : Stream
                 var result = SysWrite(fd, start + written, (nuint)(buffer.Length - written));
                 if (result < 0)
                 {
-                    if (Marshal.GetLastPInvokeError() == 4) // EINTR
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == 4) // EINTR
                     {
                         continue;
                     }
-                    throw new IOException($"write to fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
+                    throw new StandardStreamException(fd, errno, Marshal.PtrToStringUTF8(StrError(errno)) ?? $"errno {errno}");
                 }
                 written += (int)result;
             }
@@ -58,6 +59,9 @@ internal sealed partial class StandardStream(int fd) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    [LibraryImport("libc", EntryPoint = "strerror")]
+    private static partial nint StrError(int errno);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint SysWrite(int fd, byte* buffer, nuint count);

@@ -3,6 +3,13 @@ namespace BudgetRun.Engine.Processes;
 /// <summary>How a child process ended: an exit code or a signal.</summary>
 internal readonly record struct ChildExit(int? ExitCode, int? Signal)
 {
+    /// <summary>
+    /// The child's group had the terminal's foreground when it ended, so the terminal's Ctrl-C
+    /// (SIGINT) and Ctrl-\ went to it. A SIGINT death with the terminal is the user's interrupt;
+    /// without it, an ordinary death by a signal.
+    /// </summary>
+    public bool HadTerminal { get; init; }
+
     public static ChildExit Exited(int code) => new(code, null);
 
     public static ChildExit Killed(int signal) => new(null, signal);

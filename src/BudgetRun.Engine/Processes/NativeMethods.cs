@@ -22,6 +22,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "br_signal_is_ignored")]
     public static partial int SignalIsIgnored(int signal);
 
+    /// <summary>0 SIG_DFL, 1 SIG_IGN, 2 a handler, -1 a signal reserved by the C library.</summary>
+    [LibraryImport(Helper, EntryPoint = "br_signal_disposition")]
+    public static partial int SignalDisposition(int signal);
+
     [LibraryImport(Helper, EntryPoint = "br_spawn")]
     public static partial int Spawn(byte* path, byte** argv, byte** envp, int ttyFd, int pdeathSignal, out int execErrno);
 
@@ -39,6 +43,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
+
+    [LibraryImport(Libc, EntryPoint = "getpgid")]
+    public static partial int GetPgid(int pid);
 
     [LibraryImport(Libc, EntryPoint = "getpid")]
     public static partial int GetPid();

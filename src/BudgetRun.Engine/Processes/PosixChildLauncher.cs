@@ -18,11 +18,18 @@ internal sealed class PosixChildLauncher : IChildLauncher
     private readonly ChildReaper _reaper = new();
     private readonly SpawnThread _spawner = new();
     private readonly TimeProvider _time;
+    private readonly CancellationToken _kill;
 
-    /// <summary>Sets up the process (subreaper, SIGCHLD) once; call before any child exists.</summary>
-    public PosixChildLauncher(TimeProvider time)
+    /// <summary>
+    /// Sets up the process (subreaper, SIGCHLD) once; call before any child exists. Cancelling
+    /// <paramref name="kill"/> SIGKILLs a child's tree at once, even in the middle of its kill grace.
+    /// </summary>
+    /// <param name="time">The clock of the grace periods.</param>
+    /// <param name="kill">See the summary.</param>
+    public PosixChildLauncher(TimeProvider time, CancellationToken kill = default)
     {
         _time = time;
+        _kill = kill;
         var error = NativeMethods.Init();
         if (error != 0)
         {
@@ -53,16 +60,15 @@ internal sealed class PosixChildLauncher : IChildLauncher
             var failure = execErrno == NativeMethods.ENOENT ? StartFailure.NotFound : StartFailure.NotExecutable;
             throw new ChildStartException(failure, $"cannot execute {file}: {NativeMethods.ErrorText(execErrno)}");
         }
-        var afterExit = exited.ContinueWith(task =>
-        {
-            ReclaimTerminal(pid);
-            return task.Result;
-        }, TaskScheduler.Default);
-        return new PosixChildProcess(pid, afterExit, _reaper, _time);
+        var afterExit = exited.ContinueWith(task => task.Result with { HadTerminal = ReclaimTerminal(pid) }, TaskScheduler.Default);
+        return new PosixChildProcess(pid, afterExit, _reaper, _time, _kill);
     }
 
-    /// <summary>Takes the terminal back if the child's group (pid) still has it.</summary>
-    private static void ReclaimTerminal(int pid) => _ = NativeMethods.TtyReclaim(StdinFd, pid);
+    /// <summary>
+    /// Takes the terminal back if the child's group (pid) still has it; true when it had it, i.e.
+    /// the child ended as the terminal's foreground job, where a Ctrl-C would have reached it.
+    /// </summary>
+    private static bool ReclaimTerminal(int pid) => NativeMethods.TtyReclaim(StdinFd, pid) == 1;
 
     /// <summary>
     /// Runs on the reaper thread when the child is stopped. A job-control stop while the child's

@@ -1,13 +1,21 @@
 namespace BudgetRun.Engine.Processes;
 
-/// <summary>A child started by <see cref="PosixChildLauncher"/>; its pid is also its process group.</summary>
-internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildReaper reaper, TimeProvider time) : IChildProcess
+/// <summary>
+/// A child started by <see cref="PosixChildLauncher"/>; its pid is also its process group. The
+/// kill token is cancelled when a stop must not wait out its grace (a second SIGTERM): SIGKILL
+/// to the tree at once.
+/// </summary>
+internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildReaper reaper, TimeProvider time, CancellationToken kill) : IChildProcess
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan KillWaitLimit = TimeSpan.FromSeconds(10);
 
     private readonly Lock _gate = new();
     private Task<bool>? _stop;
+
+    /// <summary>Processes outside the child's group that the stop has already asked to end.</summary>
+    private readonly HashSet<int> _asked = [];
+    private bool _groupAsked;
 
     public int Pid { get; } = pid;
 
@@ -25,7 +33,7 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
 
     private async Task<bool> StopCoreAsync(int signal, TimeSpan grace)
     {
-        SignalTree(signal);
+        SignalTree(signal, remember: true);
         if (await WaitAsync(Exited, grace).ConfigureAwait(false))
         {
             return false;
@@ -44,9 +52,11 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
             return 0;
         }
         var count = found.Count;
-        SignalTree(Signals.SIGTERM);
+        // Whoever the stop already signalled is not asked again: many programs take a second
+        // SIGINT or SIGTERM as "force quit". They are only waited for.
+        SignalTree(Signals.SIGTERM, skipAsked: true);
         var deadline = time.GetUtcNow() + grace;
-        while (time.GetUtcNow() < deadline)
+        while (time.GetUtcNow() < deadline && !kill.IsCancellationRequested)
         {
             await Task.Delay(PollInterval, time).ConfigureAwait(false);
             reaper.Nudge();
@@ -67,21 +77,54 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
     }
 
     /// <summary>
-    /// The child's group and every descendant of budget-run, wherever its group: as subreaper we
-    /// inherit whatever escaped the group, so the descendants are the whole tree.
+    /// The child's group, then every descendant of budget-run outside that group (as subreaper we
+    /// inherit whatever escaped it, so that is the whole tree): each process gets the signal once.
+    /// A polite signal is followed by SIGCONT to the same processes, as coreutils timeout does: a
+    /// stopped process could neither handle nor die of it and would hold the stop for the whole
+    /// grace. <paramref name="remember"/> records who was asked, so that <paramref name="skipAsked"/>
+    /// (the sweep after the stop) does not ask them twice.
     /// </summary>
-    private void SignalTree(int signal)
+    private void SignalTree(int signal, bool remember = false, bool skipAsked = false)
     {
-        _ = NativeMethods.Kill(-Pid, signal);
-        foreach (var descendant in ProcessTree.LiveDescendants(Environment.ProcessId))
+        var polite = signal is not (Signals.SIGKILL or Signals.SIGCONT);
+        var targets = new List<int>();
+        lock (_asked)
         {
-            _ = NativeMethods.Kill(descendant, signal);
+            if (!(skipAsked && _groupAsked))
+            {
+                targets.Add(-Pid);
+                _groupAsked |= remember;
+            }
+            foreach (var descendant in ProcessTree.LiveDescendants(Environment.ProcessId))
+            {
+                if (NativeMethods.GetPgid(descendant) == Pid || (skipAsked && _asked.Contains(descendant)))
+                {
+                    continue; // reached through the group
+                }
+                targets.Add(descendant);
+                if (remember)
+                {
+                    _asked.Add(descendant);
+                }
+            }
+        }
+        foreach (var target in targets)
+        {
+            _ = NativeMethods.Kill(target, signal);
+        }
+        if (polite)
+        {
+            foreach (var target in targets)
+            {
+                _ = NativeMethods.Kill(target, Signals.SIGCONT);
+            }
         }
     }
 
+    /// <summary>True when <paramref name="task"/> completes within <paramref name="timeout"/>; false at the timeout or on escalation.</summary>
     private async Task<bool> WaitAsync(Task task, TimeSpan timeout)
     {
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(kill);
         var delay = Task.Delay(timeout, time, cancel.Token);
         var winner = await Task.WhenAny(task, delay).ConfigureAwait(false);
         await cancel.CancelAsync().ConfigureAwait(false);

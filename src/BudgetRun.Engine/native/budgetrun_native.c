@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
@@ -22,6 +23,44 @@
 #include <unistd.h>
 
 #define BR_EXPORT __attribute__((visibility("default")))
+
+/* The signal dispositions budget-run was started with, captured before the runtime changes them.
+ * The runtime installs its own SIGSEGV and SIGFPE handlers (and ignores SIGPIPE) at start, which
+ * overwrites a SIG_IGN that `trap "" SEGV` or nohup-like wrappers handed down; a child must still
+ * inherit that SIG_IGN. Linked statically into the Native AOT binary, this constructor runs before
+ * main and so before the runtime. Loaded late as a shared library (the framework-dependent build)
+ * it runs after the runtime's set-up: a signal with a handler proves that (exec resets every
+ * handler, so only SIG_DFL and SIG_IGN can be inherited), and the capture is then not used. */
+static sigset_t inherited_ignored;
+static int inherited_known;
+
+__attribute__((constructor)) static void br_capture_at_start(void)
+{
+    /* Also first of all: no process of the same uid may read budget-run's memory or its original
+     * environment block (/proc/PID/environ, /proc/PID/mem, ptrace), which hold the secrets that are
+     * removed from the child's environment. Non-dumpable makes the files of /proc/PID root's and denies
+     * ptrace; execve resets it to dumpable for the child. */
+    (void)prctl(PR_SET_DUMPABLE, 0UL, 0UL, 0UL, 0UL);
+
+    sigemptyset(&inherited_ignored);
+    for (int sig = 1; sig < NSIG; sig++)
+    {
+        struct sigaction current;
+        if (sigaction(sig, NULL, &current) != 0)
+            continue;
+        if ((current.sa_flags & SA_SIGINFO) || (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN))
+            return; /* the runtime got here first: inherited_known stays 0 */
+        if (current.sa_handler == SIG_IGN)
+            sigaddset(&inherited_ignored, sig);
+    }
+    inherited_known = 1;
+}
+
+/* 1 when the start-time dispositions were captured before the runtime ran (Native AOT), else 0. */
+BR_EXPORT int br_inherited_known(void)
+{
+    return inherited_known;
+}
 
 /* Process-wide set-up: become the child subreaper so that descendants that escape the child's
  * process group (setsid, double fork) are reparented to us and can be found, killed and reaped.
@@ -52,6 +91,27 @@ BR_EXPORT int br_signal_is_ignored(int sig)
     return (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN) ? 1 : 0;
 }
 
+/* This process's disposition of sig now: 0 SIG_DFL, 1 SIG_IGN, 2 a handler, -1 an invalid or
+ * C-library-reserved signal. */
+BR_EXPORT int br_signal_disposition(int sig)
+{
+    struct sigaction current;
+    if (sig <= 0 || sig >= NSIG || sigaction(sig, NULL, &current) != 0)
+        return -1;
+    if (current.sa_flags & SA_SIGINFO)
+        return 2;
+    return current.sa_handler == SIG_DFL ? 0 : current.sa_handler == SIG_IGN ? 1 : 2;
+}
+
+/* Counts a NULL-terminated vector. */
+static size_t vector_length(char *const vector[])
+{
+    size_t n = 0;
+    while (vector[n] != NULL)
+        n++;
+    return n;
+}
+
 /* Starts path with argv/envp in a new process group whose leader is the child.
  * tty_fd >= 0: make the child's group the terminal's foreground group (as a shell or tini does).
  * pdeath_signal > 0: the signal the child gets when the spawning thread (or process) dies.
@@ -61,6 +121,23 @@ BR_EXPORT int br_signal_is_ignored(int sig)
 BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[],
                          int tty_fd, int pdeath_signal, int *exec_errno)
 {
+    /* A file that is executable but has no #! line makes execve fail with ENOEXEC; then, as
+     * execvp, posix_spawnp, env and shells do, it runs as a /bin/sh script: sh PATH ARGS. The
+     * vector is built here because the vfork child must not allocate. */
+    size_t argc = vector_length(argv);
+    char **volatile sh_argv = malloc((argc + 2) * sizeof(char *));
+    if (sh_argv == NULL)
+    {
+        *exec_errno = ENOMEM;
+        return -1;
+    }
+    sh_argv[0] = "sh";
+    sh_argv[1] = (char *)path;
+    for (size_t i = 1; i <= argc; i++) /* argv[argc] is the terminating NULL */
+        sh_argv[i + 1] = argv[i];
+    if (argc == 0)
+        sh_argv[2] = NULL;
+
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -89,8 +166,11 @@ BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[
                 _exit(128 + pdeath_signal);
         }
         /* Caught signals would run the runtime's handlers in this shared address space if one
-         * arrived before exec: reset them. Keep ignored signals ignored (nohup, a background job's
-         * SIGINT), except SIGPIPE, which .NET ignores for itself and a pipeline needs by default. */
+         * arrived before exec: reset them. Signals inherited as ignored (nohup, a background job's
+         * SIGINT, `trap "" SEGV`) stay ignored. When the start-time dispositions are known
+         * (inherited_known), exactly those are ignored, whatever the runtime did since; otherwise
+         * what is ignored now stays ignored. SIGPIPE is always reset: .NET ignores it for itself,
+         * .NET parents (a CI agent, a test host) hand it down ignored, and a pipeline needs it. */
         for (int sig = 1; sig < NSIG; sig++)
         {
             if (sig == SIGKILL || sig == SIGSTOP)
@@ -99,25 +179,42 @@ BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[
             if (sigaction(sig, NULL, &current) != 0)
                 continue; /* reserved by the C library */
             int is_info = (current.sa_flags & SA_SIGINFO) != 0;
-            if (!is_info && current.sa_handler == SIG_DFL)
-                continue;
-            if (!is_info && current.sa_handler == SIG_IGN && sig != SIGPIPE)
-                continue;
-            struct sigaction dfl;
-            memset(&dfl, 0, sizeof dfl);
-            dfl.sa_handler = SIG_DFL;
-            sigaction(sig, &dfl, NULL);
+            int is_ignored = !is_info && current.sa_handler == SIG_IGN;
+            int is_default = !is_info && current.sa_handler == SIG_DFL;
+            int keep_ignored = sig != SIGPIPE &&
+                               (inherited_known ? sigismember(&inherited_ignored, sig) == 1 : is_ignored);
+            struct sigaction want;
+            memset(&want, 0, sizeof want);
+            if (keep_ignored)
+            {
+                if (is_ignored)
+                    continue;
+                want.sa_handler = SIG_IGN;
+            }
+            else
+            {
+                if (is_default)
+                    continue;
+                want.sa_handler = SIG_DFL;
+            }
+            sigaction(sig, &want, NULL);
         }
         sigset_t empty;
         sigemptyset(&empty);
         sigprocmask(SIG_SETMASK, &empty, NULL);
         execve(path, argv, envp);
+        if (errno == ENOEXEC)
+        {
+            execve("/bin/sh", sh_argv, envp);
+            errno = ENOEXEC; /* no usable /bin/sh: report the script's own error */
+        }
         child_errno = errno;
         _exit(127);
     }
 
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    free(sh_argv);
     if (pid < 0)
     {
         *exec_errno = fork_errno;
@@ -146,12 +243,14 @@ static int tty_give(int tty_fd, pid_t pgrp)
 
 /* Takes the terminal back for our own process group when the child's group still has it (its
  * number stays the foreground after its last member died). If someone else has the foreground,
- * e.g. the shell after `bg`, it is left alone. */
+ * e.g. the shell after `bg`, it is left alone. Returns 1 when the child's group had the terminal
+ * (so a Ctrl-C there went to it), 0 when it did not. */
 BR_EXPORT int br_tty_reclaim(int tty_fd, pid_t child_pgrp)
 {
     if (tcgetpgrp(tty_fd) != child_pgrp)
         return 0;
-    return tty_give(tty_fd, getpgrp());
+    (void)tty_give(tty_fd, getpgrp());
+    return 1;
 }
 
 /* Job control, as sudo does it: the child's group was stopped by sig (SIGTSTP, SIGTTIN, SIGTTOU)

@@ -27,6 +27,9 @@ internal sealed record ChildScript
 
     public static ChildScript DiesOf(int signal) => new() { Exit = ChildExit.Killed(signal) };
 
+    /// <summary>Dies of SIGINT as the terminal's foreground job: the user's Ctrl-C.</summary>
+    public static ChildScript DiesOfCtrlC() => new() { Exit = ChildExit.Killed(Signals.SIGINT) with { HadTerminal = true } };
+
     public static ChildScript RunsUntilStopped() => new();
 
     public static ChildScript IgnoresSigterm() => new() { IgnoresPoliteSignal = true };
