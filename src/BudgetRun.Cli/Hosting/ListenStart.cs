@@ -26,6 +26,29 @@ internal static class ListenStart
         }
     }
 
+    /// <summary>
+    /// Binds the address once and lets it go, before anything else happens (the ledger opened, an
+    /// account created): an address that cannot be bound is a usage error with nothing half-started.
+    /// The real bind can still fail later (a race for the port) and is reported the same way.
+    /// </summary>
+    public static void Preflight(IPEndPoint? listen)
+    {
+        if (listen is null)
+        {
+            return;
+        }
+        try
+        {
+            using var socket = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true); // as Kestrel binds
+            socket.Bind(listen);
+        }
+        catch (SocketException ex)
+        {
+            throw new UsageException($"--listen: cannot listen on {listen}: {ex.Message}");
+        }
+    }
+
     /// <summary>Kestrel reports "address in use" as an IOException and "cannot assign" as the socket's own error.</summary>
     private static string? BindFailure(Exception ex) => ex switch
     {

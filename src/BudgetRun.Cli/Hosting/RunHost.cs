@@ -6,10 +6,8 @@ using BudgetRun.Engine.Budget;
 using BudgetRun.Engine.Processes;
 using BudgetRun.Ledgers;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serilog;
 using Serilog.Extensions.Logging;
 using ILogger = Serilog.ILogger;
 
@@ -17,9 +15,10 @@ namespace BudgetRun.Cli.Hosting;
 
 /// <summary>
 /// Composes one run: the engine with its launcher and ledger, signals, the report and the final
-/// log line. With a control plane (<c>--listen</c>, <c>--pushgateway</c>) the run is a generic-host
-/// service (an ASP.NET Core one when it listens). A plain run composes the engine directly: the
-/// host's build, start and stop cost about 5 ms of the 15 ms a wrap may add (bench/run.sh).
+/// log line. With a control plane (<c>--listen</c>, <c>--pushgateway</c>) the host of
+/// <see cref="ControlPlaneComposition"/> runs beside the engine (an ASP.NET Core one when it
+/// listens); a plain run composes the same objects without it: building, starting and stopping the
+/// host costs about 10 ms (bench/run.sh, "start-up cost of the host"), more than a wrap may add.
 /// </summary>
 internal static class RunHost
 {
@@ -33,6 +32,7 @@ internal static class RunHost
             log.Warning("{Warning}", warning);
         }
 
+        ListenStart.Preflight(settings.ControlPlane?.Listen);
         // A persistent account is opened first: an unreachable ledger fails closed (exit 69) before
         // anything else starts.
         RunMetrics? metrics = null;
@@ -51,23 +51,22 @@ internal static class RunHost
             : LedgerComposition.ForRun(ledger, settings.Ledger!, settings.Supervisor.MaxCostCents, log);
 
         using var control = new RunControl();
-        using var signals = new SignalRelay(control);
+        using var lifetime = new SignalLifetime(control);
         await using var killWatch = ledger is null ? null : await LedgerComposition.WireKillSwitchAsync(ledger, control).ConfigureAwait(false);
         var time = TimeProvider.System;
         using var loggers = new SerilogLoggerFactory(log);
 
         var options = settings.Supervisor;
         var budget = new RunBudget(accountOrRun, new PerAttemptCost(options.CostPerAttemptCents), control);
-        var observers = new List<IRunObserver>();
+        IRunObserver observer = NullRunObserver.Instance;
         IHost? host = null;
         if (settings.ControlPlane is { } controlPlane)
         {
             metrics = new RunMetrics(settings.Workload, accountOrRun, () => control.Reason == StopReason.KillSwitch);
             var status = new RunStatusTracker();
-            observers.Add(metrics);
-            observers.Add(status);
             var plane = new ControlPlaneState(controlPlane, options.MaxAttempts, control, budget, status, metrics, ledger);
-            host = BuildControlPlaneHost(controlPlane, plane, log);
+            host = ControlPlaneComposition.Build(controlPlane, lifetime, log, metrics, [metrics, status], app => ControlEndpoints.Map(app, plane));
+            observer = ControlPlaneComposition.Observers(host);
             await ListenStart.StartAsync(host, controlPlane.Listen).ConfigureAwait(false);
             if (host is WebApplication app && ControlPlaneHost.ListeningUrl(app) is { } listening)
             {
@@ -87,7 +86,7 @@ internal static class RunHost
         try
         {
             var supervisor = new Supervisor(options, new PosixChildLauncher(time, control.KillToken), budget, control, time,
-                loggers.CreateLogger<Supervisor>(), new CompositeRunObserver(observers));
+                loggers.CreateLogger<Supervisor>(), observer);
             result = await supervisor.RunAsync().ConfigureAwait(false);
         }
         finally
@@ -104,30 +103,6 @@ internal static class RunHost
         log.Write(level, LogMessages.RunEnded,
             OutcomeName(result.Outcome), result.ExitCode, result.Message, result.SpentCents, result.BudgetCents, result.AttemptCount);
         return result.ExitCode;
-    }
-
-    /// <summary>The host of the control plane: ASP.NET Core with --listen, a plain generic host for a push-only run.</summary>
-    private static IHost BuildControlPlaneHost(ControlPlaneSettings controlPlane, ControlPlaneState plane, ILogger log)
-    {
-        // Kestrel only with --listen: a push-only run opens no socket.
-        var web = controlPlane.Listen is null ? null : ControlPlaneHost.CreateBuilder(controlPlane);
-        IHostApplicationBuilder builder = web is not null
-            ? web
-            : Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "budget-run", DisableDefaults = true });
-        var services = builder.Services;
-        services.AddSerilog(log, dispose: false);
-        services.AddSingleton<IHostLifetime, NullHostLifetime>();
-        services.AddSingleton(controlPlane);
-        services.AddSingleton(plane.Metrics);
-        services.AddHostedService<MetricsPushService>();
-        if (web is null)
-        {
-            return ((HostApplicationBuilder)builder).Build();
-        }
-        var app = web.Build();
-        ControlPlaneHost.UseEndpointErrors(app);
-        ControlEndpoints.Map(app, plane);
-        return app;
     }
 
     /// <summary>An account that cannot be opened ends the run before it starts (69), with a report all the same.</summary>

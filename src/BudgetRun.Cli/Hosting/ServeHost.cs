@@ -1,11 +1,9 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.ControlPlane;
 using BudgetRun.Engine;
 using BudgetRun.Ledgers;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Serilog;
 
 namespace BudgetRun.Cli.Hosting;
@@ -45,6 +43,10 @@ internal static class ServeHost
             log.Warning("{Warning}", warning);
         }
 
+        ListenStart.Preflight(listen);
+        // Signals are handled from here on: a SIGTERM while the ledger is being opened stops serve too.
+        using var control = new RunControl();
+        using var lifetime = new SignalLifetime(control);
         RunMetrics? metrics = null;
         await using var ledger = await LedgerComposition.OpenAsync(ledgerSettings, fault =>
         {
@@ -66,32 +68,23 @@ internal static class ServeHost
         };
         await using var watch = await ledger.WatchKillSwitchAsync(CancellationToken.None).ConfigureAwait(false);
 
-        var builder = ControlPlaneHost.CreateBuilder(settings);
-        builder.Services.AddSerilog(log, dispose: false);
-        builder.Services.AddSingleton<IHostLifetime, NullHostLifetime>();
-        await using var app = builder.Build();
-        ControlPlaneHost.UseEndpointErrors(app);
-        SidecarEndpoints.Map(app, new SidecarState(ledger, metrics, workload, settings.ControlToken));
-
-        using var stopping = new CancellationTokenSource();
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.Cancel(); });
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.Cancel(); });
-
-        await ListenStart.StartAsync(app, listen).ConfigureAwait(false);
-        log.Information(LogMessages.ServingBudget, ledgerSettings.Account.Key, ledger.Name, ControlPlaneHost.ListeningUrl(app));
+        var sidecar = new SidecarState(ledger, metrics, workload, settings.ControlToken);
+        using var host = ControlPlaneComposition.Build(settings, lifetime, log, metrics, [], app => SidecarEndpoints.Map(app, sidecar));
+        await ListenStart.StartAsync(host, listen).ConfigureAwait(false);
+        log.Information(LogMessages.ServingBudget, ledgerSettings.Account.Key, ledger.Name, ControlPlaneHost.ListeningUrl((WebApplication)host));
         if (settings.ControlToken is null)
         {
             log.Warning("no control token: /v1/reserve and /v1/settle accept any caller, so serve listens on loopback only ({Address})", listen.Address);
         }
         try
         {
-            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, stopping.Token).ConfigureAwait(false);
+            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, control.StopToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
         }
         log.Information("stopping: signal received");
-        await app.StopAsync().ConfigureAwait(false);
+        await host.StopAsync().ConfigureAwait(false);
         // Reservations whose answer was lost in an outage are cancelled if the ledger answers now.
         var unfinished = await ledger.FinishUnfinishedAsync(CancellationToken.None).ConfigureAwait(false);
         if (unfinished > 0)

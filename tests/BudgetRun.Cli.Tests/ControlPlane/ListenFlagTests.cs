@@ -158,6 +158,7 @@ public sealed class ListenFlagTests : ControlPlaneTest
         result.AssertNoStackTrace();
         result.AssertExitCode(2);
         Assert.Contains("--listen: cannot listen on 10.255.255.1:0", result.AssertOneStderrLine(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Scratch.Path("ledger.db")), "a serve that cannot listen created its ledger and account: half-started");
     }
 
     private void AssertUsageError(ProcessResult result, string named)

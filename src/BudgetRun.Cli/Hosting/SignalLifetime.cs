@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using BudgetRun.Engine;
 using BudgetRun.Engine.Processes;
+using Microsoft.Extensions.Hosting;
 
 namespace BudgetRun.Cli.Hosting;
 
@@ -14,15 +15,19 @@ namespace BudgetRun.Cli.Hosting;
 /// signal the runtime already handles for itself (SIGSEGV, SIGTRAP in the framework-dependent
 /// build, its real-time signals) is left to it. SIGCONT (after Ctrl-Z, from the shell's fg or bg)
 /// is handled by the engine; here only the runtime's own reaction to it is switched off.
+/// It is the host's <see cref="IHostLifetime"/> (in place of ConsoleLifetime, which would race for
+/// the same signals and touch System.Console): signals become a stop of the run's
+/// <see cref="RunControl"/>, and the composition stops the host when the run ends. It is armed
+/// when it is made, before the ledger is opened, so a plain run (which builds no host) has it too.
 /// </summary>
-internal sealed class SignalRelay : IDisposable
+internal sealed class SignalLifetime : IHostLifetime, IDisposable
 {
     /// <summary>The signals budget-run has always taken by name, whatever the runtime did with them before.</summary>
     private static readonly int[] _classic = [Signals.SIGTERM, Signals.SIGINT, Signals.SIGHUP, Signals.SIGQUIT, Signals.SIGUSR1, Signals.SIGUSR2];
 
     private readonly List<PosixSignalRegistration> _registrations = [];
 
-    public SignalRelay(RunControl control)
+    public SignalLifetime(RunControl control)
     {
         foreach (var signal in Signals.Stopping)
         {
@@ -59,6 +64,12 @@ internal sealed class SignalRelay : IDisposable
             action();
         }));
     }
+
+    /// <summary>Signals are handled from construction on: nothing to wait for.</summary>
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The run (or serve) decides when the host stops; the registrations live until disposed.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose()
     {
