@@ -22,6 +22,7 @@ WORKDIR /src
 # The whole of src/ rather than each project file first: a restore layer keyed on a hand-kept
 # list of .csproj files silently breaks when a project is added.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY eng/analyzers/ eng/analyzers/
 COPY src/ src/
 # .git is not in the build context: the commit printed by `budget-run --version` comes from here.
 ARG SOURCE_REVISION=

@@ -36,7 +36,12 @@ internal sealed class AccountLedger : IAccountLedger
         _options = options;
         _time = time;
         _guard = new StoreGuard(store, options);
-        _finisher = new UpdateFinisher(store, _guard, run, time, now => RunTerms().Window.BucketAt(now), Observe);
+        _finisher = new UpdateFinisher(store, _guard, run, time, now => RunTerms().Window.BucketAt(now), Observe,
+            () =>
+            {
+                var (limit, window) = RunTerms();
+                return AccountConfig.From(new AccountTerms(limit, window));
+            });
         Account = account;
         Run = run;
     }

@@ -18,6 +18,7 @@ internal sealed class UpdateFinisher : IDisposable
     private readonly TimeProvider _time;
     private readonly Func<DateTimeOffset, string> _currentBucket;
     private readonly Action<KillSwitchState> _observe;
+    private readonly Func<AccountConfig> _accountTerms;
 
     /// <param name="store">The account's store.</param>
     /// <param name="guard">Counts and reports the store's faults.</param>
@@ -25,9 +26,11 @@ internal sealed class UpdateFinisher : IDisposable
     /// <param name="time">The clock of nonces and of the window a lost settle is charged to.</param>
     /// <param name="currentBucket">The account's bucket at a time: where the cost of a settle the store lost goes.</param>
     /// <param name="observe">Hears the kill switch a charge read back.</param>
+    /// <param name="accountTerms">The account's terms, to give it again when the store lost it with the reservation.</param>
     public UpdateFinisher(ILedgerStore store, StoreGuard guard, RunIdentity run, TimeProvider time,
-        Func<DateTimeOffset, string> currentBucket, Action<KillSwitchState> observe)
+        Func<DateTimeOffset, string> currentBucket, Action<KillSwitchState> observe, Func<AccountConfig> accountTerms)
     {
+        _accountTerms = accountTerms;
         _store = store;
         _guard = guard;
         _run = run;
@@ -118,8 +121,13 @@ internal sealed class UpdateFinisher : IDisposable
             item.Charge = (_currentBucket(now), LedgerIds.New(now));
         }
         var (bucket, operationId) = item.Charge.Value;
-        var request = new AddSpendRequest(bucket, item.ActualCents, operationId, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var request = new AddSpendRequest(bucket, item.ActualCents, operationId, nowMs);
         var state = await _guard.RunAsync(LedgerOperation.RecordSpend, () => _store.AddSpendAsync(request, cancellationToken))
+            .ConfigureAwait(false);
+        // A store that lost the reservation may have lost the account's terms with it: the account
+        // gets the terms this run knew again (a no-op while it has terms), as a run creates a missing one.
+        await _guard.RunAsync(LedgerOperation.Account, () => _store.CreateAccountAsync(_accountTerms(), nowMs, cancellationToken))
             .ConfigureAwait(false);
         _observe(state.KillSwitch);
     }

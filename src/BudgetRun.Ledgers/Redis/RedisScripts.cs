@@ -21,9 +21,9 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: acct, bucket, open, reservation. ARGV: prefix, id, bucket, cents, limit (used only when the
-    /// account has none stored), now, expires, run, pid, host, window (unused: a run never writes the
-    /// account's terms), retention. Returns {status, spent, reserved, killed, reason, killed_at} where
+    /// KEYS: acct, bucket, open, reservation. ARGV: prefix, id, bucket, cents, limit, now, expires, run,
+    /// pid, host, window, retention; limit and window are written only when the account has no terms
+    /// stored (it was lost): a run never changes existing terms. Returns {status, spent, reserved, killed, reason, killed_at} where
     /// status is 1 reserved, 0 insufficient, 2 killed.
     /// </summary>
     public const string Reserve = Helpers + """
@@ -50,7 +50,13 @@ internal static class RedisScripts
           end
           redis.call('ZREM', KEYS[3], id)
         end
-        local limit = tonumber(redis.call('HGET', KEYS[1], 'limit')) or tonumber(ARGV[5])
+        local limit = tonumber(redis.call('HGET', KEYS[1], 'limit'))
+        if not limit then
+          -- The account is gone (a Redis without persistence restarted): the run creates it again,
+          -- as it does a missing account at start, with the terms it opened it with.
+          limit = tonumber(ARGV[5])
+          redis.call('HSET', KEYS[1], 'limit', ARGV[5], 'window', ARGV[11], 'updated', ARGV[6])
+        end
         local s, r = bucket(KEYS[2])
         local cents = tonumber(ARGV[4])
         if s + r + cents > limit then
