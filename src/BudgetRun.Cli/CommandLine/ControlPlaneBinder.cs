@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using BudgetRun.Cli.Files;
 using BudgetRun.ControlPlane;
 
 namespace BudgetRun.Cli.CommandLine;
@@ -98,19 +99,9 @@ internal sealed partial class ControlPlaneBinder(CliOptions options, Func<Option
         if (flag(options.ControlTokenFile) is { } path)
         {
             var source = options.ControlTokenFile.Name;
-            string content;
+            var content = UserFile.ReadText(source, path, MaxTokenBytes);
             try
             {
-                var info = new FileInfo(path);
-                if (!info.Exists)
-                {
-                    throw new UsageException($"{source}: '{path}' does not exist");
-                }
-                if (info.Length > MaxTokenBytes)
-                {
-                    throw new UsageException($"{source}: '{path}' is larger than {MaxTokenBytes} bytes");
-                }
-                content = File.ReadAllText(path);
                 if ((File.GetUnixFileMode(path) & UnixFileMode.OtherRead) != 0)
                 {
                     warnings.Add($"{source}: '{path}' is readable by other users; chmod 600 it");

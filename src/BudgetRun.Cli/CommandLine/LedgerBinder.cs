@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BudgetRun.Cli.Files;
 using BudgetRun.Ledgers;
 using BudgetRun.Ledgers.Locations;
 
@@ -109,14 +110,22 @@ internal static class LedgerBinder
         var (ledgerSource, ledgerText) = flag(ledgerOption) is { } ledgerFlag
             ? (ledgerOption.Name, ledgerFlag)
             : (CliOptions.LedgerEnv, NonEmpty(environment(CliOptions.LedgerEnv)));
+        LedgerLocation location;
         try
         {
-            return LedgerUriParser.Parse(ledgerText, environment, ledgerSource);
+            location = LedgerUriParser.Parse(ledgerText, environment, ledgerSource);
         }
         catch (LedgerUriException ex)
         {
             throw new UsageException(ex.Message);
         }
+        // SQLite reads its file itself (no size bound: it is a database), but only a regular file or
+        // a missing one: a FIFO would block it, a device is no database.
+        if (location is SqliteLedgerLocation sqlite && UserFile.WhyNotReplaceable(sqlite.Path) is { } why)
+        {
+            throw new UsageException($"{(ledgerText is null ? "the default ledger" : ledgerSource)}: {why}");
+        }
+        return location;
     }
 
     /// <summary><c>--ledger-timeout</c>; null: the ledger's default.</summary>

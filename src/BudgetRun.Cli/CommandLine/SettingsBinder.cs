@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BudgetRun.Cli.Files;
 using BudgetRun.Engine;
 
 namespace BudgetRun.Cli.CommandLine;
@@ -34,6 +35,10 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         if (report is not null && (report.Length == 0 || Directory.Exists(report)))
         {
             throw new UsageException($"--report: '{report}' is not a file path");
+        }
+        if (report is not null && UserFile.WhyNotReplaceable(report) is { } notReplaceable)
+        {
+            throw new UsageException($"--report: {notReplaceable}; only a regular file (or a missing path) is replaced");
         }
 
         if (command.Count == 0)

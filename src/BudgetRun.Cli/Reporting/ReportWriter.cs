@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BudgetRun.Cli.Files;
 
 namespace BudgetRun.Cli.Reporting;
 
@@ -11,6 +12,12 @@ internal static class ReportWriter
     public static void Write(string path, RunReport report)
     {
         var full = Path.GetFullPath(path);
+        // Checked at start too; again here, since the path may have changed during the run. rename(2)
+        // would replace a device or FIFO with our file.
+        if (UserFile.WhyNotReplaceable(full) is { } why)
+        {
+            throw new IOException($"{why}; only a regular file (or a missing path) is replaced");
+        }
         var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         try
         {

@@ -1,4 +1,5 @@
 using BudgetRun.Cli.CommandLine;
+using BudgetRun.Cli.Files;
 using BudgetRun.Cli.Logging;
 using BudgetRun.Engine;
 
@@ -40,6 +41,10 @@ internal static class InstallCommand
         {
             return await FailAsync($"install: cannot write {target}: the directory {directory} does not exist").ConfigureAwait(false);
         }
+        if (UserFile.WhyNotReplaceable(target) is { } notReplaceable)
+        {
+            return await FailAsync($"install: cannot write {target}: {notReplaceable}; only a regular file (or a missing path) is replaced").ConfigureAwait(false);
+        }
 
         var temporary = Path.Combine(directory, $".{FileName}.{Environment.ProcessId}.tmp");
         try
@@ -61,6 +66,11 @@ internal static class InstallCommand
                 }
             }
             File.SetUnixFileMode(temporary, Executable); // whatever the umask
+            if (UserFile.WhyNotReplaceable(target) is { } changed)
+            {
+                // Checked again just before the rename: the copy takes a while, and rename(2) replaces a device or FIFO.
+                throw new IOException($"{changed}; only a regular file (or a missing path) is replaced");
+            }
             File.Move(temporary, target, overwrite: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
