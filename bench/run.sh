@@ -199,16 +199,26 @@ measure_metrics() {
 # same redis-server. The ledgers are measured once budget-run has `serve` and `--ledger`.
 measure_reservations() {
   local port redis_pid work
-  port=$(free_port)
   work=$(mktemp -d)
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$raw/redis-server.log" 2>&1 &
-  redis_pid=$!
-  trap 'kill '"$redis_pid"' 2>/dev/null || true; rm -rf '"$work" EXIT
-  for _ in $(seq 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
-    sleep 0.05
+  # A port free when probed can be taken before redis-server binds it (the tests' servers come and
+  # go): try a few ports, and never point redis-benchmark at a server that is not up (it retries a
+  # refused connection forever).
+  local up=0
+  for _ in $(seq 5); do
+    port=$(free_port)
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$raw/redis-server.log" 2>&1 &
+    redis_pid=$!
+    trap 'kill '"$redis_pid"' 2>/dev/null || true; rm -rf '"$work" EXIT
+    for _ in $(seq 100); do
+      if redis-cli -p "$port" ping >/dev/null 2>&1; then up=1; break; fi
+      kill -0 "$redis_pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    [ "$up" -eq 0 ] || break
+    kill "$redis_pid" 2>/dev/null || true
   done
-  redis-benchmark -h 127.0.0.1 -p "$port" -t set -n "$redis_requests" -c 8 --csv >"$raw/redis-benchmark.csv"
+  [ "$up" -eq 1 ] || { echo "redis-server did not start: $(tail -n 1 "$raw/redis-server.log")"; return 1; }
+  timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -t set -n "$redis_requests" -c 8 --csv >"$raw/redis-benchmark.csv"
   cat "$raw/redis-benchmark.csv"
   if "$bin" --help 2>/dev/null | grep -q -- '--ledger' && "$bin" serve --help >/dev/null 2>&1; then
     local kind ledger
