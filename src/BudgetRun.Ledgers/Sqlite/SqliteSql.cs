@@ -9,8 +9,8 @@ internal static class SqliteSql
 
     public const string ReadLimit = "SELECT limit_cents FROM accounts WHERE key = $key;";
 
-    /// <summary>Terms for an account that has none (missing, or made by a bare kill); changes() says whether it did.</summary>
-    public const string CreateAccount = """
+    /// <summary>Gives the account terms; with the guard of <see cref="CreateAccount"/> only when it has none.</summary>
+    private const string UpsertTerms = """
         INSERT INTO accounts (key, limit_cents, window_seconds, window_kind, timezone, updated_at)
             VALUES ($key, $limit, $window, $kind, $zone, $now)
             ON CONFLICT (key) DO UPDATE SET limit_cents = excluded.limit_cents,
@@ -18,18 +18,12 @@ internal static class SqliteSql
                                             window_kind = excluded.window_kind,
                                             timezone = excluded.timezone,
                                             updated_at = excluded.updated_at
-            WHERE accounts.limit_cents IS NULL;
         """;
 
-    public const string SetTerms = """
-        INSERT INTO accounts (key, limit_cents, window_seconds, window_kind, timezone, updated_at)
-            VALUES ($key, $limit, $window, $kind, $zone, $now)
-            ON CONFLICT (key) DO UPDATE SET limit_cents = excluded.limit_cents,
-                                            window_seconds = excluded.window_seconds,
-                                            window_kind = excluded.window_kind,
-                                            timezone = excluded.timezone,
-                                            updated_at = excluded.updated_at;
-        """;
+    /// <summary>Terms for an account that has none (missing, or made by a bare kill); changes() says whether it did.</summary>
+    public const string CreateAccount = UpsertTerms + "\n    WHERE accounts.limit_cents IS NULL;";
+
+    public const string SetTerms = UpsertTerms + ";";
 
     public const string ListAccounts = """
         SELECT key, limit_cents, window_seconds, window_kind, timezone, killed FROM accounts
