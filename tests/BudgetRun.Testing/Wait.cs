@@ -48,8 +48,12 @@ internal static class Wait
     /// <summary>Waits for a pid file written by test-child and returns the pid.</summary>
     public static async Task<int> ForPidAsync(string pidFile, BudgetRunProcess? run = null)
     {
-        await UntilAsync(() => File.Exists(pidFile), TimeSpan.FromSeconds(15), $"the pid file {Path.GetFileName(pidFile)} was written", run);
-        return int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        // The file exists a moment before its content does: wait for a whole pid, not for the name.
+        var pid = 0;
+        await UntilAsync(() => File.Exists(pidFile)
+                && int.TryParse(File.ReadAllText(pidFile).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pid),
+            TimeSpan.FromSeconds(15), $"the pid file {Path.GetFileName(pidFile)} was written", run);
+        return pid;
     }
 
     /// <summary>

@@ -36,7 +36,14 @@ public sealed class KillSwitchTests : ControlPlaneTest
             "--", .. EnvDumpingChild("--pid-file", Scratch.Path("child.pid"), "sleep", "600000")]);
         using var client = await ControlPlaneClient.ConnectAsync(run);
         var childToken = (await ChildEnvironmentAsync(run))["BUDGET_RUN_TOKEN"];
+        // The child runs (it wrote its environment) a moment before /status says so: compare from then.
+        await Wait.ForPidAsync(Scratch.Path("child.pid"), run);
         var before = await StatusSnapshot.TakeAsync(client);
+        for (var i = 0; i < 200 && before.ChildPid is null; i++)
+        {
+            await Task.Delay(25);
+            before = await StatusSnapshot.TakeAsync(client);
+        }
 
         var withChildToken = await client.PostAsync("/kill", null, childToken);
         var withEmptyToken = await client.SendAsync(HttpMethod.Post, "/kill", null, "Bearer ");
