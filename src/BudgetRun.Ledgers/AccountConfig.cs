@@ -6,7 +6,12 @@ namespace BudgetRun.Ledgers;
 /// previous release (limit and window seconds only) reads as a fixed window; an account the kill
 /// switch created without terms has no limit.
 /// </summary>
-internal readonly record struct AccountConfig(long? LimitCents, long? WindowSeconds, string? Calendar = null, string? TimeZone = null)
+/// <param name="LimitCents">The limit per window; null without terms.</param>
+/// <param name="WindowSeconds">A fixed window's length (0: none).</param>
+/// <param name="Calendar">A calendar window's unit, or null.</param>
+/// <param name="TimeZone">A calendar window's IANA zone, or null (UTC).</param>
+/// <param name="Version">Counts the changes of the terms (0: none yet, or the previous release's layout); a request carries the version it read.</param>
+internal readonly record struct AccountConfig(long? LimitCents, long? WindowSeconds, string? Calendar = null, string? TimeZone = null, long Version = 0)
 {
     /// <summary>Whether the account has terms: a run or <c>budget set</c> made it (a bare kill does not).</summary>
     public bool HasTerms => LimitCents is not null;

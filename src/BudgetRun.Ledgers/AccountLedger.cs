@@ -22,6 +22,8 @@ internal sealed class AccountLedger : IAccountLedger
     private KillSwitchState _killSwitch;
     private bool _pollFailing;
     private AccountTerms? _terms;
+    private AccountConfig[] _levelConfigs;
+    private readonly IReadOnlyList<string> _path;
 
     /// <summary>Takes over <paramref name="store"/>: disposing the ledger disposes it.</summary>
     public AccountLedger(ILedgerStore store, LedgerAccount account, RunIdentity run, LedgerOptions options, TimeProvider time)
@@ -36,7 +38,9 @@ internal sealed class AccountLedger : IAccountLedger
         _options = options;
         _time = time;
         _guard = new StoreGuard(store, options);
-        _finisher = new UpdateFinisher(store, _guard, run, time, now => RunTerms().Window.BucketAt(now), Observe,
+        _path = AccountPath.Levels(account.Key);
+        _levelConfigs = new AccountConfig[_path.Count];
+        _finisher = new UpdateFinisher(store, _guard, run, time, LevelBuckets, Observe,
             () =>
             {
                 var (limit, window) = RunTerms();
@@ -97,13 +101,13 @@ internal sealed class AccountLedger : IAccountLedger
     public async ValueTask<bool> FitsAsync(long cents, CancellationToken cancellationToken)
     {
         await _finisher.FinishKeptAsync(cancellationToken).ConfigureAwait(false);
-        var (limit, window) = RunTerms();
         var now = _time.GetUtcNow();
-        var state = await _guard.RunAsync(LedgerOperation.Fits,
-            () => _store.ReadBucketAsync(window.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
+        var levels = LevelBuckets(now);
+        var states = await _guard.RunAsync(LedgerOperation.Fits,
+            () => _store.ReadBucketsAsync(levels, now.ToUnixTimeMilliseconds(), cancellationToken))
             .ConfigureAwait(false);
-        Observe(state.KillSwitch);
-        return !state.KillSwitch.Engaged && state.SpentCents + state.ReservedCents + cents <= limit;
+        Observe(PathKillSwitch(states));
+        return !PathKillSwitch(states).Engaged && Tightest(states).RemainingCents >= cents;
     }
 
     /// <remarks>
@@ -129,20 +133,30 @@ internal sealed class AccountLedger : IAccountLedger
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cents);
         await _finisher.FinishKeptAsync(cancellationToken).ConfigureAwait(false);
-        var (limit, window) = RunTerms();
         var now = _time.GetUtcNow();
-        var request = new AddSpendRequest(window.BucketAt(now), cents, LedgerIds.New(now), now.ToUnixTimeMilliseconds());
-        var state = await _guard.RunAsync(LedgerOperation.RecordSpend, () => _store.AddSpendAsync(request, cancellationToken))
+        var request = new AddSpendRequest(LevelBuckets(now), cents, LedgerIds.New(now), now.ToUnixTimeMilliseconds());
+        var states = await _guard.RunAsync(LedgerOperation.RecordSpend, () => _store.AddSpendAsync(request, cancellationToken))
             .ConfigureAwait(false);
-        Observe(state.KillSwitch);
-        return new BudgetSnapshot(limit, state.SpentCents, state.ReservedCents);
+        Observe(PathKillSwitch(states));
+        return Tightest(states).Snapshot;
     }
 
-    /// <remarks>A read only (metrics scrapes and <c>/status</c> call it): kept settles wait for the next write.</remarks>
+    /// <remarks>
+    /// The level of the path with the least remaining (what the run can still spend); a read only
+    /// (metrics scrapes and <c>/status</c> call it): kept settles wait for the next write.
+    /// </remarks>
     public async ValueTask<BudgetSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
         var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
-        return new BudgetSnapshot(status.BudgetCents ?? 0, status.SpentCents, status.ReservedCents);
+        var tightest = status;
+        foreach (var level in status.Levels ?? [])
+        {
+            if (level.RemainingCents < (tightest.RemainingCents ?? long.MaxValue))
+            {
+                tightest = level;
+            }
+        }
+        return new BudgetSnapshot(tightest.BudgetCents ?? 0, tightest.SpentCents, tightest.ReservedCents);
     }
 
     /// <summary>
@@ -196,13 +210,24 @@ internal sealed class AccountLedger : IAccountLedger
     /// <summary>Reads the account's stored terms (null: the account does not exist, or only a kill switch was set on it).</summary>
     public async ValueTask<AccountTerms?> LoadTermsAsync(CancellationToken cancellationToken)
     {
-        var stored = await _guard.RunAsync(LedgerOperation.Account, () => _store.ReadConfigAsync(cancellationToken)).ConfigureAwait(false);
-        var terms = ToTerms(stored);
+        var stored = await _guard.RunAsync(LedgerOperation.Account, () => _store.ReadTermsAsync(cancellationToken)).ConfigureAwait(false);
+        return Remember(stored);
+    }
+
+    /// <summary>Keeps the path's terms as read (checking each level's are known here); the account's own.</summary>
+    private AccountTerms? Remember(IReadOnlyList<AccountConfig> stored)
+    {
+        var terms = new AccountTerms?[stored.Count];
+        for (var i = 0; i < terms.Length; i++)
+        {
+            terms[i] = ToTerms(stored[i]);
+        }
         lock (_gate)
         {
-            _terms = terms;
+            _levelConfigs = [.. stored];
+            _terms = terms[^1];
         }
-        return terms;
+        return terms[^1];
     }
 
     /// <summary>
@@ -245,27 +270,47 @@ internal sealed class AccountLedger : IAccountLedger
         ArgumentOutOfRangeException.ThrowIfNegative(cents);
         await _finisher.FinishKeptAsync(cancellationToken).ConfigureAwait(false);
         var (limit, window) = RunTerms();
-        var now = _time.GetUtcNow();
-        var nowMs = now.ToUnixTimeMilliseconds();
-        var request = new ReserveRequest(id ?? LedgerIds.New(now), window.BucketAt(now), cents, limit, window.Seconds, nowMs,
-            nowMs + (long)_options.ReservationTtl.TotalMilliseconds, Run);
-        (ReserveStatus Status, BucketState State) reserved;
-        try
+        id ??= LedgerIds.New(_time.GetUtcNow());
+        for (var attempt = 1; ; attempt++)
         {
-            reserved = await _guard.RunAsync(LedgerOperation.Reserve, () => _store.ReserveAsync(request, cancellationToken)).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            var nowMs = now.ToUnixTimeMilliseconds();
+            var levels = LevelBuckets(now);
+            var request = new ReserveRequest(id, levels, cents, AccountConfig.From(new AccountTerms(limit, window)) with { Version = levels[^1].Version },
+                nowMs, nowMs + (long)_options.ReservationTtl.TotalMilliseconds, Run);
+            ReserveAnswer answer;
+            try
+            {
+                answer = await _guard.RunAsync(LedgerOperation.Reserve, () => _store.ReserveAsync(request, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (LedgerUnavailableException ex) when (_store.MayHaveLanded(ex.InnerException!))
+            {
+                // The request may have reached the store with its answer lost (a timeout): the store may
+                // still run it. Nobody will use or settle it, so it is cancelled once the store answers.
+                _finisher.KeepCancellation(request.Id);
+                throw;
+            }
+            if (answer.Status == ReserveStatus.Stale)
+            {
+                // A level's terms changed since they were read (a budget set, a new limit above): read
+                // them again; a stale answer wrote nothing. Terms that keep changing fail closed.
+                if (attempt == MaxStaleRetries)
+                {
+                    throw StoreGuard.Unavailable(Name, LedgerOperation.Reserve, "the account's terms kept changing during the reservation",
+                        new InvalidDataException("stale terms"), _options);
+                }
+                await LoadTermsAsync(cancellationToken).ConfigureAwait(false);
+                (limit, window) = RunTerms();
+                continue;
+            }
+            Observe(PathKillSwitch(answer.Levels));
+            var status = ToPathStatus(answer.Levels, levels, now);
+            var decider = answer.Decider >= 0 ? levels[answer.Decider].Key : null;
+            return new ReserveResult(answer.Status, answer.Status == ReserveStatus.Reserved ? request.Id : null, cents, status, decider);
         }
-        catch (LedgerUnavailableException ex) when (_store.MayHaveLanded(ex.InnerException!))
-        {
-            // The request may have reached the store with its answer lost (a timeout): the store may
-            // still run it. Nobody will use or settle it, so it is cancelled once the store answers.
-            _finisher.KeepCancellation(request.Id);
-            throw;
-        }
-        var (status, state) = reserved;
-        Observe(state.KillSwitch);
-        return new ReserveResult(status, status == ReserveStatus.Reserved ? request.Id : null, cents,
-            ToStatus(state, limit, window, now));
     }
+
+    private const int MaxStaleRetries = 5;
 
     public ValueTask<SettleOutcome> SettleByIdAsync(string id, long actualCents, CancellationToken cancellationToken)
     {
@@ -283,30 +328,21 @@ internal sealed class AccountLedger : IAccountLedger
     internal ValueTask<SettleOutcome> CancelByIdAsync(string id, CancellationToken cancellationToken) =>
         _finisher.FinishNowAsync(id, FinishKind.Cancel, 0, cancellationToken);
 
-    /// <summary>The account in its current window, by its stored terms (re-read, so a <c>budget set</c> shows at once).</summary>
+    /// <summary>
+    /// The account in its current window, by its stored terms (re-read, so a <c>budget set</c> shows at
+    /// once), with the levels above it that have terms.
+    /// </summary>
     public async ValueTask<AccountStatus> StatusAsync(CancellationToken cancellationToken)
     {
-        var stored = ToTerms(await _guard.RunAsync(LedgerOperation.Status, () => _store.ReadConfigAsync(cancellationToken)).ConfigureAwait(false));
-        long? limit;
-        BudgetWindow terms;
-        if (stored is not null)
-        {
-            lock (_gate)
-            {
-                _terms = stored;
-            }
-            (limit, terms) = (stored.LimitCents, stored.Window);
-        }
-        else
-        {
-            (limit, terms) = (Account.LimitCents, Account.Window ?? BudgetWindow.None);
-        }
+        var stored = await _guard.RunAsync(LedgerOperation.Status, () => _store.ReadTermsAsync(cancellationToken)).ConfigureAwait(false);
+        Remember(stored);
         var now = _time.GetUtcNow();
-        var state = await _guard.RunAsync(LedgerOperation.Status,
-            () => _store.ReadBucketAsync(terms.BucketAt(now), now.ToUnixTimeMilliseconds(), cancellationToken))
+        var levels = LevelBuckets(now, requireTerms: false);
+        var states = await _guard.RunAsync(LedgerOperation.Status,
+            () => _store.ReadBucketsAsync(levels, now.ToUnixTimeMilliseconds(), cancellationToken))
             .ConfigureAwait(false);
-        Observe(state.KillSwitch);
-        return ToStatus(state, limit, terms, now);
+        Observe(PathKillSwitch(states));
+        return ToPathStatus(states, levels, now);
     }
 
     public async ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
@@ -443,8 +479,96 @@ internal sealed class AccountLedger : IAccountLedger
         }
     }
 
-    private AccountStatus ToStatus(BucketState state, long? limit, BudgetWindow window, DateTimeOffset now) => new(
-        Account.Key,
+    /// <summary>
+    /// The bucket of every level in the current window by the terms last read, with their versions;
+    /// the account's own by the run's terms while it has none stored (or, for a command that only
+    /// administers it, none at all).
+    /// </summary>
+    private IReadOnlyList<LevelBucket> LevelBuckets(DateTimeOffset now) => LevelBuckets(now, requireTerms: true);
+
+    private LevelBucket[] LevelBuckets(DateTimeOffset now, bool requireTerms)
+    {
+        AccountConfig[] configs;
+        lock (_gate)
+        {
+            configs = _levelConfigs;
+        }
+        var levels = new LevelBucket[_path.Count];
+        for (var i = 0; i < levels.Length; i++)
+        {
+            var window = ToTerms(configs[i])?.Window;
+            if (window is null && i == levels.Length - 1)
+            {
+                window = requireTerms ? RunTerms().Window : Account.Window;
+            }
+            levels[i] = new LevelBucket(_path[i], window?.BucketAt(now), configs[i].Version);
+        }
+        return levels;
+    }
+
+    /// <summary>The limit a level is held to: its stored one; for the account itself, the run's while none is stored.</summary>
+    private long? LimitOf(int level)
+    {
+        AccountConfig config;
+        lock (_gate)
+        {
+            config = _levelConfigs[level];
+        }
+        return config.LimitCents ?? (level == _path.Count - 1 ? Account.LimitCents : null);
+    }
+
+    private BudgetWindow? WindowOf(int level)
+    {
+        AccountConfig config;
+        lock (_gate)
+        {
+            config = _levelConfigs[level];
+        }
+        return ToTerms(config)?.Window ?? (level == _path.Count - 1 ? Account.Window ?? BudgetWindow.None : null);
+    }
+
+    /// <summary>The engaged kill switch nearest the root, or off.</summary>
+    private static KillSwitchState PathKillSwitch(IReadOnlyList<BucketState> states) =>
+        states.Select(state => state.KillSwitch).FirstOrDefault(state => state.Engaged);
+
+    /// <summary>The level with the least remaining: what a run of this account can still spend.</summary>
+    private (long RemainingCents, BudgetSnapshot Snapshot) Tightest(IReadOnlyList<BucketState> states)
+    {
+        (long, BudgetSnapshot)? tightest = null;
+        for (var i = 0; i < states.Count; i++)
+        {
+            if (LimitOf(i) is not { } limit)
+            {
+                continue;
+            }
+            var remaining = limit - states[i].SpentCents - states[i].ReservedCents;
+            if (tightest is null || remaining < tightest.Value.Item1)
+            {
+                tightest = (remaining, new BudgetSnapshot(limit, states[i].SpentCents, states[i].ReservedCents));
+            }
+        }
+        return tightest ?? throw new InvalidOperationException($"account '{Account.Key}' has no limit on any level");
+    }
+
+    /// <summary>The account's status with the levels above it that have terms (root first).</summary>
+    private AccountStatus ToPathStatus(IReadOnlyList<BucketState> states, IReadOnlyList<LevelBucket> levels, DateTimeOffset now)
+    {
+        var leaf = states.Count - 1;
+        List<AccountStatus>? above = null;
+        for (var i = 0; i < leaf; i++)
+        {
+            if (LimitOf(i) is not null && levels[i].Bucket is not null)
+            {
+                (above ??= []).Add(ToStatus(levels[i].Key, states[i], LimitOf(i), WindowOf(i) ?? BudgetWindow.None, now));
+            }
+        }
+        // The account reads as killed when any level above it is: its runs are stopped all the same.
+        var own = states[leaf] with { KillSwitch = PathKillSwitch(states) };
+        return ToStatus(Account.Key, own, LimitOf(leaf), WindowOf(leaf) ?? BudgetWindow.None, now) with { Levels = above };
+    }
+
+    private static AccountStatus ToStatus(string key, BucketState state, long? limit, BudgetWindow window, DateTimeOffset now) => new(
+        key,
         limit,
         state.SpentCents,
         state.ReservedCents,

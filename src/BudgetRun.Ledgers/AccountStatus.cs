@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace BudgetRun.Ledgers;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace BudgetRun.Ledgers;
 /// <param name="ReservedCents">Held by reservations not settled yet.</param>
 /// <param name="RemainingCents">What may still be reserved; never negative; null when the limit is unknown.</param>
 /// <param name="WindowEndsAt">When the current window ends (UTC); null without a window.</param>
-/// <param name="KillSwitch">Whether the fleet kill switch is engaged.</param>
+/// <param name="KillSwitch">Whether the fleet kill switch is engaged (on the account or any level above it).</param>
 /// <param name="KillReason">Why it was engaged, when it is and a reason was given.</param>
 internal sealed record AccountStatus(
     string BudgetKey,
@@ -20,4 +22,12 @@ internal sealed record AccountStatus(
     long? RemainingCents,
     DateTimeOffset? WindowEndsAt,
     bool KillSwitch,
-    string? KillReason);
+    string? KillReason)
+{
+    /// <summary>
+    /// The levels above the account that have terms (<c>acme</c>, <c>acme/support</c> for
+    /// <c>acme/support/nightly</c>), root first, each held to its own limit; null when none has.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AccountStatus>? Levels { get; init; }
+}

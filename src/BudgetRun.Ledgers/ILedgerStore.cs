@@ -16,50 +16,56 @@ internal interface ILedgerStore : IAsyncDisposable
     TimeSpan DefaultKillSwitchPollInterval { get; }
 
     /// <summary>
-    /// Atomically: refuse when killed; replay an id the store knows; expire overdue reservations;
-    /// reserve when it fits the limit stored with the account (the request's own limit only when the
-    /// account has none, e.g. a ledger composed without opening the account first).
+    /// Atomically, over every level of the request: refuse when any level is killed; replay an id the
+    /// store knows; refuse as stale when a level's terms version is not the one the request carries;
+    /// expire overdue reservations of every level; reserve on every level that has terms when the
+    /// cents fit each level's stored limit (the run's own terms for its account when the store lost
+    /// them, which are then written again). The tightest refusing level is the decider.
     /// </summary>
-    ValueTask<(ReserveStatus Status, BucketState State)> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken);
+    ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Atomically settles, releases or cancels a reservation of this account; a retry with the same
-    /// nonce is <see cref="SettleOutcome.Settled"/>. A cancellation of an unknown id records it as
-    /// released (still <see cref="SettleOutcome.NotFound"/>), so a reservation request with that id
-    /// that reaches the store later is a replay and reserves nothing.
+    /// Atomically settles, releases or cancels a reservation of this account, on every level it was
+    /// made on; a retry with the same nonce is <see cref="SettleOutcome.Settled"/>. A cancellation of an
+    /// unknown id records it as released (still <see cref="SettleOutcome.NotFound"/>), so a reservation
+    /// request with that id that reaches the store later is a replay and reserves nothing.
     /// </summary>
     ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Adds spend to a bucket, once per operation id.</summary>
-    ValueTask<BucketState> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken);
+    /// <summary>Adds spend to the bucket of every level that has one, once per operation id; the levels after it.</summary>
+    ValueTask<IReadOnlyList<BucketState>> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Reads a bucket, with reservations overdue at <paramref name="nowMs"/> counted as spent.</summary>
-    ValueTask<BucketState> ReadBucketAsync(string bucket, long nowMs, CancellationToken cancellationToken);
-
-    /// <summary>The account's stored terms; no limit for an account never created (or created by a bare kill).</summary>
-    ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken);
+    /// <summary>Reads the levels' buckets, with reservations overdue at <paramref name="nowMs"/> counted as spent; a level without a bucket reads as zero.</summary>
+    ValueTask<IReadOnlyList<BucketState>> ReadBucketsAsync(IReadOnlyList<LevelBucket> levels, long nowMs, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Atomically gives the account <paramref name="terms"/> unless it already has terms; true when
-    /// it did. Two runs creating one account at once end with one account, the first one's.
+    /// The stored terms of every level of this store's account path (<see cref="AccountPath.Levels"/>),
+    /// root first, in one consistent read; no limit for a level never created (or created by a bare kill).
+    /// </summary>
+    ValueTask<IReadOnlyList<AccountConfig>> ReadTermsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Atomically gives the account <paramref name="terms"/> (version 1) unless it already has terms;
+    /// true when it did. Two runs creating one account at once end with one account, the first one's.
     /// </summary>
     ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken);
 
-    /// <summary>Atomically replaces the account's terms (creating it when missing); returns the terms before.</summary>
+    /// <summary>Atomically replaces the account's terms (creating it when missing), one version up; returns the terms before.</summary>
     ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken);
 
     /// <summary>Every account of the ledger (not only this store's) whose key starts with <paramref name="prefix"/>, by key.</summary>
     ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken);
 
+    /// <summary>The kill switch of the path: the engaged level nearest the root, or off.</summary>
     ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken);
 
-    /// <summary>Kills or resumes; true when that changed the switch.</summary>
+    /// <summary>Kills or resumes this store's account (every account below it follows); true when that changed the switch.</summary>
     ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken);
 
     /// <summary>One reservation of this account; null when unknown.</summary>
     ValueTask<ReservationInfo?> ReadReservationAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>A push channel that calls <paramref name="poke"/> on a kill or resume; null when the store has none (polling alone).</summary>
+    /// <summary>A push channel that calls <paramref name="poke"/> on a kill or resume of any level of the path; null when the store has none (polling alone).</summary>
     ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken);
 
     /// <summary>

@@ -15,7 +15,7 @@ internal sealed class PendingUpdate(string id, FinishKind kind, long actualCents
 
     public string Nonce { get; } = nonce;
 
-    public (string Bucket, string OperationId)? Charge { get; set; }
+    public (IReadOnlyList<LevelBucket> Levels, string OperationId)? Charge { get; set; }
 
     /// <summary>The operation in faults and logs.</summary>
     public LedgerOperation Operation => Kind switch

@@ -1,15 +1,25 @@
 namespace BudgetRun.Ledgers;
 
 /// <summary>
-/// A reservation about to be written: what a store needs to make it atomically. The id is made by
-/// the client, so a retry of a request whose answer was lost is recognised as a replay.
+/// A reservation about to be written: what a store needs to make it atomically on every level of
+/// the account path. The id is made by the client, so a retry of a request whose answer was lost is
+/// recognised as a replay.
 /// </summary>
+/// <param name="Id">The reservation's id.</param>
+/// <param name="Levels">The path, root first and the run's account last (<see cref="AccountPath.Levels"/>).</param>
+/// <param name="Cents">What it reserves on each level that has terms.</param>
+/// <param name="LeafTerms">The run's terms: the account is given them again when the store lost it (a Redis without persistence).</param>
+/// <param name="NowMs">When it is made (Unix milliseconds).</param>
+/// <param name="ExpiresAtMs">When it counts as spent in full unless settled.</param>
+/// <param name="Run">The run making it.</param>
 internal sealed record ReserveRequest(
     string Id,
-    string Bucket,
+    IReadOnlyList<LevelBucket> Levels,
     long Cents,
-    long LimitCents,
-    long WindowSeconds,
+    AccountConfig LeafTerms,
     long NowMs,
     long ExpiresAtMs,
-    RunIdentity Run);
+    RunIdentity Run)
+{
+    public LevelBucket Leaf => Levels[^1];
+}

@@ -11,4 +11,7 @@ internal enum ReserveStatus
 
     /// <summary>The account's kill switch is engaged (sidecar: 423).</summary>
     Killed,
+
+    /// <summary>A level's terms changed since the client read them: read them again and retry (never an answer to a caller).</summary>
+    Stale,
 }

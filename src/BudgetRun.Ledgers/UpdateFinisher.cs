@@ -16,7 +16,7 @@ internal sealed class UpdateFinisher : IDisposable
     private readonly StoreGuard _guard;
     private readonly RunIdentity _run;
     private readonly TimeProvider _time;
-    private readonly Func<DateTimeOffset, string> _currentBucket;
+    private readonly Func<DateTimeOffset, IReadOnlyList<LevelBucket>> _currentBuckets;
     private readonly Action<KillSwitchState> _observe;
     private readonly Func<AccountConfig> _accountTerms;
 
@@ -24,18 +24,18 @@ internal sealed class UpdateFinisher : IDisposable
     /// <param name="guard">Counts and reports the store's faults.</param>
     /// <param name="run">The run finishing them.</param>
     /// <param name="time">The clock of nonces and of the window a lost settle is charged to.</param>
-    /// <param name="currentBucket">The account's bucket at a time: where the cost of a settle the store lost goes.</param>
+    /// <param name="currentBuckets">The path's buckets at a time: where the cost of a settle the store lost goes.</param>
     /// <param name="observe">Hears the kill switch a charge read back.</param>
     /// <param name="accountTerms">The account's terms, to give it again when the store lost it with the reservation.</param>
     public UpdateFinisher(ILedgerStore store, StoreGuard guard, RunIdentity run, TimeProvider time,
-        Func<DateTimeOffset, string> currentBucket, Action<KillSwitchState> observe, Func<AccountConfig> accountTerms)
+        Func<DateTimeOffset, IReadOnlyList<LevelBucket>> currentBuckets, Action<KillSwitchState> observe, Func<AccountConfig> accountTerms)
     {
         _accountTerms = accountTerms;
         _store = store;
         _guard = guard;
         _run = run;
         _time = time;
-        _currentBucket = currentBucket;
+        _currentBuckets = currentBuckets;
         _observe = observe;
     }
 
@@ -118,17 +118,17 @@ internal sealed class UpdateFinisher : IDisposable
                 return;
             }
             var now = _time.GetUtcNow();
-            item.Charge = (_currentBucket(now), LedgerIds.New(now));
+            item.Charge = (_currentBuckets(now), LedgerIds.New(now));
         }
-        var (bucket, operationId) = item.Charge.Value;
+        var (levels, operationId) = item.Charge.Value;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var request = new AddSpendRequest(bucket, item.ActualCents, operationId, nowMs);
-        var state = await _guard.RunAsync(LedgerOperation.RecordSpend, () => _store.AddSpendAsync(request, cancellationToken))
+        var request = new AddSpendRequest(levels, item.ActualCents, operationId, nowMs);
+        var states = await _guard.RunAsync(LedgerOperation.RecordSpend, () => _store.AddSpendAsync(request, cancellationToken))
             .ConfigureAwait(false);
         // A store that lost the reservation may have lost the account's terms with it: the account
         // gets the terms this run knew again (a no-op while it has terms), as a run creates a missing one.
         await _guard.RunAsync(LedgerOperation.Account, () => _store.CreateAccountAsync(_accountTerms(), nowMs, cancellationToken))
             .ConfigureAwait(false);
-        _observe(state.KillSwitch);
+        _observe(states.Select(state => state.KillSwitch).FirstOrDefault(state => state.Engaged));
     }
 }

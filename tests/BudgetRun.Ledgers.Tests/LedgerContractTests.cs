@@ -13,7 +13,7 @@ namespace BudgetRun.Ledgers.Tests;
 /// instance (its own connection) stands in for a second process, and the multi-process test runs
 /// real OS processes.
 /// </summary>
-public abstract class LedgerContractTests(ITestOutputHelper output) : IAsyncLifetime
+public abstract partial class LedgerContractTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly DateTimeOffset _lateEvening = new(2026, 3, 1, 23, 59, 0, TimeSpan.Zero);
     private readonly List<AccountLedger> _opened = [];

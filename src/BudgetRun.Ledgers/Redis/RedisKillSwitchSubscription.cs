@@ -3,35 +3,38 @@ using StackExchange.Redis;
 namespace BudgetRun.Ledgers.Redis;
 
 /// <summary>
-/// Pokes a kill-switch watch when the account's channel announces a kill or resume, and when the
+/// Pokes a kill-switch watch when the channel of any level of the account path announces a kill or resume, and when the
 /// connection comes back (a message published while it was down is lost; the poll reads the truth).
 /// </summary>
 internal sealed class RedisKillSwitchSubscription : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _connection;
-    private readonly RedisChannel _channel;
+    private readonly RedisChannel[] _channels;
     private readonly Action<RedisChannel, RedisValue> _onMessage;
     private readonly EventHandler<ConnectionFailedEventArgs> _onRestored;
 
-    private RedisKillSwitchSubscription(ConnectionMultiplexer connection, RedisChannel channel, Action poke)
+    private RedisKillSwitchSubscription(ConnectionMultiplexer connection, RedisChannel[] channels, Action poke)
     {
         _connection = connection;
-        _channel = channel;
+        _channels = channels;
         _onMessage = (_, _) => poke();
         _onRestored = (_, _) => poke();
     }
 
-    public static async Task<RedisKillSwitchSubscription> StartAsync(ConnectionMultiplexer connection, RedisChannel channel, Action poke)
+    public static async Task<RedisKillSwitchSubscription> StartAsync(ConnectionMultiplexer connection, RedisChannel[] channels, Action poke)
     {
-        var subscription = new RedisKillSwitchSubscription(connection, channel, poke);
+        var subscription = new RedisKillSwitchSubscription(connection, channels, poke);
         connection.ConnectionRestored += subscription._onRestored;
         try
         {
-            await connection.GetSubscriber().SubscribeAsync(channel, subscription._onMessage).ConfigureAwait(false);
+            foreach (var channel in channels)
+            {
+                await connection.GetSubscriber().SubscribeAsync(channel, subscription._onMessage).ConfigureAwait(false);
+            }
         }
         catch
         {
-            connection.ConnectionRestored -= subscription._onRestored;
+            await subscription.DisposeAsync().ConfigureAwait(false);
             throw;
         }
         return subscription;
@@ -44,7 +47,10 @@ internal sealed class RedisKillSwitchSubscription : IAsyncDisposable
         {
             // Fire and forget: the connection closes right after, and a paused or slow server must
             // not hold the end of the run (it once waited out the 3 s timeout, then threw).
-            await _connection.GetSubscriber().UnsubscribeAsync(_channel, _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+            foreach (var channel in _channels)
+            {
+                await _connection.GetSubscriber().UnsubscribeAsync(channel, _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+            }
         }
         catch (TimeoutException)
         {

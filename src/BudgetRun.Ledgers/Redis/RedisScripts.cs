@@ -2,13 +2,18 @@ namespace BudgetRun.Ledgers.Redis;
 
 /// <summary>
 /// The Lua scripts of <see cref="RedisStore"/>. Redis runs a script atomically, so each reservation,
-/// settle and expiry is one step that no other replica can interleave with. Every key of an account
-/// shares the hash tag <c>{KEY}</c>, so the scripts' keys live in one slot (Redis Cluster too).
-/// Layout under <c>budget-run:{KEY}</c>: <c>:acct</c> (hash: limit, window (fixed seconds, 0: none),
-/// calendar (day, week, month; absent for the others), tz, updated, killed, reason, killed_at; the
-/// previous release wrote limit and window only, which read as a fixed window),
-/// <c>:b:BUCKET</c> (hash: spent, reserved), <c>:open</c> (sorted set of open reservation ids by expiry),
-/// <c>:r:ID</c> (hash: one reservation and the run that made it), <c>:op:ID</c> (a reported spend, once).
+/// settle and expiry is one step that no other replica can interleave with, over every level of an
+/// account path. Every key of a tree shares the hash tag of its root segment, so the scripts' keys
+/// live in one slot (Redis Cluster too). A level's prefix is <c>budget-run:{ROOT}REST</c>
+/// (<c>budget-run:{acme}</c>, <c>budget-run:{acme}/support</c>); under it: <c>:acct</c> (hash: limit,
+/// window (fixed seconds, 0: none), calendar (day, week, month; absent for the others), tz, tv (the
+/// terms' version), updated, killed, reason, killed_at; the previous releases wrote limit and window
+/// only, which read as a fixed window of version 0), <c>:b:BUCKET</c> (hash: spent, reserved),
+/// <c>:open</c> (sorted set by expiry of the open reservations holding cents on the level: the
+/// reservation's key, or, as the previous releases wrote it, its bare id under the level's own
+/// prefix), <c>:r:ID</c> (hash: one reservation of the level's account, the run that made it, and
+/// <c>lv</c>: the bucket and open keys it holds cents on, tab-separated; a reservation of the
+/// previous releases has only its <c>bucket</c> on its own account), <c>:op:ID</c> (a reported spend, once).
 /// </summary>
 internal static class RedisScripts
 {
@@ -18,67 +23,143 @@ internal static class RedisScripts
           local b = redis.call('HMGET', key, 'spent', 'reserved')
           return num(b[1]), num(b[2])
         end
+        local function split(text)
+          local parts = {}
+          for part in string.gmatch(text, '[^\t]+') do parts[#parts + 1] = part end
+          return parts
+        end
+        -- The reservation key of an open-set member, and the {bucket key, open key} pairs it holds cents on.
+        local function holding(member, prefix, open)
+          local rk = member
+          if string.sub(member, 1, 11) ~= 'budget-run:' then rk = prefix .. ':r:' .. member end
+          local rv = redis.call('HMGET', rk, 'lv', 'bucket', 'cents', 'state')
+          local pairs_ = {}
+          if rv[1] then
+            local parts = split(rv[1])
+            for i = 1, #parts, 2 do pairs_[#pairs_ + 1] = {parts[i], parts[i + 1]} end
+          elseif rv[2] then
+            pairs_[1] = {prefix .. ':b:' .. rv[2], open}
+          end
+          return rk, pairs_, num(rv[3]), rv[4]
+        end
+        -- Overdue reservations on a level become spent in full, on every level they hold cents on.
+        local function expire(prefix, open, now, retention)
+          for _, member in ipairs(redis.call('ZRANGEBYSCORE', open, '-inf', now)) do
+            local rk, held, cents, state = holding(member, prefix, open)
+            if state == 'open' then
+              for _, h in ipairs(held) do
+                redis.call('HINCRBY', h[1], 'reserved', 0 - cents) -- never the unary minus: Lua's -0 reaches Redis as "-0", which HINCRBY rejects
+                redis.call('HINCRBY', h[1], 'spent', cents)
+                redis.call('ZREM', h[2], member)
+              end
+              redis.call('HSET', rk, 'state', 'expired')
+              redis.call('PEXPIRE', rk, retention)
+            end
+            redis.call('ZREM', open, member)
+          end
+        end
+        local function killswitch(acct)
+          local a = redis.call('HMGET', acct, 'killed', 'reason', 'killed_at')
+          return a[1] == '1', a[2] or '', a[3] or ''
+        end
         """;
 
     /// <summary>
-    /// KEYS: acct, bucket, open, reservation. ARGV: prefix, id, bucket, cents, limit, now, expires, run,
-    /// pid, host, window, retention; limit and window are written only when the account has no terms
-    /// stored (it was lost): a run never changes existing terms. Returns {status, spent, reserved, killed, reason, killed_at} where
-    /// status is 1 reserved, 0 insufficient, 2 killed.
+    /// KEYS: reservation, then per level (root first, the run's account last): acct, bucket (the acct
+    /// key again for a level without one), open. ARGV: levels, id, cents, now, expires, run, pid, host,
+    /// retention, then the run's terms (limit, window, calendar, tz: written only when its account
+    /// has no terms stored, it was lost), then per level: prefix, bucket ('' for none), terms version.
+    /// Returns {status, decider, then per level: spent, reserved, killed, reason, killed_at} where
+    /// status is 1 reserved, 0 insufficient, 2 killed, 3 stale.
     /// </summary>
     public const string Reserve = Helpers + """
 
-        local acct = redis.call('HMGET', KEYS[1], 'killed', 'reason', 'killed_at')
-        if acct[1] == '1' then
-          local s, r = bucket(KEYS[2])
-          return {2, s, r, 1, acct[2] or '', acct[3] or ''}
+        local n = tonumber(ARGV[1])
+        local function level(i)
+          local k = 1 + (i - 1) * 3
+          local a = 13 + (i - 1) * 3
+          return KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
         end
-        if redis.call('EXISTS', KEYS[4]) == 1 then
-          local s, r = bucket(KEYS[2])
-          return {1, s, r, 0, '', ''}
-        end
-        local now = tonumber(ARGV[6])
-        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
-          local rk = ARGV[1] .. ':r:' .. id
-          local rv = redis.call('HMGET', rk, 'bucket', 'cents', 'state')
-          if rv[3] == 'open' then
-            local bk = ARGV[1] .. ':b:' .. rv[1]
-            redis.call('HINCRBY', bk, 'reserved', 0 - num(rv[2])) -- never the unary minus: Lua's -0 reaches Redis as "-0", which HINCRBY rejects
-            redis.call('HINCRBY', bk, 'spent', num(rv[2]))
-            redis.call('HSET', rk, 'state', 'expired')
-            redis.call('PEXPIRE', rk, ARGV[12])
+        local function answer(status, decider)
+          local out = {status, decider}
+          for i = 1, n do
+            local acct, bk, _, _, b = level(i)
+            local s, r = 0, 0
+            if b ~= '' then s, r = bucket(bk) end
+            local killed, reason, at = killswitch(acct)
+            out[#out + 1] = s
+            out[#out + 1] = r
+            out[#out + 1] = killed and 1 or 0
+            out[#out + 1] = reason
+            out[#out + 1] = at
           end
-          redis.call('ZREM', KEYS[3], id)
+          return out
         end
-        local limit = tonumber(redis.call('HGET', KEYS[1], 'limit'))
-        if not limit then
-          -- The account is gone (a Redis without persistence restarted): the run creates it again,
-          -- as it does a missing account at start, with the terms it opened it with.
-          limit = tonumber(ARGV[5])
-          redis.call('HSET', KEYS[1], 'limit', ARGV[5], 'window', ARGV[11], 'updated', ARGV[6])
+        for i = 1, n do
+          local acct = level(i)
+          if killswitch(acct) then return answer(2, i - 1) end
         end
-        local s, r = bucket(KEYS[2])
-        local cents = tonumber(ARGV[4])
-        if s + r + cents > limit then
-          return {0, s, r, 0, '', ''}
+        if redis.call('EXISTS', KEYS[1]) == 1 then return answer(1, -1) end
+        local limits = {}
+        for i = 1, n do
+          local acct, _, _, _, _, version = level(i)
+          local t = redis.call('HMGET', acct, 'limit', 'tv')
+          limits[i] = tonumber(t[1])
+          if i == n and not limits[i] then
+            -- The run's account is gone (a Redis without persistence restarted): the run creates it
+            -- again, as it does a missing account at start, with the terms it opened it with.
+            limits[i] = tonumber(ARGV[10])
+            redis.call('HSET', acct, 'limit', ARGV[10], 'window', ARGV[11], 'tv', version, 'updated', ARGV[4])
+            if ARGV[12] ~= '' then redis.call('HSET', acct, 'calendar', ARGV[12]) end
+            if ARGV[13] ~= '' then redis.call('HSET', acct, 'tz', ARGV[13]) end
+          elseif num(t[2]) ~= tonumber(version) then
+            return {3, -1}
+          end
         end
-        redis.call('HINCRBY', KEYS[2], 'reserved', cents)
-        redis.call('HSET', KEYS[4], 'bucket', ARGV[3], 'cents', ARGV[4], 'state', 'open', 'created', ARGV[6],
-          'expires', ARGV[7], 'run', ARGV[8], 'pid', ARGV[9], 'host', ARGV[10])
-        redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
-        return {1, s, r + cents, 0, '', ''}
+        for i = 1, n do
+          local _, _, open, prefix = level(i)
+          expire(prefix, open, ARGV[4], ARGV[9])
+        end
+        local cents = tonumber(ARGV[3])
+        local decider, tightest = -1, nil
+        for i = 1, n do
+          local _, bk, _, _, b = level(i)
+          if limits[i] and b ~= '' then
+            local s, r = bucket(bk)
+            local remaining = limits[i] - s - r
+            if cents > remaining and (not tightest or remaining < tightest) then
+              decider, tightest = i - 1, remaining
+            end
+          end
+        end
+        if decider >= 0 then return answer(0, decider) end
+        local held = {}
+        for i = 1, n do
+          local _, bk, open, _, b = level(i)
+          if b ~= '' then
+            redis.call('HINCRBY', bk, 'reserved', cents)
+            redis.call('ZADD', open, ARGV[5], KEYS[1])
+            held[#held + 1] = bk
+            held[#held + 1] = open
+          end
+        end
+        local _, _, _, _, leafBucket = level(n)
+        redis.call('HSET', KEYS[1], 'bucket', leafBucket, 'cents', ARGV[3], 'state', 'open', 'created', ARGV[4],
+          'expires', ARGV[5], 'run', ARGV[6], 'pid', ARGV[7], 'host', ARGV[8], 'lv', table.concat(held, '\t'))
+        return answer(1, -1)
         """;
 
     /// <summary>
-    /// KEYS: reservation, open. ARGV: prefix, id, actual, nonce, now, retention, final state
-    /// (settled or released), cancel (1: an unknown id is recorded as released, so a reservation with
-    /// that id arriving later is a replay that reserves nothing). Returns 1 done (or a retry of the
-    /// same call), -1 not found, -2 already finished.
+    /// KEYS: reservation, open (the account's own). ARGV: prefix, id, actual, nonce, now, retention,
+    /// final state (settled or released), cancel (1: an unknown id is recorded as released, so a
+    /// reservation with that id arriving later is a replay that reserves nothing). Finishes it on
+    /// every level it holds cents on. Returns 1 done (or a retry of the same call), -1 not found, -2
+    /// already finished.
     /// </summary>
     public const string Finish = Helpers + """
 
-        local rv = redis.call('HMGET', KEYS[1], 'bucket', 'cents', 'state', 'nonce')
-        if not rv[3] then
+        local rv = redis.call('HMGET', KEYS[1], 'state', 'nonce')
+        if not rv[1] then
           if ARGV[8] == '1' then
             redis.call('HSET', KEYS[1], 'bucket', '', 'cents', 0, 'state', 'released', 'settled', 0, 'nonce', ARGV[4],
               'created', ARGV[5], 'expires', ARGV[5], 'ended', ARGV[5], 'run', '', 'pid', 0, 'host', '')
@@ -86,19 +167,21 @@ internal static class RedisScripts
           end
           return -1
         end
-        if rv[3] == 'settled' or rv[3] == 'released' then
-          if rv[4] == ARGV[4] then return 1 end
+        if rv[1] == 'settled' or rv[1] == 'released' then
+          if rv[2] == ARGV[4] then return 1 end
           return -2
         end
-        local bk = ARGV[1] .. ':b:' .. rv[1]
-        local cents = num(rv[2])
+        local _, held, cents, state = holding(KEYS[1], ARGV[1], KEYS[2])
         local actual = tonumber(ARGV[3])
-        if rv[3] == 'open' then
-          redis.call('HINCRBY', bk, 'reserved', 0 - cents)
-          redis.call('HINCRBY', bk, 'spent', actual)
-          redis.call('ZREM', KEYS[2], ARGV[2])
-        else
-          redis.call('HINCRBY', bk, 'spent', actual - cents)
+        for _, h in ipairs(held) do
+          if state == 'open' then
+            redis.call('HINCRBY', h[1], 'reserved', 0 - cents)
+            redis.call('HINCRBY', h[1], 'spent', actual)
+            redis.call('ZREM', h[2], KEYS[1])
+            redis.call('ZREM', h[2], ARGV[2])
+          else
+            redis.call('HINCRBY', h[1], 'spent', actual - cents)
+          end
         end
         redis.call('HSET', KEYS[1], 'state', ARGV[7], 'settled', ARGV[3], 'nonce', ARGV[4], 'ended', ARGV[5])
         redis.call('PEXPIRE', KEYS[1], ARGV[6])
@@ -106,56 +189,115 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: acct, bucket, operation. ARGV: cents, how long to remember the operation. Adds once per operation id (a retry after
-    /// a lost answer does not add again). Returns {spent, reserved, killed, reason, killed_at}.
+    /// KEYS: operation, then per level: acct, bucket (the acct key again for none). ARGV: levels, cents,
+    /// how long to remember the operation, then per level: 1 when it has a bucket, else 0. Adds once per
+    /// operation id (a retry after a lost answer does not add again). Returns per level {spent,
+    /// reserved, killed, reason, killed_at}.
     /// </summary>
     public const string AddSpend = Helpers + """
 
-        if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then
-          redis.call('HINCRBY', KEYS[2], 'spent', ARGV[1])
+        local n = tonumber(ARGV[1])
+        local first = redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3])
+        local out = {}
+        for i = 1, n do
+          local acct, bk = KEYS[2 + (i - 1) * 2], KEYS[3 + (i - 1) * 2]
+          local s, r = 0, 0
+          if ARGV[3 + i] == '1' then
+            if first then redis.call('HINCRBY', bk, 'spent', ARGV[2]) end
+            s, r = bucket(bk)
+          end
+          local killed, reason, at = killswitch(acct)
+          out[#out + 1] = s
+          out[#out + 1] = r
+          out[#out + 1] = killed and 1 or 0
+          out[#out + 1] = reason
+          out[#out + 1] = at
         end
-        local s, r = bucket(KEYS[2])
-        local acct = redis.call('HMGET', KEYS[1], 'killed', 'reason', 'killed_at')
-        return {s, r, acct[1] == '1' and 1 or 0, acct[2] or '', acct[3] or ''}
+        return out
         """;
 
     /// <summary>
-    /// KEYS: acct, bucket, open. ARGV: prefix, bucket, now. Reads without writing; reservations overdue
-    /// at now count as spent. Returns {spent, reserved, killed, reason, killed_at}.
+    /// KEYS: per level: acct, bucket (the acct key again for none), open. ARGV: levels, now, then per
+    /// level: prefix, bucket ('' for none). Reads without writing; reservations overdue at now count
+    /// as spent. Returns per level {spent, reserved, killed, reason, killed_at}.
     /// </summary>
     public const string Read = Helpers + """
 
-        local s, r = bucket(KEYS[2])
-        local overdue = 0
-        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])) do
-          local rv = redis.call('HMGET', ARGV[1] .. ':r:' .. id, 'bucket', 'cents', 'state')
-          if rv[3] == 'open' and rv[1] == ARGV[2] then
-            overdue = overdue + num(rv[2])
+        local n = tonumber(ARGV[1])
+        local out = {}
+        for i = 1, n do
+          local acct, bk, open = KEYS[1 + (i - 1) * 3], KEYS[2 + (i - 1) * 3], KEYS[3 + (i - 1) * 3]
+          local prefix, b = ARGV[3 + (i - 1) * 2], ARGV[4 + (i - 1) * 2]
+          local s, r = 0, 0
+          if b ~= '' then
+            s, r = bucket(bk)
+            local overdue = 0
+            for _, member in ipairs(redis.call('ZRANGEBYSCORE', open, '-inf', ARGV[2])) do
+              local _, held, cents, state = holding(member, prefix, open)
+              if state == 'open' then
+                for _, h in ipairs(held) do
+                  if h[1] == bk then overdue = overdue + cents end
+                end
+              end
+            end
+            s, r = s + overdue, r - overdue
           end
+          local killed, reason, at = killswitch(acct)
+          out[#out + 1] = s
+          out[#out + 1] = r
+          out[#out + 1] = killed and 1 or 0
+          out[#out + 1] = reason
+          out[#out + 1] = at
         end
-        local acct = redis.call('HMGET', KEYS[1], 'killed', 'reason', 'killed_at')
-        return {s + overdue, r - overdue, acct[1] == '1' and 1 or 0, acct[2] or '', acct[3] or ''}
+        return out
+        """;
+
+    /// <summary>KEYS: acct per level. Returns per level {limit, window, calendar, tz, tv, killed, reason, killed_at} (false where absent).</summary>
+    public const string ReadLevels = """
+        local out = {}
+        for i = 1, #KEYS do
+          local t = redis.call('HMGET', KEYS[i], 'limit', 'window', 'calendar', 'tz', 'tv', 'killed', 'reason', 'killed_at')
+          for j = 1, 8 do out[#out + 1] = t[j] end
+        end
+        return out
+        """;
+
+    /// <summary>
+    /// KEYS: none declared (a one-time move on a single server). ARGV: the previous layout's prefix of
+    /// an account whose key has levels, its prefix now. Moves every key of the account to the new
+    /// prefix unless the new one has an account already. Returns how many keys moved.
+    /// </summary>
+    public const string MoveLegacyAccount = """
+        if redis.call('EXISTS', ARGV[2] .. ':acct') == 1 then return 0 end
+        local moved = 0
+        for _, key in ipairs(redis.call('KEYS', ARGV[1] .. ':*')) do
+          redis.call('RENAME', key, ARGV[2] .. string.sub(key, #ARGV[1] + 1))
+          moved = moved + 1
+        end
+        return moved
         """;
 
     /// <summary>
     /// KEYS: acct. ARGV: limit, window, calendar ('' for none), tz ('' for none), now. Gives the account
-    /// these terms unless it has a limit already. Returns 1 when it did.
+    /// these terms (one version up) unless it has a limit already. Returns 1 when it did.
     /// </summary>
     public const string CreateAccount = """
         if redis.call('HEXISTS', KEYS[1], 'limit') == 1 then return 0 end
         redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'window', ARGV[2], 'updated', ARGV[5])
+        redis.call('HINCRBY', KEYS[1], 'tv', 1)
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'calendar', ARGV[3]) else redis.call('HDEL', KEYS[1], 'calendar') end
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tz', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tz') end
         return 1
         """;
 
     /// <summary>
-    /// KEYS: acct. ARGV: as <see cref="CreateAccount"/>. Replaces the terms; returns the ones before as
-    /// {limit, window, calendar, tz} (false where absent).
+    /// KEYS: acct. ARGV: as <see cref="CreateAccount"/>. Replaces the terms, one version up; returns the ones
+    /// before as {limit, window, calendar, tz, tv} (false where absent).
     /// </summary>
     public const string SetTerms = """
-        local before = redis.call('HMGET', KEYS[1], 'limit', 'window', 'calendar', 'tz')
+        local before = redis.call('HMGET', KEYS[1], 'limit', 'window', 'calendar', 'tz', 'tv')
         redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'window', ARGV[2], 'updated', ARGV[5])
+        redis.call('HINCRBY', KEYS[1], 'tv', 1)
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'calendar', ARGV[3]) else redis.call('HDEL', KEYS[1], 'calendar') end
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tz', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tz') end
         return before

@@ -33,7 +33,7 @@ internal sealed class RedisStore : ILedgerStore
     private readonly RedisKey _accountKey;
     private readonly RedisKey _openKey;
     private readonly string _channelName;
-    private readonly RedisChannel _channel;
+    private readonly IReadOnlyList<string> _levels;
 
     private RedisStore(ConnectionMultiplexer connection, RedisLedgerLocation location, string accountKey, LedgerOptions options)
     {
@@ -42,12 +42,22 @@ internal sealed class RedisStore : ILedgerStore
         _connection = connection;
         _database = connection.GetDatabase(location.Database);
         _password = location.Password;
-        _prefix = $"budget-run:{{{accountKey}}}";
+        _prefix = PrefixOf(accountKey);
         _accountKey = _prefix + ":acct";
         _openKey = _prefix + ":open";
         _channelName = _prefix + ":kill";
-        _channel = RedisChannel.Literal(_channelName);
+        _levels = AccountPath.Levels(accountKey);
     }
+
+    /// <summary>A level's prefix: every key of a tree shares the hash tag of its root (one slot, one script).</summary>
+    internal static string PrefixOf(string level)
+    {
+        var root = AccountPath.Root(level);
+        return $"budget-run:{{{root}}}{level[root.Length..]}";
+    }
+
+    /// <summary>Where the previous releases kept an account: the whole key was the hash tag.</summary>
+    private static string LegacyPrefixOf(string level) => $"budget-run:{{{level}}}";
 
     public string Name { get; }
 
@@ -108,23 +118,66 @@ internal sealed class RedisStore : ILedgerStore
                 || text.Contains("NOAUTH", StringComparison.Ordinal) || text.Contains("WRONGPASS", StringComparison.Ordinal);
             throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, refused ? PasswordRefused : reason, ex, options);
         }
+        try
+        {
+            await store.MoveLegacyAccountsAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (store.DescribeFault(ex) is { } reason)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open,
+                $"cannot move the accounts of '{accountKey}' from the previous layout: {reason}", ex, options);
+        }
         return store;
     }
 
-    public async ValueTask<(ReserveStatus Status, BucketState State)> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The previous releases used a key's whole text as its hash tag; a key with levels now uses its
+    /// root's. An account of the path still in the old place is moved, once, by one script.
+    /// </summary>
+    private async ValueTask MoveLegacyAccountsAsync()
     {
-        var result = await EvaluateAsync(RedisScripts.Reserve,
-            [_accountKey, BucketKey(request.Bucket), _openKey, ReservationKey(request.Id)],
-            [_prefix, request.Id, request.Bucket, request.Cents, request.LimitCents, request.NowMs, request.ExpiresAtMs,
-             request.Run.RunId, request.Run.ProcessId, request.Run.Host, request.WindowSeconds, RetentionMs]).ConfigureAwait(false);
-        var items = (RedisResult[])result!;
+        foreach (var level in _levels)
+        {
+            var (legacy, now) = (LegacyPrefixOf(level), PrefixOf(level));
+            if (legacy != now && await _database.KeyExistsAsync(legacy + ":acct").ConfigureAwait(false))
+            {
+                await _database.ScriptEvaluateAsync(RedisScripts.MoveLegacyAccount, [], [legacy, now]).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
+    {
+        var levels = request.Levels;
+        var keys = new RedisKey[1 + levels.Count * 3];
+        var values = new RedisValue[13 + levels.Count * 3];
+        keys[0] = ReservationKey(request.Id);
+        var terms = request.LeafTerms;
+        RedisValue[] head = [levels.Count, request.Id, request.Cents, request.NowMs, request.ExpiresAtMs, request.Run.RunId,
+            request.Run.ProcessId, request.Run.Host, RetentionMs, terms.LimitCents ?? 0, terms.WindowSeconds ?? 0, terms.Calendar ?? "", terms.TimeZone ?? ""];
+        head.CopyTo(values, 0);
+        for (var i = 0; i < levels.Count; i++)
+        {
+            var prefix = PrefixOf(levels[i].Key);
+            keys[1 + (i * 3)] = prefix + ":acct";
+            keys[2 + (i * 3)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
+            keys[3 + (i * 3)] = prefix + ":open";
+            values[13 + (i * 3)] = prefix;
+            values[14 + (i * 3)] = levels[i].Bucket ?? "";
+            values[15 + (i * 3)] = levels[i].Version;
+        }
+        var items = (RedisResult[])(await EvaluateAsync(RedisScripts.Reserve, keys, values).ConfigureAwait(false))!;
         var status = (long)items[0] switch
         {
             1 => ReserveStatus.Reserved,
             0 => ReserveStatus.Insufficient,
-            _ => ReserveStatus.Killed,
+            2 => ReserveStatus.Killed,
+            _ => ReserveStatus.Stale,
         };
-        return (status, new BucketState((long)items[1], (long)items[2], KillSwitchFrom(items, 3)));
+        return status == ReserveStatus.Stale
+            ? new ReserveAnswer(status, [], -1)
+            : new ReserveAnswer(status, LevelStates(items, 2, levels), (int)(long)items[1]);
     }
 
     public async ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken)
@@ -142,26 +195,47 @@ internal sealed class RedisStore : ILedgerStore
         };
     }
 
-    public async ValueTask<BucketState> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<BucketState>> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken)
     {
-        var result = await EvaluateAsync(RedisScripts.AddSpend,
-            [_accountKey, BucketKey(request.Bucket), _prefix + ":op:" + request.OperationId],
-            [request.Cents, OperationMemoryMs]).ConfigureAwait(false);
-        var items = (RedisResult[])result!;
-        return new BucketState((long)items[0], (long)items[1], KillSwitchFrom(items, 2));
+        var levels = request.Levels;
+        var keys = new RedisKey[1 + levels.Count * 2];
+        var values = new RedisValue[3 + levels.Count];
+        keys[0] = _prefix + ":op:" + request.OperationId;
+        (values[0], values[1], values[2]) = (levels.Count, request.Cents, OperationMemoryMs);
+        for (var i = 0; i < levels.Count; i++)
+        {
+            var prefix = PrefixOf(levels[i].Key);
+            keys[1 + (i * 2)] = prefix + ":acct";
+            keys[2 + (i * 2)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
+            values[3 + i] = levels[i].Bucket is null ? 0 : 1;
+        }
+        var items = (RedisResult[])(await EvaluateAsync(RedisScripts.AddSpend, keys, values).ConfigureAwait(false))!;
+        return LevelStates(items, 0, levels);
     }
 
-    public async ValueTask<BucketState> ReadBucketAsync(string bucket, long nowMs, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<BucketState>> ReadBucketsAsync(IReadOnlyList<LevelBucket> levels, long nowMs, CancellationToken cancellationToken)
     {
-        var result = await EvaluateAsync(RedisScripts.Read,
-            [_accountKey, BucketKey(bucket), _openKey],
-            [_prefix, bucket, nowMs]).ConfigureAwait(false);
-        var items = (RedisResult[])result!;
-        return new BucketState((long)items[0], (long)items[1], KillSwitchFrom(items, 2));
+        var keys = new RedisKey[levels.Count * 3];
+        var values = new RedisValue[2 + (levels.Count * 2)];
+        (values[0], values[1]) = (levels.Count, nowMs);
+        for (var i = 0; i < levels.Count; i++)
+        {
+            var prefix = PrefixOf(levels[i].Key);
+            keys[i * 3] = prefix + ":acct";
+            keys[1 + (i * 3)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
+            keys[2 + (i * 3)] = prefix + ":open";
+            values[2 + (i * 2)] = prefix;
+            values[3 + (i * 2)] = levels[i].Bucket ?? "";
+        }
+        var items = (RedisResult[])(await EvaluateAsync(RedisScripts.Read, keys, values).ConfigureAwait(false))!;
+        return LevelStates(items, 0, levels);
     }
 
-    public async ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken) =>
-        ConfigFrom(await _database.HashGetAsync(_accountKey, TermFields).ConfigureAwait(false));
+    public async ValueTask<IReadOnlyList<AccountConfig>> ReadTermsAsync(CancellationToken cancellationToken)
+    {
+        var levels = await ReadLevelsAsync().ConfigureAwait(false);
+        return [.. levels.Select(level => level.Config)];
+    }
 
     public async ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
         (long)await EvaluateAsync(RedisScripts.CreateAccount, [_accountKey], TermsArguments(terms, nowMs)).ConfigureAwait(false) == 1;
@@ -175,8 +249,11 @@ internal sealed class RedisStore : ILedgerStore
     /// <summary>SCAN over every server of the connection (one slot per account, so a cluster's nodes each hold some).</summary>
     public async ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken)
     {
-        // Keys hold none of the glob's special characters (LedgerAccount.IsValidKey), so the prefix is literal.
-        var pattern = $"budget-run:{{{prefix}*}}:acct";
+        // Keys hold none of the glob's special characters (LedgerAccount.IsValidKey), so the prefix is
+        // literal; the hash tag closes after the root segment ({acme}/support), so '}' is dropped.
+        var pattern = prefix.Contains(AccountPath.Separator, StringComparison.Ordinal)
+            ? $"{PrefixOf(prefix)}*:acct"
+            : $"budget-run:{{{prefix}*:acct";
         var keys = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var server in _connection.GetServers().Where(server => server.IsConnected && !server.IsReplica))
         {
@@ -184,28 +261,30 @@ internal sealed class RedisStore : ILedgerStore
             {
                 var text = (string)key!;
                 var open = text.IndexOf('{', StringComparison.Ordinal);
-                var close = text.LastIndexOf("}:acct", StringComparison.Ordinal);
-                if (open >= 0 && close > open)
+                var end = text.LastIndexOf(":acct", StringComparison.Ordinal);
+                if (open >= 0 && end > open)
                 {
-                    keys.Add(text[(open + 1)..close]);
+                    var account = text[(open + 1)..end].Replace("}", "", StringComparison.Ordinal);
+                    if (LedgerAccount.IsValidKey(account) && account.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        keys.Add(account);
+                    }
                 }
             }
         }
         var accounts = new List<AccountEntry>(keys.Count);
         foreach (var key in keys)
         {
-            var values = await _database.HashGetAsync($"budget-run:{{{key}}}:acct", [.. TermFields, "killed"]).ConfigureAwait(false);
-            accounts.Add(new AccountEntry(key, ConfigFrom(values), values[4] == "1"));
+            var values = await _database.HashGetAsync(PrefixOf(key) + ":acct", [.. TermFields, "killed"]).ConfigureAwait(false);
+            accounts.Add(new AccountEntry(key, ConfigFrom(values), values[5] == "1"));
         }
         return accounts;
     }
 
     public async ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
     {
-        var values = await _database.HashGetAsync(_accountKey, ["killed", "reason", "killed_at"]).ConfigureAwait(false);
-        return values[0] == "1"
-            ? new KillSwitchState(true, Text(values[1]), TimeFrom(values[2]))
-            : KillSwitchState.Off;
+        var levels = await ReadLevelsAsync().ConfigureAwait(false);
+        return levels.Select(level => level.KillSwitch).FirstOrDefault(state => state.Engaged);
     }
 
     public async ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken)
@@ -241,7 +320,8 @@ internal sealed class RedisStore : ILedgerStore
     }
 
     public async ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
-        await RedisKillSwitchSubscription.StartAsync(_connection, _channel, poke).ConfigureAwait(false);
+        await RedisKillSwitchSubscription.StartAsync(_connection, [.. _levels.Select(level => RedisChannel.Literal(PrefixOf(level) + ":kill"))], poke)
+            .ConfigureAwait(false);
 
     /// <summary>Only a command never sent (no connection at all) is sure not to run; a timeout or a dropped connection may have run it.</summary>
     public bool MayHaveLanded(Exception error) =>
@@ -286,18 +366,47 @@ internal sealed class RedisStore : ILedgerStore
         }
     }
 
-    private static readonly RedisValue[] TermFields = ["limit", "window", "calendar", "tz"];
+    private static readonly RedisValue[] TermFields = ["limit", "window", "calendar", "tz", "tv"];
 
     private static AccountConfig ConfigFrom(RedisValue[] values) => new(
         values[0].IsNull ? null : (long)values[0],
         values[1].IsNull ? null : (long)values[1],
         Text(values[2]),
-        Text(values[3]));
+        Text(values[3]),
+        values[4].IsNull ? 0 : (long)values[4]);
+
+    /// <summary>Every level's terms and kill switch, root first, in one script (one consistent read).</summary>
+    private async ValueTask<(AccountConfig Config, KillSwitchState KillSwitch)[]> ReadLevelsAsync()
+    {
+        var keys = _levels.Select(level => (RedisKey)(PrefixOf(level) + ":acct")).ToArray();
+        var items = (RedisResult[])(await EvaluateAsync(RedisScripts.ReadLevels, keys, []).ConfigureAwait(false))!;
+        var levels = new (AccountConfig, KillSwitchState)[_levels.Count];
+        for (var i = 0; i < levels.Length; i++)
+        {
+            var v = items.Skip(i * 8).Take(8).Select(item => item.IsNull ? RedisValue.Null : (RedisValue)item).ToArray();
+            var killSwitch = v[5] == "1" ? new KillSwitchState(true, Text(v[6]), TimeFrom(v[7]), _levels[i]) : KillSwitchState.Off;
+            levels[i] = (ConfigFrom(v), killSwitch);
+        }
+        return levels;
+    }
+
+    /// <summary>Per level {spent, reserved, killed, reason, killed_at} from <paramref name="at"/>.</summary>
+    private static BucketState[] LevelStates(RedisResult[] items, int at, IReadOnlyList<LevelBucket> levels)
+    {
+        var states = new BucketState[levels.Count];
+        for (var i = 0; i < states.Length; i++)
+        {
+            var k = at + (i * 5);
+            var killSwitch = (long)items[k + 2] == 1
+                ? new KillSwitchState(true, Text((RedisValue)items[k + 3]), TimeFrom((RedisValue)items[k + 4]), levels[i].Key)
+                : KillSwitchState.Off;
+            states[i] = new BucketState((long)items[k], (long)items[k + 1], killSwitch);
+        }
+        return states;
+    }
 
     private static RedisValue[] TermsArguments(AccountConfig terms, long nowMs) =>
         [terms.LimitCents ?? 0, terms.WindowSeconds ?? 0, terms.Calendar ?? "", terms.TimeZone ?? "", nowMs];
-
-    private RedisKey BucketKey(string bucket) => _prefix + ":b:" + bucket;
 
     private RedisKey ReservationKey(string id) => _prefix + ":r:" + id;
 
@@ -350,10 +459,6 @@ internal sealed class RedisStore : ILedgerStore
         }
         return false;
     }
-
-    private static KillSwitchState KillSwitchFrom(RedisResult[] items, int at) => (long)items[at] == 1
-        ? new KillSwitchState(true, Text((RedisValue)items[at + 1]), TimeFrom((RedisValue)items[at + 2]))
-        : KillSwitchState.Off;
 
     private static string? Text(RedisValue value) => value.IsNullOrEmpty ? null : (string?)value;
 

@@ -13,7 +13,7 @@ namespace BudgetRun.Ledgers.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>
     /// Version 1 as the first release wrote it; kept verbatim so that a new file passes through the
@@ -55,12 +55,27 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS reservations_by_state ON reservations (key, state, expires_at);
         """;
 
-    /// <summary>Migrations[n] takes version n+1 to n+2. Version 2: calendar windows and their time zone.</summary>
+    /// <summary>
+    /// Migrations[n] takes version n+1 to n+2. Version 2: calendar windows and their time zone.
+    /// Version 3: hierarchical accounts: the version of an account's terms, and the levels each
+    /// unfinished reservation holds cents on (a reservation without rows holds them on its own
+    /// account only, as every reservation of the previous layouts does).
+    /// </summary>
     private static readonly string[] Migrations =
     [
         """
         ALTER TABLE accounts ADD COLUMN window_kind TEXT;
         ALTER TABLE accounts ADD COLUMN timezone TEXT;
+        """,
+        """
+        ALTER TABLE accounts ADD COLUMN terms_version INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE reservation_levels (
+            id     TEXT NOT NULL,
+            level  TEXT NOT NULL,
+            bucket TEXT NOT NULL,
+            PRIMARY KEY (id, level)
+        ) WITHOUT ROWID;
+        CREATE INDEX reservation_levels_by_level ON reservation_levels (level, id);
         """,
     ];
 

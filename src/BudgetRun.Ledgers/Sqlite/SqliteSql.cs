@@ -3,20 +3,25 @@ namespace BudgetRun.Ledgers.Sqlite;
 /// <summary>The statements of <see cref="SqliteStore"/>; the writes run inside its <c>BEGIN IMMEDIATE</c> transactions.</summary>
 internal static class SqliteSql
 {
+    /// <summary>One level: its terms, their version and its kill switch.</summary>
+    public const string ReadLevel = """
+        SELECT limit_cents, window_seconds, window_kind, timezone, terms_version, killed, kill_reason, killed_at
+          FROM accounts WHERE key = $key;
+        """;
+
     public const string ReadKillSwitch = "SELECT killed, kill_reason, killed_at FROM accounts WHERE key = $key;";
 
-    public const string ReadConfig = "SELECT limit_cents, window_seconds, window_kind, timezone FROM accounts WHERE key = $key;";
+    public const string ReadConfig = "SELECT limit_cents, window_seconds, window_kind, timezone, terms_version FROM accounts WHERE key = $key;";
 
-    public const string ReadLimit = "SELECT limit_cents FROM accounts WHERE key = $key;";
-
-    /// <summary>Gives the account terms; with the guard of <see cref="CreateAccount"/> only when it has none.</summary>
+    /// <summary>Gives the account terms, one version up; with the guard of <see cref="CreateAccount"/> only when it has none.</summary>
     private const string UpsertTerms = """
-        INSERT INTO accounts (key, limit_cents, window_seconds, window_kind, timezone, updated_at)
-            VALUES ($key, $limit, $window, $kind, $zone, $now)
+        INSERT INTO accounts (key, limit_cents, window_seconds, window_kind, timezone, terms_version, updated_at)
+            VALUES ($key, $limit, $window, $kind, $zone, 1, $now)
             ON CONFLICT (key) DO UPDATE SET limit_cents = excluded.limit_cents,
                                             window_seconds = excluded.window_seconds,
                                             window_kind = excluded.window_kind,
                                             timezone = excluded.timezone,
+                                            terms_version = accounts.terms_version + 1,
                                             updated_at = excluded.updated_at
         """;
 
@@ -26,7 +31,7 @@ internal static class SqliteSql
     public const string SetTerms = UpsertTerms + ";";
 
     public const string ListAccounts = """
-        SELECT key, limit_cents, window_seconds, window_kind, timezone, killed FROM accounts
+        SELECT key, limit_cents, window_seconds, window_kind, timezone, terms_version, killed FROM accounts
          WHERE substr(key, 1, length($prefix)) = $prefix ORDER BY key;
         """;
 
@@ -34,36 +39,60 @@ internal static class SqliteSql
 
     public const string ReservationExists = "SELECT 1 FROM reservations WHERE id = $id;";
 
-    /// <summary>One statement, so one consistent read: the bucket with its overdue reservations counted as spent, and the kill switch.</summary>
+    /// <summary>
+    /// One level's bucket with the reservations on it that are overdue at $now counted as spent (those
+    /// of its levels rows, and its own account's reservations of the previous layouts, which have none).
+    /// </summary>
     public const string ReadBucketNow = """
         SELECT
             COALESCE((SELECT spent_cents FROM buckets WHERE key = $key AND bucket = $bucket), 0),
             COALESCE((SELECT reserved_cents FROM buckets WHERE key = $key AND bucket = $bucket), 0),
-            (SELECT COALESCE(SUM(cents), 0) FROM reservations
-              WHERE key = $key AND state = 0 AND expires_at <= $now AND bucket = $bucket),
-            COALESCE((SELECT killed FROM accounts WHERE key = $key), 0),
-            (SELECT kill_reason FROM accounts WHERE key = $key),
-            (SELECT killed_at FROM accounts WHERE key = $key);
+            (SELECT COALESCE(SUM(r.cents), 0) FROM reservation_levels l JOIN reservations r ON r.id = l.id
+              WHERE l.level = $key AND l.bucket = $bucket AND r.state = 0 AND r.expires_at <= $now)
+          + (SELECT COALESCE(SUM(cents), 0) FROM reservations r
+              WHERE r.key = $key AND r.state = 0 AND r.expires_at <= $now AND r.bucket = $bucket
+                AND NOT EXISTS (SELECT 1 FROM reservation_levels l WHERE l.id = r.id));
         """;
 
-    /// <summary>
-    /// Overdue reservations become spent in full (in the bucket they were made in) and finished ones
-    /// past the retention are forgotten. A run never writes the account's terms.
-    /// </summary>
-    public const string Expire = """
-        UPDATE buckets
-           SET spent_cents = buckets.spent_cents + overdue.total,
-               reserved_cents = buckets.reserved_cents - overdue.total
-          FROM (SELECT bucket, SUM(cents) AS total FROM reservations
-                 WHERE key = $key AND state = 0 AND expires_at <= $now GROUP BY bucket) AS overdue
-         WHERE buckets.key = $key AND buckets.bucket = overdue.bucket;
-        UPDATE reservations SET state = 3 WHERE key = $key AND state = 0 AND expires_at <= $now;
+    /// <summary>The reservations holding cents on a level that are overdue at $now.</summary>
+    public const string OverdueOnLevel = """
+        SELECT r.id, r.cents FROM reservation_levels l JOIN reservations r ON r.id = l.id
+         WHERE l.level = $key AND r.state = 0 AND r.expires_at <= $now
+        UNION
+        SELECT r.id, r.cents FROM reservations r
+         WHERE r.key = $key AND r.state = 0 AND r.expires_at <= $now;
+        """;
+
+    /// <summary>Where a reservation holds its cents: its levels rows, or (previous layouts) its own account's bucket.</summary>
+    public const string LevelsOf = """
+        SELECT level, bucket FROM reservation_levels WHERE id = $id
+        UNION ALL
+        SELECT key, bucket FROM reservations
+         WHERE id = $id AND NOT EXISTS (SELECT 1 FROM reservation_levels WHERE id = $id);
+        """;
+
+    /// <summary>An overdue reservation becomes spent in full, in the bucket it was made in, on one level.</summary>
+    public const string ExpireOnLevel = """
+        UPDATE buckets SET spent_cents = spent_cents + $cents, reserved_cents = reserved_cents - $cents
+         WHERE key = $key AND bucket = $bucket;
+        """;
+
+    public const string MarkExpired = "UPDATE reservations SET state = 3 WHERE id = $id;";
+
+    /// <summary>Finished reservations past the retention are forgotten, with any levels rows left.</summary>
+    public const string Forget = """
+        DELETE FROM reservation_levels WHERE id IN
+            (SELECT id FROM reservations WHERE key = $key AND state IN (1, 2, 3) AND expires_at < $forget);
         DELETE FROM reservations WHERE key = $key AND state IN (1, 2, 3) AND expires_at < $forget;
         """;
 
-    public const string InsertReservation = """
+    public const string HoldOnLevel = """
         INSERT INTO buckets (key, bucket, spent_cents, reserved_cents) VALUES ($key, $bucket, 0, $cents)
             ON CONFLICT (key, bucket) DO UPDATE SET reserved_cents = reserved_cents + excluded.reserved_cents;
+        INSERT INTO reservation_levels (id, level, bucket) VALUES ($id, $key, $bucket);
+        """;
+
+    public const string InsertReservation = """
         INSERT INTO reservations (id, key, bucket, cents, state, created_at, expires_at, run_id, pid, host)
             VALUES ($id, $key, $bucket, $cents, 0, $now, $expires, $run, $pid, $host);
         """;
@@ -87,8 +116,10 @@ internal static class SqliteSql
         UPDATE buckets SET spent_cents = spent_cents + $actual - $cents WHERE key = $key AND bucket = $bucket;
         """;
 
+    /// <summary>A finished reservation holds nothing: its levels rows go (the row itself stays, for replays).</summary>
     public const string MarkFinished = """
         UPDATE reservations SET state = $state, settled_cents = $actual, nonce = $nonce, ended_at = $now WHERE id = $id;
+        DELETE FROM reservation_levels WHERE id = $id;
         """;
 
     public const string AddSpend = """

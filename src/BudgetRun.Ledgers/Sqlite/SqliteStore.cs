@@ -23,6 +23,7 @@ internal sealed class SqliteStore : ILedgerStore
     private readonly string _connectionString;
     private readonly string _setup;
     private readonly string _key;
+    private readonly IReadOnlyList<string> _levels;
     private readonly LedgerOptions _options;
 
     private SqliteStore(SqliteLedgerLocation location, string accountKey, LedgerOptions options)
@@ -30,6 +31,7 @@ internal sealed class SqliteStore : ILedgerStore
         Name = location.DisplayName;
         Path = location.Path;
         _key = accountKey;
+        _levels = AccountPath.Levels(accountKey);
         _options = options;
         _writeGate = _writeGates.GetOrAdd(location.Path, static _ => new SemaphoreSlim(1, 1));
         var busyMs = (long)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
@@ -90,31 +92,72 @@ internal sealed class SqliteStore : ILedgerStore
         return store;
     }
 
-    public ValueTask<(ReserveStatus Status, BucketState State)> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken) =>
+    public ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
-            var killSwitch = ReadKillSwitch(connection);
-            if (killSwitch.Engaged)
+            var levels = request.Levels;
+            var stored = new LevelRow[levels.Count];
+            for (var i = 0; i < levels.Count; i++)
             {
-                return (ReserveStatus.Killed, ReadBucket(connection, request.Bucket, killSwitch));
+                stored[i] = ReadLevel(connection, levels[i].Key);
+                if (stored[i].KillSwitch.Engaged)
+                {
+                    return new ReserveAnswer(ReserveStatus.Killed, ReadLevels(connection, levels, stored), i);
+                }
             }
             if (Scalar(connection, SqliteSql.ReservationExists, ("$id", request.Id)) is not null)
             {
-                return (ReserveStatus.Reserved, ReadBucket(connection, request.Bucket, killSwitch)); // a replay
+                return new ReserveAnswer(ReserveStatus.Reserved, ReadLevels(connection, levels, stored), -1); // a replay
             }
-            Execute(connection, SqliteSql.Expire,
-                ("$key", _key), ("$now", request.NowMs), ("$forget", request.NowMs - (long)_options.Retention.TotalMilliseconds));
-            var limit = Scalar(connection, SqliteSql.ReadLimit, ("$key", _key)) is long stored ? stored : request.LimitCents;
-            var state = ReadBucket(connection, request.Bucket, killSwitch);
-            if (state.SpentCents + state.ReservedCents + request.Cents > limit)
+            for (var i = 0; i < levels.Count; i++)
             {
-                return (ReserveStatus.Insufficient, state);
+                var leafWithoutTerms = i == levels.Count - 1 && stored[i].Limit is null;
+                if (!leafWithoutTerms && stored[i].Version != levels[i].Version)
+                {
+                    return new ReserveAnswer(ReserveStatus.Stale, [], -1);
+                }
             }
+            foreach (var level in levels)
+            {
+                Expire(connection, level.Key, request.NowMs);
+            }
+            Execute(connection, SqliteSql.Forget, ("$key", _key), ("$forget", request.NowMs - (long)_options.Retention.TotalMilliseconds));
+            var states = ReadLevels(connection, levels, stored);
+            var decider = -1;
+            long tightest = long.MaxValue;
+            for (var i = 0; i < levels.Count; i++)
+            {
+                // The run's account without stored terms is held to the run's own (a ledger composed
+                // without opening the account first); any other level without terms takes no part.
+                var limit = stored[i].Limit ?? (i == levels.Count - 1 ? request.LeafTerms.LimitCents : null);
+                if (limit is not { } l || levels[i].Bucket is null)
+                {
+                    continue;
+                }
+                var remaining = l - states[i].SpentCents - states[i].ReservedCents;
+                if (request.Cents > remaining && remaining < tightest)
+                {
+                    (decider, tightest) = (i, remaining);
+                }
+            }
+            if (decider >= 0)
+            {
+                return new ReserveAnswer(ReserveStatus.Insufficient, states, decider);
+            }
+            var leaf = request.Leaf;
             Execute(connection, SqliteSql.InsertReservation,
-                ("$key", _key), ("$bucket", request.Bucket), ("$cents", request.Cents), ("$id", request.Id),
+                ("$key", _key), ("$bucket", leaf.Bucket ?? ""), ("$cents", request.Cents), ("$id", request.Id),
                 ("$now", request.NowMs), ("$expires", request.ExpiresAtMs), ("$run", request.Run.RunId),
                 ("$pid", request.Run.ProcessId), ("$host", request.Run.Host));
-            return (ReserveStatus.Reserved, state with { ReservedCents = state.ReservedCents + request.Cents });
+            for (var i = 0; i < levels.Count; i++)
+            {
+                if (levels[i].Bucket is { } bucket)
+                {
+                    Execute(connection, SqliteSql.HoldOnLevel, ("$id", request.Id), ("$key", levels[i].Key), ("$bucket", bucket), ("$cents", request.Cents));
+                    states[i] = states[i] with { ReservedCents = states[i].ReservedCents + request.Cents };
+                }
+            }
+            return new ReserveAnswer(ReserveStatus.Reserved, states, -1);
         }, cancellationToken);
 
     public ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken) =>
@@ -149,37 +192,81 @@ internal sealed class SqliteStore : ILedgerStore
             {
                 return previousNonce == request.Nonce ? SettleOutcome.Settled : SettleOutcome.AlreadySettled;
             }
-            Execute(connection, state == ReservationState.Open ? SqliteSql.FinishOpen : SqliteSql.FinishExpired,
-                ("$key", _key), ("$bucket", bucket), ("$cents", cents), ("$actual", request.ActualCents));
+            foreach (var (level, levelBucket) in LevelsOf(connection, id))
+            {
+                Execute(connection, state == ReservationState.Open ? SqliteSql.FinishOpen : SqliteSql.FinishExpired,
+                    ("$key", level), ("$bucket", levelBucket), ("$cents", cents), ("$actual", request.ActualCents));
+            }
             Execute(connection, SqliteSql.MarkFinished,
                 ("$id", id), ("$state", (int)(request.Kind == FinishKind.Settle ? ReservationState.Settled : ReservationState.Released)),
                 ("$actual", request.ActualCents), ("$nonce", request.Nonce), ("$now", request.NowMs));
             return SettleOutcome.Settled;
         }, cancellationToken);
 
-    public ValueTask<BucketState> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken) =>
+    public ValueTask<IReadOnlyList<BucketState>> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
             // One local transaction: it commits or it does not, so the operation id has nothing to make idempotent.
-            Execute(connection, SqliteSql.AddSpend, ("$key", _key), ("$bucket", request.Bucket), ("$cents", request.Cents));
-            return ReadBucket(connection, request.Bucket, ReadKillSwitch(connection));
+            var states = new BucketState[request.Levels.Count];
+            for (var i = 0; i < states.Length; i++)
+            {
+                var level = request.Levels[i];
+                var killSwitch = ReadLevel(connection, level.Key).KillSwitch;
+                if (level.Bucket is { } bucket)
+                {
+                    Execute(connection, SqliteSql.AddSpend, ("$key", level.Key), ("$bucket", bucket), ("$cents", request.Cents));
+                    states[i] = ReadBucket(connection, level.Key, bucket, killSwitch);
+                }
+                else
+                {
+                    states[i] = new BucketState(0, 0, killSwitch);
+                }
+            }
+            return (IReadOnlyList<BucketState>)states;
         }, cancellationToken);
 
-    public ValueTask<BucketState> ReadBucketAsync(string bucket, long nowMs, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<BucketState>> ReadBucketsAsync(IReadOnlyList<LevelBucket> levels, long nowMs, CancellationToken cancellationToken)
     {
         using var connection = Connect();
-        using var command = Command(connection, SqliteSql.ReadBucketNow, ("$key", _key), ("$bucket", bucket), ("$now", nowMs));
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var overdue = reader.GetInt64(2);
-        var killSwitch = new KillSwitchState(reader.GetInt64(3) != 0, NullableString(reader, 4), NullableTime(reader, 5));
-        return ValueTask.FromResult(new BucketState(reader.GetInt64(0) + overdue, reader.GetInt64(1) - overdue, killSwitch));
+        // One read transaction: every level as of one moment.
+        Execute(connection, "BEGIN;");
+        try
+        {
+            var states = new BucketState[levels.Count];
+            for (var i = 0; i < states.Length; i++)
+            {
+                var killSwitch = ReadLevel(connection, levels[i].Key).KillSwitch;
+                if (levels[i].Bucket is not { } bucket)
+                {
+                    states[i] = new BucketState(0, 0, killSwitch);
+                    continue;
+                }
+                using var command = Command(connection, SqliteSql.ReadBucketNow, ("$key", levels[i].Key), ("$bucket", bucket), ("$now", nowMs));
+                using var reader = command.ExecuteReader();
+                reader.Read();
+                var overdue = reader.GetInt64(2);
+                states[i] = new BucketState(reader.GetInt64(0) + overdue, reader.GetInt64(1) - overdue, killSwitch);
+            }
+            return ValueTask.FromResult<IReadOnlyList<BucketState>>(states);
+        }
+        finally
+        {
+            Execute(connection, "COMMIT;");
+        }
     }
 
-    public ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<AccountConfig>> ReadTermsAsync(CancellationToken cancellationToken)
     {
         using var connection = Connect();
-        return ValueTask.FromResult(ReadConfig(connection));
+        Execute(connection, "BEGIN;");
+        try
+        {
+            return ValueTask.FromResult<IReadOnlyList<AccountConfig>>([.. _levels.Select(level => ReadConfig(connection, level))]);
+        }
+        finally
+        {
+            Execute(connection, "COMMIT;");
+        }
     }
 
     public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
@@ -192,7 +279,7 @@ internal sealed class SqliteStore : ILedgerStore
     public ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
-            var before = ReadConfig(connection);
+            var before = ReadConfig(connection, _key);
             Execute(connection, SqliteSql.SetTerms, TermsParameters(terms, nowMs));
             return before;
         }, cancellationToken);
@@ -205,7 +292,7 @@ internal sealed class SqliteStore : ILedgerStore
         var accounts = new List<AccountEntry>();
         while (reader.Read())
         {
-            accounts.Add(new AccountEntry(reader.GetString(0), ConfigFrom(reader, 1), reader.GetInt64(5) != 0));
+            accounts.Add(new AccountEntry(reader.GetString(0), ConfigFrom(reader, 1), reader.GetInt64(6) != 0));
         }
         return ValueTask.FromResult<IReadOnlyList<AccountEntry>>(accounts);
     }
@@ -213,13 +300,20 @@ internal sealed class SqliteStore : ILedgerStore
     public ValueTask<KillSwitchState> ReadKillSwitchAsync(CancellationToken cancellationToken)
     {
         using var connection = Connect();
-        return ValueTask.FromResult(ReadKillSwitch(connection));
+        foreach (var level in _levels)
+        {
+            if (ReadLevel(connection, level).KillSwitch is { Engaged: true } engaged)
+            {
+                return ValueTask.FromResult(engaged);
+            }
+        }
+        return ValueTask.FromResult(KillSwitchState.Off);
     }
 
     public ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
-            var was = ReadKillSwitch(connection).Engaged;
+            var was = ReadLevel(connection, _key).KillSwitch.Engaged;
             Execute(connection, change.Engaged ? SqliteSql.Kill : SqliteSql.Resume,
                 ("$key", _key), ("$reason", change.Reason), ("$now", change.NowMs));
             return was != change.Engaged;
@@ -323,9 +417,73 @@ internal sealed class SqliteStore : ILedgerStore
         }
     }
 
-    private AccountConfig ReadConfig(SqliteConnection connection)
+    /// <summary>One level as stored: its limit and terms version, and its own kill switch.</summary>
+    private readonly record struct LevelRow(long? Limit, long Version, KillSwitchState KillSwitch);
+
+    private static LevelRow ReadLevel(SqliteConnection connection, string key)
     {
-        using var command = Command(connection, SqliteSql.ReadConfig, ("$key", _key));
+        using var command = Command(connection, SqliteSql.ReadLevel, ("$key", key));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return default;
+        }
+        var killSwitch = reader.GetInt64(5) != 0
+            ? new KillSwitchState(true, NullableString(reader, 6), NullableTime(reader, 7), key)
+            : KillSwitchState.Off;
+        return new LevelRow(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetInt64(4), killSwitch);
+    }
+
+    /// <summary>The levels' buckets inside a write (no overdue reservation left: they were just expired).</summary>
+    private static BucketState[] ReadLevels(SqliteConnection connection, IReadOnlyList<LevelBucket> levels, LevelRow[] stored)
+    {
+        var states = new BucketState[levels.Count];
+        for (var i = 0; i < states.Length; i++)
+        {
+            states[i] = levels[i].Bucket is { } bucket
+                ? ReadBucket(connection, levels[i].Key, bucket, stored[i].KillSwitch)
+                : new BucketState(0, 0, stored[i].KillSwitch);
+        }
+        return states;
+    }
+
+    /// <summary>Every reservation holding cents on the level that is overdue becomes spent in full, on each level it holds cents on.</summary>
+    private static void Expire(SqliteConnection connection, string key, long nowMs)
+    {
+        var overdue = new List<(string Id, long Cents)>();
+        using (var command = Command(connection, SqliteSql.OverdueOnLevel, ("$key", key), ("$now", nowMs)))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                overdue.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+        foreach (var (id, cents) in overdue)
+        {
+            foreach (var (level, bucket) in LevelsOf(connection, id))
+            {
+                Execute(connection, SqliteSql.ExpireOnLevel, ("$key", level), ("$bucket", bucket), ("$cents", cents));
+            }
+            Execute(connection, SqliteSql.MarkExpired, ("$id", id));
+        }
+    }
+
+    private static List<(string Level, string Bucket)> LevelsOf(SqliteConnection connection, string id)
+    {
+        using var command = Command(connection, SqliteSql.LevelsOf, ("$id", id));
+        using var reader = command.ExecuteReader();
+        var levels = new List<(string, string)>();
+        while (reader.Read())
+        {
+            levels.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return levels;
+    }
+
+    private static AccountConfig ReadConfig(SqliteConnection connection, string key)
+    {
+        using var command = Command(connection, SqliteSql.ReadConfig, ("$key", key));
         using var reader = command.ExecuteReader();
         return reader.Read() ? ConfigFrom(reader, 0) : default;
     }
@@ -334,23 +492,15 @@ internal sealed class SqliteStore : ILedgerStore
         reader.IsDBNull(at) ? null : reader.GetInt64(at),
         reader.IsDBNull(at + 1) ? null : reader.GetInt64(at + 1),
         NullableString(reader, at + 2),
-        NullableString(reader, at + 3));
+        NullableString(reader, at + 3),
+        reader.GetInt64(at + 4));
 
     private (string Name, object? Value)[] TermsParameters(AccountConfig terms, long nowMs) =>
         [("$key", _key), ("$limit", terms.LimitCents), ("$window", terms.WindowSeconds ?? 0), ("$kind", terms.Calendar), ("$zone", terms.TimeZone), ("$now", nowMs)];
 
-    private KillSwitchState ReadKillSwitch(SqliteConnection connection)
+    private static BucketState ReadBucket(SqliteConnection connection, string key, string bucket, KillSwitchState killSwitch)
     {
-        using var command = Command(connection, SqliteSql.ReadKillSwitch, ("$key", _key));
-        using var reader = command.ExecuteReader();
-        return reader.Read() && reader.GetInt64(0) != 0
-            ? new KillSwitchState(true, NullableString(reader, 1), NullableTime(reader, 2))
-            : KillSwitchState.Off;
-    }
-
-    private BucketState ReadBucket(SqliteConnection connection, string bucket, KillSwitchState killSwitch)
-    {
-        using var command = Command(connection, SqliteSql.ReadBucket, ("$key", _key), ("$bucket", bucket));
+        using var command = Command(connection, SqliteSql.ReadBucket, ("$key", key), ("$bucket", bucket));
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new BucketState(reader.GetInt64(0), reader.GetInt64(1), killSwitch)

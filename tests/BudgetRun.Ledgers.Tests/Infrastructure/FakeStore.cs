@@ -38,11 +38,14 @@ internal sealed class FakeStore : ILedgerStore
         }
     }
 
-    public ValueTask<(ReserveStatus Status, BucketState State)> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
+    /// <summary>The account the fake stands for: its own level holds every cent, the levels above have no terms.</summary>
+    public string Key { get; init; } = "team/openai";
+
+    public ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
     {
         Receive(request);
         _reserved += request.Cents;
-        return ValueTask.FromResult((ReserveStatus.Reserved, State()));
+        return ValueTask.FromResult(new ReserveAnswer(ReserveStatus.Reserved, States(request.Levels.Count), -1));
     }
 
     public ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken)
@@ -51,20 +54,21 @@ internal sealed class FakeStore : ILedgerStore
         return ValueTask.FromResult(FinishOutcome(request));
     }
 
-    public ValueTask<BucketState> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<BucketState>> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken)
     {
         Receive(request);
         _spent += request.Cents;
-        return ValueTask.FromResult(State());
+        return ValueTask.FromResult(States(request.Levels.Count));
     }
 
-    public ValueTask<BucketState> ReadBucketAsync(string bucket, long nowMs, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<BucketState>> ReadBucketsAsync(IReadOnlyList<LevelBucket> levels, long nowMs, CancellationToken cancellationToken)
     {
-        Receive(bucket);
-        return ValueTask.FromResult(State());
+        Receive(levels[^1].Bucket!);
+        return ValueTask.FromResult(States(levels.Count));
     }
 
-    public ValueTask<AccountConfig> ReadConfigAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(AccountConfig));
+    public ValueTask<IReadOnlyList<AccountConfig>> ReadTermsAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<AccountConfig>>(new AccountConfig[AccountPath.Levels(Key).Count]);
 
     /// <summary>The fake keeps no terms: the composed ledger then uses the run's own (as one composed without opening the account).</summary>
     public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) => ValueTask.FromResult(false);
@@ -103,5 +107,10 @@ internal sealed class FakeStore : ILedgerStore
         }
     }
 
-    private BucketState State() => new(_spent, _reserved, KillSwitchState.Off);
+    private IReadOnlyList<BucketState> States(int levels)
+    {
+        var states = new BucketState[levels];
+        states[^1] = new BucketState(_spent, _reserved, KillSwitchState.Off);
+        return states;
+    }
 }

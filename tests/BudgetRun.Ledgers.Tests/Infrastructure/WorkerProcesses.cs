@@ -8,11 +8,16 @@ namespace BudgetRun.Ledgers.Tests.Infrastructure;
 internal static class WorkerProcesses
 {
     /// <summary>Returns how many reservations each worker made (until refused, or for <paramref name="duration"/>); all start together.</summary>
-    public static async Task<int[]> RunAsync(string ledgerUri, string key, long limitCents, long cents, int workers, TimeSpan? duration = null)
+    public static Task<int[]> RunAsync(string ledgerUri, string key, long limitCents, long cents, int workers, TimeSpan? duration = null) =>
+        RunAsync(ledgerUri, Enumerable.Repeat(key, workers).ToArray(), limitCents, cents, duration);
+
+    /// <summary>One worker per key in <paramref name="keys"/> (the same key may appear several times), all started together.</summary>
+    public static async Task<int[]> RunAsync(string ledgerUri, IReadOnlyList<string> keys, long limitCents, long cents, TimeSpan? duration = null)
     {
         using var scratch = new Scratch();
         var goFile = scratch.Path("go");
-        string[] arguments =
+        var workers = keys.Count;
+        string[] Arguments(string key) =>
         [
             "reserve-worker", ledgerUri, key,
             limitCents.ToString(CultureInfo.InvariantCulture), cents.ToString(CultureInfo.InvariantCulture), goFile,
@@ -23,9 +28,9 @@ internal static class WorkerProcesses
         {
             for (var i = 0; i < workers; i++)
             {
-                processes.Add(Start(arguments));
+                processes.Add(Start(Arguments(keys[i])));
             }
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             foreach (var process in processes)
             {
                 await ExpectReadyAsync(process, timeout.Token);

@@ -103,7 +103,7 @@ public sealed class SqliteFailureTests(ITestOutputHelper output) : IDisposable
 
         var error = await Assert.ThrowsAsync<LedgerUnavailableException>(async () => await OpenAsync());
 
-        Assert.EndsWith("schema version 99, written by a newer budget-run (this one knows 2)", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("schema version 99, written by a newer budget-run (this one knows 3)", error.Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => _directory.Dispose();

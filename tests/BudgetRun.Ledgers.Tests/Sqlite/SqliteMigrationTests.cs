@@ -73,7 +73,7 @@ public sealed class SqliteMigrationTests : IDisposable
         await using var nightly = await LedgerFactory.OpenAsync(Location, new LedgerAccount("nightly", null, null), RunIdentity.ForCurrentProcess());
         await using var forever = await LedgerFactory.OpenAsync(Location, new LedgerAccount("forever", 9, BudgetWindow.None), RunIdentity.ForCurrentProcess());
 
-        Assert.Equal(2L, Scalar("PRAGMA user_version;"));
+        Assert.Equal((long)BudgetRun.Ledgers.Sqlite.SqliteSchema.Version, Scalar("PRAGMA user_version;"));
         Assert.Equal(new AccountTerms(100, hour), nightly.Terms);
         var status = await nightly.StatusAsync(default);
         Assert.Equal((100L, 40L, 25L), (status.BudgetCents!.Value, status.SpentCents, status.ReservedCents));
