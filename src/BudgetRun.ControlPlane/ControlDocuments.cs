@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BudgetRun.Ledgers;
 
 namespace BudgetRun.ControlPlane;
 
@@ -17,7 +18,12 @@ internal sealed record StatusDocument(
     string? KillReason,
     int? ChildPid,
     string? BudgetKey,
-    DateTimeOffset? WindowEndsAt);
+    DateTimeOffset? WindowEndsAt)
+{
+    /// <summary>The levels above the run's account that have terms (limit, spent, reserved, remaining each); absent when none has.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AccountStatus>? Levels { get; init; }
+}
 
 /// <summary><c>POST /kill</c> body (optional).</summary>
 internal sealed record KillRequest(string? Reason, string? Scope);

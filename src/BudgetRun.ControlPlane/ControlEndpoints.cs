@@ -31,7 +31,7 @@ internal static class ControlEndpoints
         var (phase, attempt, childPid, nextAttemptAt) = state.Status.Snapshot();
         var budget = await state.Budget.SnapshotAsync(context.RequestAborted).ConfigureAwait(false);
         var killed = state.Control.Reason == StopReason.KillSwitch;
-        var windowEndsAt = state.Account is { } account ? (await account.StatusAsync(context.RequestAborted).ConfigureAwait(false)).WindowEndsAt : null;
+        var accountStatus = state.Account is { } account ? await account.StatusAsync(context.RequestAborted).ConfigureAwait(false) : null;
         var document = new StatusDocument(
             StateName(phase),
             state.Settings.Workload,
@@ -46,7 +46,8 @@ internal static class ControlEndpoints
             killed ? state.Control.Detail : null,
             childPid,
             state.Account?.Account.Key,
-            windowEndsAt);
+            accountStatus?.WindowEndsAt)
+        { Levels = accountStatus?.Levels };
         await HttpJson.WriteAsync(context, StatusCodes.Status200OK, document, ControlJsonContext.Default.StatusDocument).ConfigureAwait(false);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BudgetRun.Ledgers;
 
 namespace BudgetRun.ControlPlane;
 
@@ -25,7 +26,12 @@ internal sealed record SidecarStatus(
     long? RemainingCents,
     DateTimeOffset? WindowEndsAt,
     bool KillSwitch,
-    string? KillReason);
+    string? KillReason)
+{
+    /// <summary>The levels above the account that have terms (limit, spent, reserved, remaining each); absent when none has.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AccountStatus>? Levels { get; init; }
+}
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

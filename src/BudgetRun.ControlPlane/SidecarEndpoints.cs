@@ -37,7 +37,8 @@ internal static class SidecarEndpoints
         var account = await state.Ledger.StatusAsync(context.RequestAborted).ConfigureAwait(false);
         await HttpJson.WriteAsync(context, StatusCodes.Status200OK, new SidecarStatus("serving", state.Workload, account.BudgetKey,
             account.BudgetCents, account.SpentCents, account.ReservedCents, account.RemainingCents, account.WindowEndsAt,
-            account.KillSwitch, account.KillReason), SidecarJsonContext.Default.SidecarStatus).ConfigureAwait(false);
+            account.KillSwitch, account.KillReason)
+        { Levels = account.Levels }, SidecarJsonContext.Default.SidecarStatus).ConfigureAwait(false);
     }
 
     private static async Task ReserveAsync(HttpContext context, SidecarState state)
@@ -61,12 +62,17 @@ internal static class SidecarEndpoints
                     new ReserveResponse(result.Id!, result.Cents, result.Account.RemainingCents), SidecarJsonContext.Default.ReserveResponse).ConfigureAwait(false);
                 break;
             case ReserveStatus.Killed:
+                // The level whose switch is engaged: the account's own, or one above it (it stops every account below).
+                var stopped = result.DecidedBy ?? result.Account.BudgetKey;
                 await HttpJson.ProblemAsync(context, StatusCodes.Status423Locked, "kill switch engaged",
-                    result.Account.KillReason is { Length: > 0 } reason ? $"budget '{result.Account.BudgetKey}' is stopped: {reason}" : $"budget '{result.Account.BudgetKey}' is stopped").ConfigureAwait(false);
+                    result.Account.KillReason is { Length: > 0 } reason ? $"budget '{stopped}' is stopped: {reason}" : $"budget '{stopped}' is stopped").ConfigureAwait(false);
                 break;
             default:
+                // The tightest level that refused: the account's own, or one above it.
+                var refusing = (result.Account.Levels ?? []).FirstOrDefault(level => level.BudgetKey == result.DecidedBy) ?? result.Account;
+                var where = refusing == result.Account ? "" : $" in budget '{refusing.BudgetKey}'";
                 await HttpJson.ProblemAsync(context, StatusCodes.Status402PaymentRequired, "budget exhausted",
-                    $"{request.Cents} cents do not fit: {result.Account.RemainingCents} of {result.Account.BudgetCents} remain").ConfigureAwait(false);
+                    $"{request.Cents} cents do not fit: {refusing.RemainingCents} of {refusing.BudgetCents} remain{where}").ConfigureAwait(false);
                 break;
         }
     }

@@ -156,7 +156,8 @@ internal sealed class AccountLedger : IAccountLedger
                 tightest = level;
             }
         }
-        return new BudgetSnapshot(tightest.BudgetCents ?? 0, tightest.SpentCents, tightest.ReservedCents);
+        return new BudgetSnapshot(tightest.BudgetCents ?? 0, tightest.SpentCents, tightest.ReservedCents,
+            ReferenceEquals(tightest, status) ? null : $"budget '{tightest.BudgetKey}'");
     }
 
     /// <summary>
@@ -544,7 +545,8 @@ internal sealed class AccountLedger : IAccountLedger
             var remaining = limit - states[i].SpentCents - states[i].ReservedCents;
             if (tightest is null || remaining < tightest.Value.Item1)
             {
-                tightest = (remaining, new BudgetSnapshot(limit, states[i].SpentCents, states[i].ReservedCents));
+                tightest = (remaining, new BudgetSnapshot(limit, states[i].SpentCents, states[i].ReservedCents,
+                    i == states.Count - 1 ? null : $"budget '{_path[i]}'"));
             }
         }
         return tightest ?? throw new InvalidOperationException($"account '{Account.Key}' has no limit on any level");

@@ -114,6 +114,7 @@ internal static class LedgerComposition
         return await ledger.WatchKillSwitchAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>Names the level whose switch it is: the run's account, or a level above it (<c>acme</c> stops <c>acme/nightly</c>).</summary>
     private static string Reason(IAccountLedger ledger, KillSwitchState state) =>
-        $"the kill switch of budget '{ledger.Account.Key}' is engaged" + (state.Reason is { Length: > 0 } reason ? $": {reason}" : string.Empty);
+        $"the kill switch of budget '{state.Account ?? ledger.Account.Key}' is engaged" + (state.Reason is { Length: > 0 } reason ? $": {reason}" : string.Empty);
 }

@@ -91,6 +91,12 @@ internal static class AccountCommands
         {
             text.Append(CultureInfo.InvariantCulture, $"kill reason:  {status.KillReason ?? "(none given)"}\n");
         }
+        // The levels above that have terms: a reservation must fit each of them too.
+        foreach (var level in status.Levels ?? [])
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"level:        {level.BudgetKey}: limit {Cents(level.BudgetCents)}, spent {Cents(level.SpentCents)}, reserved {Cents(level.ReservedCents)}, remaining {Cents(level.RemainingCents)}{(level.KillSwitch ? ", kill switch engaged" : "")}\n");
+        }
         return text.ToString();
     }
 }

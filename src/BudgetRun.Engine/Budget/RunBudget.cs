@@ -132,7 +132,8 @@ internal sealed class RunBudget(IBudgetLedger ledger, ICostModel cost, RunContro
     public async ValueTask<string> ExhaustedMessageAsync()
     {
         var budget = await ledger.SnapshotAsync(CancellationToken.None).ConfigureAwait(false);
-        return $"budget exhausted: an attempt costs {cost.UpfrontCents} cents and {budget.RemainingCents} of {budget.BudgetCents} remain";
+        var scope = budget.Scope is { } level ? $" in {level}" : "";
+        return $"budget exhausted: an attempt costs {cost.UpfrontCents} cents and {budget.RemainingCents} of {budget.BudgetCents} remain{scope}";
     }
 
     /// <summary>
