@@ -41,4 +41,13 @@ internal readonly record struct AccountConfig(long? LimitCents, long? WindowSeco
             ?? throw new InvalidDataException($"the account's window '{Calendar}' is not known to this budget-run");
         return new AccountTerms(limit, BudgetWindow.FromCalendar(unit, string.IsNullOrEmpty(TimeZone) ? null : TimeZone));
     }
+
+    /// <summary>The terms in the words of the history and the logs: <c>limit 500 cents per window day in Europe/Berlin</c>.</summary>
+    public string Describe()
+    {
+        var window = string.IsNullOrEmpty(Calendar)
+            ? WindowSeconds is > 0 ? BudgetWindow.FromSeconds(WindowSeconds.Value).ToString() : "none"
+            : string.IsNullOrEmpty(TimeZone) ? Calendar : $"{Calendar} in {TimeZone}";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"limit {LimitCents ?? 0} cents per window {window}");
+    }
 }

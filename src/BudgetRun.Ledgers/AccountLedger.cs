@@ -134,7 +134,7 @@ internal sealed class AccountLedger : IAccountLedger
         ArgumentOutOfRangeException.ThrowIfNegative(cents);
         await _finisher.FinishKeptAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var request = new AddSpendRequest(LevelBuckets(now), cents, LedgerIds.New(now), now.ToUnixTimeMilliseconds());
+        var request = new AddSpendRequest(LevelBuckets(now), cents, LedgerIds.New(now), now.ToUnixTimeMilliseconds(), Run);
         var states = await _guard.RunAsync(LedgerOperation.RecordSpend, () => _store.AddSpendAsync(request, cancellationToken))
             .ConfigureAwait(false);
         Observe(PathKillSwitch(states));
@@ -197,7 +197,7 @@ internal sealed class AccountLedger : IAccountLedger
         {
             var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var terms = AccountConfig.From(new AccountTerms(limit, window));
-            created = await _guard.RunAsync(LedgerOperation.Account, () => _store.CreateAccountAsync(terms, nowMs, cancellationToken))
+            created = await _guard.RunAsync(LedgerOperation.Account, () => _store.CreateAccountAsync(terms, nowMs, Run, cancellationToken))
                 .ConfigureAwait(false);
         }
         if (await LoadTermsAsync(cancellationToken).ConfigureAwait(false) is null)
@@ -241,7 +241,7 @@ internal sealed class AccountLedger : IAccountLedger
         ArgumentNullException.ThrowIfNull(terms);
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var config = AccountConfig.From(terms);
-        var before = await _guard.RunAsync(LedgerOperation.SetTerms, () => _store.SetTermsAsync(config, nowMs, cancellationToken))
+        var before = await _guard.RunAsync(LedgerOperation.SetTerms, () => _store.SetTermsAsync(config, nowMs, Run, cancellationToken))
             .ConfigureAwait(false);
         lock (_gate)
         {
@@ -255,6 +255,19 @@ internal sealed class AccountLedger : IAccountLedger
     {
         ArgumentNullException.ThrowIfNull(prefix);
         return _guard.RunAsync(LedgerOperation.List, () => _store.ListAccountsAsync(prefix, cancellationToken));
+    }
+
+    /// <summary>
+    /// This account's history from <paramref name="since"/> (inclusive) to <paramref name="until"/>
+    /// (exclusive), oldest first, after the cursor <paramref name="after"/> (null: from the start), at
+    /// most <paramref name="limit"/> entries: page with the last entry's cursor.
+    /// </summary>
+    public ValueTask<IReadOnlyList<HistoryEntry>> HistoryAsync(DateTimeOffset since, DateTimeOffset until, string? after, int limit,
+        CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return _guard.RunAsync(LedgerOperation.History,
+            () => _store.ReadHistoryAsync(since.ToUnixTimeMilliseconds(), until.ToUnixTimeMilliseconds(), after, limit, cancellationToken));
     }
 
     // ---- account operations ---------------------------------------------------------------------
@@ -357,7 +370,7 @@ internal sealed class AccountLedger : IAccountLedger
     {
         var reasonText = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var change = KillSwitchChange.Kill(reasonText, nowMs);
+        var change = KillSwitchChange.Kill(reasonText, nowMs) with { Actor = Run };
         var changed = await _guard.RunAsync(LedgerOperation.Kill, () => _store.SetKillSwitchAsync(change, cancellationToken))
             .ConfigureAwait(false);
         await ReadKillSwitchAsync(cancellationToken).ConfigureAwait(false);
@@ -367,7 +380,7 @@ internal sealed class AccountLedger : IAccountLedger
     public async ValueTask<bool> ResumeAsync(CancellationToken cancellationToken)
     {
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var change = KillSwitchChange.Resume(nowMs);
+        var change = KillSwitchChange.Resume(nowMs) with { Actor = Run };
         var changed = await _guard.RunAsync(LedgerOperation.Resume, () => _store.SetKillSwitchAsync(change, cancellationToken))
             .ConfigureAwait(false);
         await ReadKillSwitchAsync(cancellationToken).ConfigureAwait(false);

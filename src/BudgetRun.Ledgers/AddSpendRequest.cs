@@ -5,4 +5,5 @@ namespace BudgetRun.Ledgers;
 /// <param name="Cents">The spend.</param>
 /// <param name="OperationId">Made by the client: a store that can answer late (Redis) adds the spend once per id.</param>
 /// <param name="NowMs">When it is added (Unix milliseconds).</param>
-internal sealed record AddSpendRequest(IReadOnlyList<LevelBucket> Levels, long Cents, string OperationId, long NowMs);
+/// <param name="Run">The run reporting it (recorded in the history).</param>
+internal sealed record AddSpendRequest(IReadOnlyList<LevelBucket> Levels, long Cents, string OperationId, long NowMs, RunIdentity Run);

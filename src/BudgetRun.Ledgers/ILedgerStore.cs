@@ -2,7 +2,8 @@ namespace BudgetRun.Ledgers;
 
 /// <summary>
 /// Where one account's ledger is kept (<see cref="Sqlite.SqliteStore"/>, <see cref="Redis.RedisStore"/>).
-/// Each operation is one atomic step in the store, safe to race with other processes and machines;
+/// Each operation is one atomic step in the store, safe to race with other processes and machines,
+/// and records what it changed in the account's history in that same step;
 /// everything else (the account's terms, ids and nonces, time, kept updates, the kill switch as
 /// observed, fault counting) is <see cref="AccountLedger"/>'s. A store throws its own exceptions and
 /// names the ones that mean "unavailable" in <see cref="DescribeFault"/>.
@@ -48,10 +49,10 @@ internal interface ILedgerStore : IAsyncDisposable
     /// Atomically gives the account <paramref name="terms"/> (version 1) unless it already has terms;
     /// true when it did. Two runs creating one account at once end with one account, the first one's.
     /// </summary>
-    ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken);
+    ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken);
 
     /// <summary>Atomically replaces the account's terms (creating it when missing), one version up; returns the terms before.</summary>
-    ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken);
+    ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken);
 
     /// <summary>Every account of the ledger (not only this store's) whose key starts with <paramref name="prefix"/>, by key.</summary>
     ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken);
@@ -64,6 +65,13 @@ internal interface ILedgerStore : IAsyncDisposable
 
     /// <summary>One reservation of this account; null when unknown.</summary>
     ValueTask<ReservationInfo?> ReadReservationAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// This account's history entries made at or after <paramref name="sinceMs"/> and before
+    /// <paramref name="untilMs"/>, oldest first, after <paramref name="after"/> (a cursor; null: from the
+    /// start), at most <paramref name="limit"/>.
+    /// </summary>
+    ValueTask<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long sinceMs, long untilMs, string? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>A push channel that calls <paramref name="poke"/> on a kill or resume of any level of the path; null when the store has none (polling alone).</summary>
     ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken);

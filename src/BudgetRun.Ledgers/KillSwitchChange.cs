@@ -19,6 +19,9 @@ internal sealed record KillSwitchChange
     /// <summary>When (Unix milliseconds).</summary>
     public long NowMs { get; }
 
+    /// <summary>Who (recorded in the history); the current process when not set.</summary>
+    public RunIdentity Actor { get; init; } = RunIdentity.ForCurrentProcess("admin");
+
     public static KillSwitchChange Kill(string? reason, long nowMs) => new(true, reason, nowMs);
 
     public static KillSwitchChange Resume(long nowMs) => new(false, null, nowMs);

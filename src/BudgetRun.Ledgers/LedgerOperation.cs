@@ -44,4 +44,7 @@ internal enum LedgerOperation
 
     /// <summary>Listing the ledger's accounts (<c>budget list</c>).</summary>
     List,
+
+    /// <summary>Reading the account's history (<c>budget-run history</c>).</summary>
+    History,
 }

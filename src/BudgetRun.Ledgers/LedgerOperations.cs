@@ -23,6 +23,7 @@ internal static class LedgerOperations
         LedgerOperation.Account => "account",
         LedgerOperation.SetTerms => "set-terms",
         LedgerOperation.List => "list",
+        LedgerOperation.History => "history",
         _ => throw new UnreachableException($"ledger operation {(int)operation} has no name"),
     };
 }

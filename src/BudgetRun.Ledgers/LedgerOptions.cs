@@ -18,6 +18,9 @@ internal sealed class LedgerOptions
     /// <summary>How long settled, released and expired reservations are kept (for 409 answers and audit).</summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>How long history entries are kept (<c>--history-retention</c>); older ones are removed in bounded batches as new ones are written.</summary>
+    public TimeSpan HistoryRetention { get; init; } = TimeSpan.FromDays(90);
+
     /// <summary>Called on every failed ledger operation, before the operation throws; the CLI counts and logs it.</summary>
     public Action<LedgerFault>? OnFault { get; init; }
 
@@ -30,6 +33,7 @@ internal sealed class LedgerOptions
         Positive(BusyTimeout, nameof(BusyTimeout));
         Positive(RedisTimeout, nameof(RedisTimeout));
         Positive(Retention, nameof(Retention));
+        Positive(HistoryRetention, nameof(HistoryRetention));
         if (KillSwitchPollInterval is { } poll)
         {
             Positive(poll, nameof(KillSwitchPollInterval));

@@ -122,12 +122,12 @@ internal sealed class UpdateFinisher : IDisposable
         }
         var (levels, operationId) = item.Charge.Value;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var request = new AddSpendRequest(levels, item.ActualCents, operationId, nowMs);
+        var request = new AddSpendRequest(levels, item.ActualCents, operationId, nowMs, _run);
         var states = await _guard.RunAsync(LedgerOperation.RecordSpend, () => _store.AddSpendAsync(request, cancellationToken))
             .ConfigureAwait(false);
         // A store that lost the reservation may have lost the account's terms with it: the account
         // gets the terms this run knew again (a no-op while it has terms), as a run creates a missing one.
-        await _guard.RunAsync(LedgerOperation.Account, () => _store.CreateAccountAsync(_accountTerms(), nowMs, cancellationToken))
+        await _guard.RunAsync(LedgerOperation.Account, () => _store.CreateAccountAsync(_accountTerms(), nowMs, _run, cancellationToken))
             .ConfigureAwait(false);
         _observe(states.Select(state => state.KillSwitch).FirstOrDefault(state => state.Engaged));
     }

@@ -72,10 +72,10 @@ public abstract partial class LedgerContractTests
 
         var budget = await job.RecordSpendAsync(45, default);
 
-        Assert.Equal(new BudgetSnapshot(50, 45, 0), budget);
+        Assert.Equal(new BudgetSnapshot(50, 45, 0, $"budget '{_org}'"), budget);
         Assert.False(await job.FitsAsync(6, default));
         Assert.True(await job.FitsAsync(5, default));
-        Assert.Equal(new BudgetSnapshot(50, 45, 0), await job.SnapshotAsync(default));
+        Assert.Equal(new BudgetSnapshot(50, 45, 0, $"budget '{_org}'"), await job.SnapshotAsync(default));
     }
 
     [Fact]

@@ -13,7 +13,8 @@ namespace BudgetRun.Ledgers.Redis;
 /// reservation's key, or, as the previous releases wrote it, its bare id under the level's own
 /// prefix), <c>:r:ID</c> (hash: one reservation of the level's account, the run that made it, and
 /// <c>lv</c>: the bucket and open keys it holds cents on, tab-separated; a reservation of the
-/// previous releases has only its <c>bucket</c> on its own account), <c>:op:ID</c> (a reported spend, once).
+/// previous releases has only its <c>bucket</c> on its own account), <c>:op:ID</c> (a reported spend, once),
+/// <c>:h</c> (stream: the level's history; the entry id is the server's clock).
 /// </summary>
 internal static class RedisScripts
 {
@@ -42,15 +43,36 @@ internal static class RedisScripts
           end
           return rk, pairs_, num(rv[3]), rv[4]
         end
+        -- A level's account key from its prefix: budget-run:{acme}/support -> acme/support.
+        local function keyof(prefix)
+          return (string.gsub(string.sub(prefix, 13), '}', '', 1))
+        end
+        local function prefixof(open) return string.sub(open, 1, #open - 5) end
+        -- One history entry on a level's stream, stamped by the server's clock (the stream id); entries
+        -- older than the retention go in bounded batches (MINID ~). Fields: kind, account, bucket,
+        -- spent and reserved deltas, reservation, origin, run, host, pid, user, detail.
+        local function hist(prefix, retention, kind, b, sd, rd, res, origin, run, host, pid, user, detail)
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          local key = keyof(prefix)
+          if origin == key then origin = '' end
+          redis.call('XADD', prefix .. ':h', 'MINID', '~', math.max(0, now - tonumber(retention)), '*',
+            'k', kind, 'a', key, 'b', b or '', 'sd', sd, 'rd', rd, 'res', res or '', 'o', origin or '',
+            'run', run or '', 'host', host or '', 'pid', pid or '', 'user', user or '', 'd', detail or '')
+        end
         -- Overdue reservations on a level become spent in full, on every level they hold cents on.
-        local function expire(prefix, open, now, retention)
+        local function expire(prefix, open, now, retention, hretention)
           for _, member in ipairs(redis.call('ZRANGEBYSCORE', open, '-inf', now)) do
             local rk, held, cents, state = holding(member, prefix, open)
             if state == 'open' then
+              local r = redis.call('HMGET', rk, 'run', 'pid', 'host', 'acct')
+              local id = string.match(rk, ':r:([^:]*)$')
               for _, h in ipairs(held) do
                 redis.call('HINCRBY', h[1], 'reserved', 0 - cents) -- never the unary minus: Lua's -0 reaches Redis as "-0", which HINCRBY rejects
                 redis.call('HINCRBY', h[1], 'spent', cents)
                 redis.call('ZREM', h[2], member)
+                local lp = prefixof(h[2])
+                hist(lp, hretention, 'expire', string.sub(h[1], #lp + 4), cents, 0 - cents, id, r[4] or keyof(prefix), r[1], r[3], r[2], '', '')
               end
               redis.call('HSET', rk, 'state', 'expired')
               redis.call('PEXPIRE', rk, retention)
@@ -68,16 +90,16 @@ internal static class RedisScripts
     /// KEYS: reservation, then per level (root first, the run's account last): acct, bucket (the acct
     /// key again for a level without one), open. ARGV: levels, id, cents, now, expires, run, pid, host,
     /// retention, then the run's terms (limit, window, calendar, tz: written only when its account
-    /// has no terms stored, it was lost), then per level: prefix, bucket ('' for none), terms version.
-    /// Returns {status, decider, then per level: spent, reserved, killed, reason, killed_at} where
-    /// status is 1 reserved, 0 insufficient, 2 killed, 3 stale.
+    /// has no terms stored, it was lost), user, history retention, the run's account, then per level:
+    /// prefix, bucket ('' for none), terms version. Returns {status, decider, then per level: spent,
+    /// reserved, killed, reason, killed_at} where status is 1 reserved, 0 insufficient, 2 killed, 3 stale.
     /// </summary>
     public const string Reserve = Helpers + """
 
         local n = tonumber(ARGV[1])
         local function level(i)
           local k = 1 + (i - 1) * 3
-          local a = 13 + (i - 1) * 3
+          local a = 16 + (i - 1) * 3
           return KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
         end
         local function answer(status, decider)
@@ -102,7 +124,7 @@ internal static class RedisScripts
         if redis.call('EXISTS', KEYS[1]) == 1 then return answer(1, -1) end
         local limits = {}
         for i = 1, n do
-          local acct, _, _, _, _, version = level(i)
+          local acct, _, _, prefix, _, version = level(i)
           local t = redis.call('HMGET', acct, 'limit', 'tv')
           limits[i] = tonumber(t[1])
           if i == n and not limits[i] then
@@ -112,13 +134,14 @@ internal static class RedisScripts
             redis.call('HSET', acct, 'limit', ARGV[10], 'window', ARGV[11], 'tv', version, 'updated', ARGV[4])
             if ARGV[12] ~= '' then redis.call('HSET', acct, 'calendar', ARGV[12]) end
             if ARGV[13] ~= '' then redis.call('HSET', acct, 'tz', ARGV[13]) end
+            hist(prefix, ARGV[15], 'terms', '', 0, 0, '', ARGV[16], ARGV[6], ARGV[8], ARGV[7], ARGV[14], 'created again: the ledger had lost the account')
           elseif num(t[2]) ~= tonumber(version) then
             return {3, -1}
           end
         end
         for i = 1, n do
           local _, _, open, prefix = level(i)
-          expire(prefix, open, ARGV[4], ARGV[9])
+          expire(prefix, open, ARGV[4], ARGV[9], ARGV[15])
         end
         local cents = tonumber(ARGV[3])
         local decider, tightest = -1, nil
@@ -135,25 +158,26 @@ internal static class RedisScripts
         if decider >= 0 then return answer(0, decider) end
         local held = {}
         for i = 1, n do
-          local _, bk, open, _, b = level(i)
+          local _, bk, open, prefix, b = level(i)
           if b ~= '' then
             redis.call('HINCRBY', bk, 'reserved', cents)
             redis.call('ZADD', open, ARGV[5], KEYS[1])
             held[#held + 1] = bk
             held[#held + 1] = open
+            hist(prefix, ARGV[15], 'reserve', b, 0, cents, ARGV[2], ARGV[16], ARGV[6], ARGV[8], ARGV[7], ARGV[14], '')
           end
         end
         local _, _, _, _, leafBucket = level(n)
         redis.call('HSET', KEYS[1], 'bucket', leafBucket, 'cents', ARGV[3], 'state', 'open', 'created', ARGV[4],
-          'expires', ARGV[5], 'run', ARGV[6], 'pid', ARGV[7], 'host', ARGV[8], 'lv', table.concat(held, '\t'))
+          'expires', ARGV[5], 'run', ARGV[6], 'pid', ARGV[7], 'host', ARGV[8], 'acct', ARGV[16], 'lv', table.concat(held, '\t'))
         return answer(1, -1)
         """;
 
     /// <summary>
     /// KEYS: reservation, open (the account's own). ARGV: prefix, id, actual, nonce, now, retention,
     /// final state (settled or released), cancel (1: an unknown id is recorded as released, so a
-    /// reservation with that id arriving later is a replay that reserves nothing). Finishes it on
-    /// every level it holds cents on. Returns 1 done (or a retry of the same call), -1 not found, -2
+    /// reservation with that id arriving later is a replay that reserves nothing), run, pid, host,
+    /// user, history retention. Finishes it on every level it holds cents on. Returns 1 done (or a retry of the same call), -1 not found, -2
     /// already finished.
     /// </summary>
     public const string Finish = Helpers + """
@@ -173,14 +197,20 @@ internal static class RedisScripts
         end
         local _, held, cents, state = holding(KEYS[1], ARGV[1], KEYS[2])
         local actual = tonumber(ARGV[3])
+        local kind = ARGV[7] == 'settled' and 'settle' or 'release'
+        local origin = redis.call('HGET', KEYS[1], 'acct') or keyof(ARGV[1])
         for _, h in ipairs(held) do
+          local lp = prefixof(h[2])
+          local b = string.sub(h[1], #lp + 4)
           if state == 'open' then
             redis.call('HINCRBY', h[1], 'reserved', 0 - cents)
             redis.call('HINCRBY', h[1], 'spent', actual)
             redis.call('ZREM', h[2], KEYS[1])
             redis.call('ZREM', h[2], ARGV[2])
+            hist(lp, ARGV[13], kind, b, actual, 0 - cents, ARGV[2], origin, ARGV[9], ARGV[11], ARGV[10], ARGV[12], '')
           else
             redis.call('HINCRBY', h[1], 'spent', actual - cents)
+            hist(lp, ARGV[13], kind, b, actual - cents, 0, ARGV[2], origin, ARGV[9], ARGV[11], ARGV[10], ARGV[12], '')
           end
         end
         redis.call('HSET', KEYS[1], 'state', ARGV[7], 'settled', ARGV[3], 'nonce', ARGV[4], 'ended', ARGV[5])
@@ -190,9 +220,9 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: operation, then per level: acct, bucket (the acct key again for none). ARGV: levels, cents,
-    /// how long to remember the operation, then per level: 1 when it has a bucket, else 0. Adds once per
-    /// operation id (a retry after a lost answer does not add again). Returns per level {spent,
-    /// reserved, killed, reason, killed_at}.
+    /// how long to remember the operation, run, pid, host, user, history retention, the run's account,
+    /// then per level: prefix, bucket ('' for none). Adds once per operation id (a retry after a lost
+    /// answer does not add again). Returns per level {spent, reserved, killed, reason, killed_at}.
     /// </summary>
     public const string AddSpend = Helpers + """
 
@@ -201,9 +231,13 @@ internal static class RedisScripts
         local out = {}
         for i = 1, n do
           local acct, bk = KEYS[2 + (i - 1) * 2], KEYS[3 + (i - 1) * 2]
+          local prefix, b = ARGV[10 + (i - 1) * 2], ARGV[11 + (i - 1) * 2]
           local s, r = 0, 0
-          if ARGV[3 + i] == '1' then
-            if first then redis.call('HINCRBY', bk, 'spent', ARGV[2]) end
+          if b ~= '' then
+            if first then
+              redis.call('HINCRBY', bk, 'spent', ARGV[2])
+              hist(prefix, ARGV[8], 'spend', b, ARGV[2], 0, '', ARGV[9], ARGV[4], ARGV[6], ARGV[5], ARGV[7], '')
+            end
             s, r = bucket(bk)
           end
           local killed, reason, at = killswitch(acct)
@@ -278,15 +312,18 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: acct. ARGV: limit, window, calendar ('' for none), tz ('' for none), now. Gives the account
+    /// KEYS: acct. ARGV: limit, window, calendar ('' for none), tz ('' for none), now, prefix, the
+    /// history's detail, run, pid, host, user, history retention. Gives the account
     /// these terms (one version up) unless it has a limit already. Returns 1 when it did.
     /// </summary>
-    public const string CreateAccount = """
+    public const string CreateAccount = Helpers + """
+
         if redis.call('HEXISTS', KEYS[1], 'limit') == 1 then return 0 end
         redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'window', ARGV[2], 'updated', ARGV[5])
         redis.call('HINCRBY', KEYS[1], 'tv', 1)
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'calendar', ARGV[3]) else redis.call('HDEL', KEYS[1], 'calendar') end
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tz', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tz') end
+        hist(ARGV[6], ARGV[12], 'terms', '', 0, 0, '', keyof(ARGV[6]), ARGV[8], ARGV[10], ARGV[9], ARGV[11], ARGV[7])
         return 1
         """;
 
@@ -294,20 +331,23 @@ internal static class RedisScripts
     /// KEYS: acct. ARGV: as <see cref="CreateAccount"/>. Replaces the terms, one version up; returns the ones
     /// before as {limit, window, calendar, tz, tv} (false where absent).
     /// </summary>
-    public const string SetTerms = """
+    public const string SetTerms = Helpers + """
+
         local before = redis.call('HMGET', KEYS[1], 'limit', 'window', 'calendar', 'tz', 'tv')
         redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'window', ARGV[2], 'updated', ARGV[5])
         redis.call('HINCRBY', KEYS[1], 'tv', 1)
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'calendar', ARGV[3]) else redis.call('HDEL', KEYS[1], 'calendar') end
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tz', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tz') end
+        hist(ARGV[6], ARGV[12], 'terms', '', 0, 0, '', keyof(ARGV[6]), ARGV[8], ARGV[10], ARGV[9], ARGV[11], ARGV[7])
         return before
         """;
 
     /// <summary>
-    /// KEYS: acct. ARGV: engage (1 or 0), reason, now, channel. Sets the switch and publishes the change
-    /// on the channel. Returns 1 when that changed it.
+    /// KEYS: acct. ARGV: engage (1 or 0), reason, now, channel, prefix, run, pid, host, user, history
+    /// retention. Sets the switch and publishes the change on the channel. Returns 1 when that changed it.
     /// </summary>
-    public const string SetKillSwitch = """
+    public const string SetKillSwitch = Helpers + """
+
         local was = redis.call('HGET', KEYS[1], 'killed') == '1'
         if ARGV[1] == '1' then
           if was then
@@ -315,12 +355,14 @@ internal static class RedisScripts
           else
             redis.call('HSET', KEYS[1], 'killed', '1', 'reason', ARGV[2], 'killed_at', ARGV[3])
           end
+          hist(ARGV[5], ARGV[10], 'kill', '', 0, 0, '', keyof(ARGV[5]), ARGV[6], ARGV[8], ARGV[7], ARGV[9], ARGV[2])
           redis.call('PUBLISH', ARGV[4], 'kill')
           return was and 0 or 1
         end
         if was then
           redis.call('HSET', KEYS[1], 'killed', '0')
           redis.call('HDEL', KEYS[1], 'reason', 'killed_at')
+          hist(ARGV[5], ARGV[10], 'resume', '', 0, 0, '', keyof(ARGV[5]), ARGV[6], ARGV[8], ARGV[7], ARGV[9], '')
         end
         redis.call('PUBLISH', ARGV[4], 'resume')
         return was and 1 or 0

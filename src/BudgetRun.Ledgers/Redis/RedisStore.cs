@@ -151,11 +151,12 @@ internal sealed class RedisStore : ILedgerStore
     {
         var levels = request.Levels;
         var keys = new RedisKey[1 + levels.Count * 3];
-        var values = new RedisValue[13 + levels.Count * 3];
+        var values = new RedisValue[16 + levels.Count * 3];
         keys[0] = ReservationKey(request.Id);
         var terms = request.LeafTerms;
         RedisValue[] head = [levels.Count, request.Id, request.Cents, request.NowMs, request.ExpiresAtMs, request.Run.RunId,
-            request.Run.ProcessId, request.Run.Host, RetentionMs, terms.LimitCents ?? 0, terms.WindowSeconds ?? 0, terms.Calendar ?? "", terms.TimeZone ?? ""];
+            request.Run.ProcessId, request.Run.Host, RetentionMs, terms.LimitCents ?? 0, terms.WindowSeconds ?? 0, terms.Calendar ?? "", terms.TimeZone ?? "",
+            request.Run.User, HistoryRetentionMs, request.Leaf.Key];
         head.CopyTo(values, 0);
         for (var i = 0; i < levels.Count; i++)
         {
@@ -163,9 +164,9 @@ internal sealed class RedisStore : ILedgerStore
             keys[1 + (i * 3)] = prefix + ":acct";
             keys[2 + (i * 3)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
             keys[3 + (i * 3)] = prefix + ":open";
-            values[13 + (i * 3)] = prefix;
-            values[14 + (i * 3)] = levels[i].Bucket ?? "";
-            values[15 + (i * 3)] = levels[i].Version;
+            values[16 + (i * 3)] = prefix;
+            values[17 + (i * 3)] = levels[i].Bucket ?? "";
+            values[18 + (i * 3)] = levels[i].Version;
         }
         var items = (RedisResult[])(await EvaluateAsync(RedisScripts.Reserve, keys, values).ConfigureAwait(false))!;
         var status = (long)items[0] switch
@@ -186,7 +187,8 @@ internal sealed class RedisStore : ILedgerStore
         var result = await EvaluateAsync(RedisScripts.Finish,
             [ReservationKey(request.Id), _openKey],
             [_prefix, request.Id, request.ActualCents, request.Nonce, request.NowMs, RetentionMs,
-             request.Kind == FinishKind.Settle ? "settled" : "released", request.Kind == FinishKind.Cancel ? "1" : "0"]).ConfigureAwait(false);
+             request.Kind == FinishKind.Settle ? "settled" : "released", request.Kind == FinishKind.Cancel ? "1" : "0",
+             request.Run.RunId, request.Run.ProcessId, request.Run.Host, request.Run.User, HistoryRetentionMs]).ConfigureAwait(false);
         return (long)result switch
         {
             1 => SettleOutcome.Settled,
@@ -199,15 +201,18 @@ internal sealed class RedisStore : ILedgerStore
     {
         var levels = request.Levels;
         var keys = new RedisKey[1 + levels.Count * 2];
-        var values = new RedisValue[3 + levels.Count];
+        var values = new RedisValue[9 + (levels.Count * 2)];
         keys[0] = _prefix + ":op:" + request.OperationId;
-        (values[0], values[1], values[2]) = (levels.Count, request.Cents, OperationMemoryMs);
+        RedisValue[] head = [levels.Count, request.Cents, OperationMemoryMs, request.Run.RunId, request.Run.ProcessId, request.Run.Host,
+            request.Run.User, HistoryRetentionMs, levels[^1].Key];
+        head.CopyTo(values, 0);
         for (var i = 0; i < levels.Count; i++)
         {
             var prefix = PrefixOf(levels[i].Key);
             keys[1 + (i * 2)] = prefix + ":acct";
             keys[2 + (i * 2)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
-            values[3 + i] = levels[i].Bucket is null ? 0 : 1;
+            values[9 + (i * 2)] = prefix;
+            values[10 + (i * 2)] = levels[i].Bucket ?? "";
         }
         var items = (RedisResult[])(await EvaluateAsync(RedisScripts.AddSpend, keys, values).ConfigureAwait(false))!;
         return LevelStates(items, 0, levels);
@@ -237,12 +242,17 @@ internal sealed class RedisStore : ILedgerStore
         return [.. levels.Select(level => level.Config)];
     }
 
-    public async ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
-        (long)await EvaluateAsync(RedisScripts.CreateAccount, [_accountKey], TermsArguments(terms, nowMs)).ConfigureAwait(false) == 1;
+    public async ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) =>
+        (long)await EvaluateAsync(RedisScripts.CreateAccount, [_accountKey, _prefix + ":h"],
+            TermsArguments(terms, nowMs, "created: " + terms.Describe(), actor)).ConfigureAwait(false) == 1;
 
-    public async ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken)
+    public async ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken)
     {
-        var before = (RedisResult[])(await EvaluateAsync(RedisScripts.SetTerms, [_accountKey], TermsArguments(terms, nowMs)).ConfigureAwait(false))!;
+        // The history's "was" is the client's read: one step earlier than the script's, and only words.
+        var current = ConfigFrom(await _database.HashGetAsync(_accountKey, TermFields).ConfigureAwait(false));
+        var detail = terms.Describe() + (current.HasTerms ? $" (was {current.Describe()})" : " (new account)");
+        var before = (RedisResult[])(await EvaluateAsync(RedisScripts.SetTerms, [_accountKey, _prefix + ":h"],
+            TermsArguments(terms, nowMs, detail, actor)).ConfigureAwait(false))!;
         return ConfigFrom([.. before.Select(item => item.IsNull ? RedisValue.Null : (RedisValue)item)]);
     }
 
@@ -289,9 +299,11 @@ internal sealed class RedisStore : ILedgerStore
 
     public async ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken)
     {
+        var actor = change.Actor;
         var result = await EvaluateAsync(RedisScripts.SetKillSwitch,
-            [_accountKey],
-            [change.Engaged ? "1" : "0", change.Reason ?? "", change.NowMs, _channelName]).ConfigureAwait(false);
+            [_accountKey, _prefix + ":h"],
+            [change.Engaged ? "1" : "0", change.Reason ?? "", change.NowMs, _channelName, _prefix, actor.RunId, actor.ProcessId, actor.Host,
+             actor.User, HistoryRetentionMs]).ConfigureAwait(false);
         return (long)result == 1;
     }
 
@@ -317,6 +329,37 @@ internal sealed class RedisStore : ILedgerStore
             DateTimeOffset.FromUnixTimeMilliseconds((long)Field("created")),
             DateTimeOffset.FromUnixTimeMilliseconds((long)Field("expires")),
             new RunIdentity((string?)Field("run") ?? "", (int)Field("pid"), (string?)Field("host") ?? ""));
+    }
+
+    public async ValueTask<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long sinceMs, long untilMs, string? after, int limit, CancellationToken cancellationToken)
+    {
+        // Stream ids are "ms-seq" on the server's clock: the range is by time, and after a cursor exclusive.
+        var start = after is null ? (RedisValue)sinceMs.ToString(CultureInfo.InvariantCulture) : (RedisValue)("(" + after);
+        var end = (RedisValue)(untilMs - 1).ToString(CultureInfo.InvariantCulture);
+        var result = (RedisResult[])(await _database.ExecuteAsync("XRANGE", _prefix + ":h", start, end, "COUNT", limit).ConfigureAwait(false))!;
+        var entries = new List<HistoryEntry>(result.Length);
+        foreach (var item in result)
+        {
+            var pair = (RedisResult[])item!;
+            var id = (string)pair[0]!;
+            var raw = (RedisResult[])pair[1]!;
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i + 1 < raw.Length; i += 2)
+            {
+                fields[(string)raw[i]!] = (string?)raw[i + 1] ?? "";
+            }
+            string? Field(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+            long Number(string name) => long.TryParse(Field(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : 0;
+            var ms = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), NumberStyles.None, CultureInfo.InvariantCulture);
+            if (!HistoryKinds.TryParse(Field("k"), out var kind))
+            {
+                continue; // written by a newer budget-run
+            }
+            entries.Add(new HistoryEntry(id, DateTimeOffset.FromUnixTimeMilliseconds(ms), Field("a") ?? "", kind, Field("b"),
+                Number("sd"), Number("rd"), Field("res"), Field("o"), Field("run"), Field("host"),
+                int.TryParse(Field("pid"), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null, Field("user"), Field("d")));
+        }
+        return entries;
     }
 
     public async ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
@@ -349,6 +392,8 @@ internal sealed class RedisStore : ILedgerStore
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
 
     private long RetentionMs => (long)_options.Retention.TotalMilliseconds;
+
+    private long HistoryRetentionMs => (long)_options.HistoryRetention.TotalMilliseconds;
 
     /// <summary>
     /// Runs a script; when the connection dropped under it and is already back, runs it once more:
@@ -405,8 +450,9 @@ internal sealed class RedisStore : ILedgerStore
         return states;
     }
 
-    private static RedisValue[] TermsArguments(AccountConfig terms, long nowMs) =>
-        [terms.LimitCents ?? 0, terms.WindowSeconds ?? 0, terms.Calendar ?? "", terms.TimeZone ?? "", nowMs];
+    private RedisValue[] TermsArguments(AccountConfig terms, long nowMs, string detail, RunIdentity actor) =>
+        [terms.LimitCents ?? 0, terms.WindowSeconds ?? 0, terms.Calendar ?? "", terms.TimeZone ?? "", nowMs, _prefix, detail,
+         actor.RunId, actor.ProcessId, actor.Host, actor.User, HistoryRetentionMs];
 
     private RedisKey ReservationKey(string id) => _prefix + ":r:" + id;
 

@@ -59,7 +59,7 @@ internal static class SqliteSchema
     /// Migrations[n] takes version n+1 to n+2. Version 2: calendar windows and their time zone.
     /// Version 3: hierarchical accounts: the version of an account's terms, and the levels each
     /// unfinished reservation holds cents on (a reservation without rows holds them on its own
-    /// account only, as every reservation of the previous layouts does).
+    /// account only, as every reservation of the previous layouts does); and the history.
     /// </summary>
     private static readonly string[] Migrations =
     [
@@ -76,6 +76,24 @@ internal static class SqliteSchema
             PRIMARY KEY (id, level)
         ) WITHOUT ROWID;
         CREATE INDEX reservation_levels_by_level ON reservation_levels (level, id);
+        CREATE TABLE history (
+            seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+            at             INTEGER NOT NULL,
+            key            TEXT    NOT NULL,
+            kind           INTEGER NOT NULL,
+            bucket         TEXT,
+            spent_delta    INTEGER NOT NULL,
+            reserved_delta INTEGER NOT NULL,
+            reservation    TEXT,
+            origin         TEXT,
+            run_id         TEXT,
+            host           TEXT,
+            pid            INTEGER,
+            user_name      TEXT,
+            detail         TEXT
+        );
+        CREATE INDEX history_by_key ON history (key, at);
+        CREATE INDEX history_by_time ON history (at);
         """,
     ];
 

@@ -54,13 +54,28 @@ internal static class SqliteSql
                 AND NOT EXISTS (SELECT 1 FROM reservation_levels l WHERE l.id = r.id));
         """;
 
-    /// <summary>The reservations holding cents on a level that are overdue at $now.</summary>
+    /// <summary>The reservations holding cents on a level that are overdue at $now, with the account and run that made each.</summary>
     public const string OverdueOnLevel = """
-        SELECT r.id, r.cents FROM reservation_levels l JOIN reservations r ON r.id = l.id
+        SELECT r.id, r.cents, r.key, r.run_id, r.host, r.pid FROM reservation_levels l JOIN reservations r ON r.id = l.id
          WHERE l.level = $key AND r.state = 0 AND r.expires_at <= $now
         UNION
-        SELECT r.id, r.cents FROM reservations r
+        SELECT r.id, r.cents, r.key, r.run_id, r.host, r.pid FROM reservations r
          WHERE r.key = $key AND r.state = 0 AND r.expires_at <= $now;
+        """;
+
+    public const string InsertHistory = """
+        INSERT INTO history (at, key, kind, bucket, spent_delta, reserved_delta, reservation, origin, run_id, host, pid, user_name, detail)
+            VALUES ($at, $key, $kind, $bucket, $spent, $reserved, $reservation, $origin, $run, $host, $pid, $user, $detail);
+        """;
+
+    /// <summary>Entries past the retention go a bounded batch at a time, so no write ever waits on a big delete.</summary>
+    public const string TrimHistory = """
+        DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE at < $cutoff ORDER BY at LIMIT 100);
+        """;
+
+    public const string ReadHistory = """
+        SELECT seq, at, key, kind, bucket, spent_delta, reserved_delta, reservation, origin, run_id, host, pid, user_name, detail
+          FROM history WHERE key = $key AND at >= $since AND at < $until AND seq > $after ORDER BY seq LIMIT $limit;
         """;
 
     /// <summary>Where a reservation holds its cents: its levels rows, or (previous layouts) its own account's bucket.</summary>

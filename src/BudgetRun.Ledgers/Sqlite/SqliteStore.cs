@@ -154,6 +154,7 @@ internal sealed class SqliteStore : ILedgerStore
                 if (levels[i].Bucket is { } bucket)
                 {
                     Execute(connection, SqliteSql.HoldOnLevel, ("$id", request.Id), ("$key", levels[i].Key), ("$bucket", bucket), ("$cents", request.Cents));
+                    Record(connection, request.NowMs, levels[i].Key, HistoryKind.Reserve, bucket, 0, request.Cents, request.Id, _key, request.Run, null);
                     states[i] = states[i] with { ReservedCents = states[i].ReservedCents + request.Cents };
                 }
             }
@@ -192,10 +193,14 @@ internal sealed class SqliteStore : ILedgerStore
             {
                 return previousNonce == request.Nonce ? SettleOutcome.Settled : SettleOutcome.AlreadySettled;
             }
+            var open = state == ReservationState.Open;
+            var kind = request.Kind == FinishKind.Settle ? HistoryKind.Settle : HistoryKind.Release;
             foreach (var (level, levelBucket) in LevelsOf(connection, id))
             {
-                Execute(connection, state == ReservationState.Open ? SqliteSql.FinishOpen : SqliteSql.FinishExpired,
+                Execute(connection, open ? SqliteSql.FinishOpen : SqliteSql.FinishExpired,
                     ("$key", level), ("$bucket", levelBucket), ("$cents", cents), ("$actual", request.ActualCents));
+                Record(connection, request.NowMs, level, kind, levelBucket,
+                    open ? request.ActualCents : request.ActualCents - cents, open ? -cents : 0, id, _key, request.Run, null);
             }
             Execute(connection, SqliteSql.MarkFinished,
                 ("$id", id), ("$state", (int)(request.Kind == FinishKind.Settle ? ReservationState.Settled : ReservationState.Released)),
@@ -215,6 +220,7 @@ internal sealed class SqliteStore : ILedgerStore
                 if (level.Bucket is { } bucket)
                 {
                     Execute(connection, SqliteSql.AddSpend, ("$key", level.Key), ("$bucket", bucket), ("$cents", request.Cents));
+                    Record(connection, request.NowMs, level.Key, HistoryKind.Spend, bucket, request.Cents, 0, null, _key, request.Run, null);
                     states[i] = ReadBucket(connection, level.Key, bucket, killSwitch);
                 }
                 else
@@ -269,18 +275,25 @@ internal sealed class SqliteStore : ILedgerStore
         }
     }
 
-    public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
+    public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
             Execute(connection, SqliteSql.CreateAccount, TermsParameters(terms, nowMs));
-            return Convert.ToInt64(Scalar(connection, "SELECT changes();"), CultureInfo.InvariantCulture) > 0;
+            var created = Convert.ToInt64(Scalar(connection, "SELECT changes();"), CultureInfo.InvariantCulture) > 0;
+            if (created)
+            {
+                Record(connection, nowMs, _key, HistoryKind.Terms, null, 0, 0, null, _key, actor, "created: " + terms.Describe());
+            }
+            return created;
         }, cancellationToken);
 
-    public ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
+    public ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
             var before = ReadConfig(connection, _key);
             Execute(connection, SqliteSql.SetTerms, TermsParameters(terms, nowMs));
+            Record(connection, nowMs, _key, HistoryKind.Terms, null, 0, 0, null, _key, actor,
+                terms.Describe() + (before.HasTerms ? $" (was {before.Describe()})" : " (new account)"));
             return before;
         }, cancellationToken);
 
@@ -316,6 +329,10 @@ internal sealed class SqliteStore : ILedgerStore
             var was = ReadLevel(connection, _key).KillSwitch.Engaged;
             Execute(connection, change.Engaged ? SqliteSql.Kill : SqliteSql.Resume,
                 ("$key", _key), ("$reason", change.Reason), ("$now", change.NowMs));
+            if (change.Engaged || was)
+            {
+                Record(connection, change.NowMs, _key, change.Engaged ? HistoryKind.Kill : HistoryKind.Resume, null, 0, 0, null, _key, change.Actor, change.Reason);
+            }
             return was != change.Engaged;
         }, cancellationToken);
 
@@ -331,6 +348,25 @@ internal sealed class SqliteStore : ILedgerStore
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
                 new RunIdentity(reader.GetString(7), reader.GetInt32(8), reader.GetString(9)))
             : null);
+    }
+
+    public ValueTask<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long sinceMs, long untilMs, string? after, int limit, CancellationToken cancellationToken)
+    {
+        var afterSeq = after is null ? 0 : long.Parse(after, NumberStyles.None, CultureInfo.InvariantCulture);
+        using var connection = Connect();
+        using var command = Command(connection, SqliteSql.ReadHistory,
+            ("$key", _key), ("$since", sinceMs), ("$until", untilMs), ("$after", afterSeq), ("$limit", limit));
+        using var reader = command.ExecuteReader();
+        var entries = new List<HistoryEntry>();
+        while (reader.Read())
+        {
+            entries.Add(new HistoryEntry(
+                reader.GetInt64(0).ToString(CultureInfo.InvariantCulture), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                reader.GetString(2), (HistoryKind)reader.GetInt32(3), NullableString(reader, 4), reader.GetInt64(5), reader.GetInt64(6),
+                NullableString(reader, 7), NullableString(reader, 8), NullableString(reader, 9), NullableString(reader, 10),
+                reader.IsDBNull(11) ? null : reader.GetInt32(11), NullableString(reader, 12), NullableString(reader, 13)));
+        }
+        return ValueTask.FromResult<IReadOnlyList<HistoryEntry>>(entries);
     }
 
     public ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
@@ -448,25 +484,38 @@ internal sealed class SqliteStore : ILedgerStore
     }
 
     /// <summary>Every reservation holding cents on the level that is overdue becomes spent in full, on each level it holds cents on.</summary>
-    private static void Expire(SqliteConnection connection, string key, long nowMs)
+    private void Expire(SqliteConnection connection, string key, long nowMs)
     {
-        var overdue = new List<(string Id, long Cents)>();
+        var overdue = new List<(string Id, long Cents, string Account, RunIdentity Run)>();
         using (var command = Command(connection, SqliteSql.OverdueOnLevel, ("$key", key), ("$now", nowMs)))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
             {
-                overdue.Add((reader.GetString(0), reader.GetInt64(1)));
+                overdue.Add((reader.GetString(0), reader.GetInt64(1), reader.GetString(2),
+                    new RunIdentity(reader.GetString(3), reader.GetInt32(5), reader.GetString(4))));
             }
         }
-        foreach (var (id, cents) in overdue)
+        foreach (var (id, cents, account, run) in overdue)
         {
             foreach (var (level, bucket) in LevelsOf(connection, id))
             {
                 Execute(connection, SqliteSql.ExpireOnLevel, ("$key", level), ("$bucket", bucket), ("$cents", cents));
+                Record(connection, nowMs, level, HistoryKind.Expire, bucket, cents, -cents, id, account, run, null);
             }
             Execute(connection, SqliteSql.MarkExpired, ("$id", id));
         }
+    }
+
+    /// <summary>One history entry, in the transaction of the change it records; then a bounded batch of entries past the retention goes.</summary>
+    private void Record(SqliteConnection connection, long nowMs, string key, HistoryKind kind, string? bucket, long spent, long reserved,
+        string? reservation, string origin, RunIdentity run, string? detail)
+    {
+        Execute(connection, SqliteSql.InsertHistory,
+            ("$at", nowMs), ("$key", key), ("$kind", (int)kind), ("$bucket", bucket), ("$spent", spent), ("$reserved", reserved),
+            ("$reservation", reservation), ("$origin", origin == key ? null : origin), ("$run", run.RunId), ("$host", run.Host),
+            ("$pid", run.ProcessId), ("$user", run.User.Length == 0 ? null : run.User), ("$detail", detail));
+        Execute(connection, SqliteSql.TrimHistory, ("$cutoff", nowMs - (long)_options.HistoryRetention.TotalMilliseconds));
     }
 
     private static List<(string Level, string Bucket)> LevelsOf(SqliteConnection connection, string id)

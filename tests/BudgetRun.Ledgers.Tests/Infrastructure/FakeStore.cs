@@ -71,9 +71,9 @@ internal sealed class FakeStore : ILedgerStore
         ValueTask.FromResult<IReadOnlyList<AccountConfig>>(new AccountConfig[AccountPath.Levels(Key).Count]);
 
     /// <summary>The fake keeps no terms: the composed ledger then uses the run's own (as one composed without opening the account).</summary>
-    public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+    public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 
-    public ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, CancellationToken cancellationToken) =>
+    public ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) =>
         ValueTask.FromResult(default(AccountConfig));
 
     public ValueTask<IReadOnlyList<AccountEntry>> ListAccountsAsync(string prefix, CancellationToken cancellationToken) =>
@@ -85,6 +85,9 @@ internal sealed class FakeStore : ILedgerStore
 
     public ValueTask<ReservationInfo?> ReadReservationAsync(string id, CancellationToken cancellationToken) =>
         ValueTask.FromResult<ReservationInfo?>(null);
+
+    public ValueTask<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long sinceMs, long untilMs, string? after, int limit, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<HistoryEntry>>([]);
 
     public ValueTask<IAsyncDisposable?> SubscribeKillSwitchAsync(Action poke, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IAsyncDisposable?>(null);
