@@ -54,6 +54,10 @@ internal static class Program
                     return await BudgetCommands.RunAsync(budget, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);
                 }
             }
+            if (subcommand == options.History.Command)
+            {
+                return await HistoryCommand.RunAsync(options.History, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);
+            }
             if (subcommand == options.Budget)
             {
                 throw new UsageException("budget needs a subcommand: set, show or list");

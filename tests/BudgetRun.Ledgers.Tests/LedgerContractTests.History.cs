@@ -40,13 +40,13 @@ public abstract partial class LedgerContractTests
         Assert.All(history, entry => Assert.Equal(Key, entry.BudgetKey));
         var settle = history[2];
         Assert.Equal((settled.Id, 20L, -30L, "run-h1", "worker-7", 4242, "batch"),
-            (settle.ReservationId, settle.SpentDelta, settle.ReservedDelta, settle.RunId, settle.Host, settle.Pid, settle.User));
-        Assert.Equal((expired.Id, 50L, -50L, "run-h1"), (history[7].ReservationId, history[7].SpentDelta, history[7].ReservedDelta, history[7].RunId));
+            (settle.ReservationId, settle.SpentDeltaCents, settle.ReservedDeltaCents, settle.RunId, settle.Host, settle.Pid, settle.User));
+        Assert.Equal((expired.Id, 50L, -50L, "run-h1"), (history[7].ReservationId, history[7].SpentDeltaCents, history[7].ReservedDeltaCents, history[7].RunId));
         Assert.Equal("INC-42", history[9].Detail);
         Assert.Contains("limit 1000 cents", history[0].Detail, StringComparison.Ordinal);
         Assert.Contains("limit 2000 cents per window none (was limit 1000 cents per window none)", history[^1].Detail, StringComparison.Ordinal);
         var status = await ledger.StatusAsync(default);
-        Assert.Equal((status.SpentCents, status.ReservedCents), (history.Sum(e => e.SpentDelta), history.Sum(e => e.ReservedDelta)));
+        Assert.Equal((status.SpentCents, status.ReservedCents), (history.Sum(e => e.SpentDeltaCents), history.Sum(e => e.ReservedDeltaCents)));
         Assert.Equal((75L, 1L), (status.SpentCents, status.ReservedCents));
         Assert.True(history.Zip(history.Skip(1)).All(pair => pair.First.At <= pair.Second.At), "newest last");
     }
@@ -83,7 +83,7 @@ public abstract partial class LedgerContractTests
 
         Assert.Equal([HistoryKind.Terms, HistoryKind.Reserve, HistoryKind.Settle], history.Select(e => e.Kind));
         Assert.All(history.Skip(1), entry => Assert.Equal(($"{_org}/nightly", _org), (entry.Origin, entry.BudgetKey)));
-        Assert.Equal(25, history.Sum(e => e.SpentDelta));
+        Assert.Equal(25, history.Sum(e => e.SpentDeltaCents));
         Assert.Equal(25, (await org.StatusAsync(default)).SpentCents);
     }
 
@@ -99,6 +99,6 @@ public abstract partial class LedgerContractTests
         var history = await ledger.HistoryAsync(_always, _never, null, 100, default);
 
         Assert.Single(history, e => e.Kind == HistoryKind.Settle);
-        Assert.Equal(10, history.Sum(e => e.SpentDelta));
+        Assert.Equal(10, history.Sum(e => e.SpentDeltaCents));
     }
 }

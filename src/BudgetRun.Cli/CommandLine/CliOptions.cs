@@ -31,9 +31,10 @@ internal sealed class CliOptions
     public const string BudgetSetCommand = "set";
     public const string BudgetShowCommand = "show";
     public const string BudgetListCommand = "list";
+    public const string HistoryCommand = "history";
 
     /// <summary>Subcommands; a wrapped command with one of these names needs "--" before it.</summary>
-    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand, BudgetCommand];
+    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand, BudgetCommand, HistoryCommand];
 
     public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default {Defaults.MaxAttempts}).");
     public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default {Defaults.MaxCostCents}); with --budget-key: this run's cap inside the account, and the limit of an account it creates.");
@@ -87,6 +88,15 @@ internal sealed class CliOptions
 
     public BudgetCommandOptions BudgetList { get; } = BudgetSubcommand(BudgetListCommand, "List the ledger's accounts (an empty list when the SQLite file does not exist).", set: false, list: true);
 
+    public sealed record HistoryCommandOptions(Command Command, Option<string> BudgetKey, Argument<string> KeyArgument, Option<string> Ledger,
+        Option<string> LedgerTimeout, Option<string> Since, Option<string> Until, Option<bool> Json, Option<bool> Csv, Option<bool> Follow);
+
+    /// <summary><c>history</c>: who spent what, when: the account's timeline from its ledger.</summary>
+    public HistoryCommandOptions History { get; } = HistorySubcommand();
+
+    /// <summary>How long a run's or sidecar's writes keep history entries.</summary>
+    public Option<string> HistoryRetention { get; } = HistoryRetentionOption();
+
     /// <summary>The sidecar: runs no child, serves reservations of one account over HTTP.</summary>
     public Command Serve { get; } = new(ServeCommand, "Run as the budget service of a pod (no child): POST /v1/reserve and /v1/settle, plus /metrics, /healthz, /status.");
 
@@ -99,7 +109,7 @@ internal sealed class CliOptions
     public RootCommand CreateRoot()
     {
         Install.Arguments.Add(InstallDestination);
-        foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, MaxCostCents, LogFormat, RequireAccount })
+        foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, MaxCostCents, LogFormat, RequireAccount, HistoryRetention })
         {
             Serve.Options.Add(option);
         }
@@ -110,7 +120,7 @@ internal sealed class CliOptions
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
             Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
-            PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount,
+            PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the
         // parser would demand a subcommand.
@@ -124,6 +134,7 @@ internal sealed class CliOptions
         Budget.Subcommands.Add(BudgetShow.Command);
         Budget.Subcommands.Add(BudgetList.Command);
         root.Subcommands.Add(Budget);
+        root.Subcommands.Add(History.Command);
         return root;
     }
 
@@ -142,6 +153,30 @@ internal sealed class CliOptions
 
     private static Option<string> ReservationTtlOption() =>
         Value("--reservation-ttl", "D", $"A reservation never settled (its supervisor died) counts as spent in full after this (default {Durations.Format(BudgetRun.Ledgers.LedgerOptions.Default.ReservationTtl)}).");
+
+    private static Option<string> HistoryRetentionOption() =>
+        Value("--history-retention", "D", "With --budget-key: history entries older than this are removed as new ones are written (default 90d; 1h to 3650d).");
+
+    private static HistoryCommandOptions HistorySubcommand()
+    {
+        var command = new Command(HistoryCommand,
+            "Print an account's history, oldest first: every reservation, settle, release, expiry, reported spend, kill, resume and terms change, with the run that made it, and totals.");
+        var key = BudgetKeyOption();
+        var keyArgument = new Argument<string>("KEY") { Description = "The account (the same as --budget-key).", Arity = ArgumentArity.ZeroOrOne };
+        var ledger = LedgerOption();
+        var timeout = LedgerTimeoutOption();
+        var since = Value("--since", "WHEN", "Only entries at or after WHEN: a duration ago (24h, 7d) or a time (2026-12-01, 2026-12-01T08:00:00Z); default: all kept.");
+        var until = Value("--until", "WHEN", "Only entries before WHEN (same forms as --since); default: now and, with --follow, on.");
+        var json = new Option<bool>("--json") { Description = "Print JSON: one document with the entries and totals (with --follow: one entry per line)." };
+        var csv = new Option<bool>("--csv") { Description = "Print CSV with a header line." };
+        var follow = new Option<bool>("--follow") { Description = "Keep printing new entries as they are written, until interrupted." };
+        command.Arguments.Add(keyArgument);
+        foreach (var option in new Option[] { key, ledger, timeout, since, until, json, csv, follow })
+        {
+            command.Options.Add(option);
+        }
+        return new HistoryCommandOptions(command, key, keyArgument, ledger, timeout, since, until, json, csv, follow);
+    }
 
     private static AccountCommandOptions AccountCommand(string name, string description, bool reason, bool json)
     {

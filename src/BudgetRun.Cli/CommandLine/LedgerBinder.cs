@@ -12,7 +12,11 @@ namespace BudgetRun.Cli.CommandLine;
 /// difference from the stored terms is worth a warning; <paramref name="RequireAccount"/>: never create it.
 /// </summary>
 internal sealed record LedgerSettings(LedgerLocation Location, LedgerAccount Account, TimeSpan ReservationTtl, TimeSpan? Timeout = null,
-    bool LimitGiven = false, bool WindowGiven = false, bool RequireAccount = false);
+    bool LimitGiven = false, bool WindowGiven = false, bool RequireAccount = false)
+{
+    /// <summary>How long this process's writes keep history entries (<c>--history-retention</c>).</summary>
+    public TimeSpan HistoryRetention { get; init; } = LedgerOptions.Default.HistoryRetention;
+}
 
 /// <summary>Validates --budget-key, --budget-window, --ledger, --reservation-ttl and --ledger-timeout.</summary>
 internal static class LedgerBinder
@@ -22,6 +26,23 @@ internal static class LedgerBinder
 
     /// <summary>Longer than this, a stuck ledger would hold a run (and every retry of it) for too long to be a timeout.</summary>
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The shortest and longest <c>--history-retention</c>.</summary>
+    public static readonly (TimeSpan Min, TimeSpan Max) HistoryRetentionRange = (TimeSpan.FromHours(1), TimeSpan.FromDays(3650));
+
+    /// <summary><paramref name="settings"/> with <c>--history-retention</c> when given (a usage error without a budget key).</summary>
+    public static LedgerSettings? WithHistoryRetention(LedgerSettings? settings, Option<string> option, Func<Option<string>, string?> flag)
+    {
+        if (flag(option) is not { } text)
+        {
+            return settings;
+        }
+        if (settings is null)
+        {
+            throw new UsageException($"{option.Name}: '{text}' needs a --budget-key (a per-run budget keeps no history)");
+        }
+        return settings with { HistoryRetention = ValueParsers.LongDuration(option.Name, text, HistoryRetentionRange.Min, HistoryRetentionRange.Max) };
+    }
 
     /// <summary>Null without a budget key (the budget is then per run, in memory).</summary>
     public static LedgerSettings? Bind(

@@ -56,6 +56,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         var controlPlaneSettings = controlPlane.Bind(workload, warnings);
         var ledger = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl, options.LedgerTimeout,
             budget, Text, environment, keyRequired: false, BudgetCentsGiven(options, Text, environment), parsed.GetValue(options.RequireAccount));
+        ledger = LedgerBinder.WithHistoryRetention(ledger, options.HistoryRetention, Text);
 
         var supervisor = new SupervisorOptions
         {

@@ -55,6 +55,51 @@ internal static partial class ValueParsers
         return TimeSpan.FromTicks(ticks);
     }
 
+    /// <summary>A whole number of hours or days (<c>36h</c>, <c>90d</c>) from <paramref name="min"/> to <paramref name="max"/>: a retention.</summary>
+    public static TimeSpan LongDuration(string source, string value, TimeSpan min, TimeSpan max)
+    {
+        var match = LongDurationPattern().Match(value);
+        if (!match.Success || !long.TryParse(match.Groups["amount"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
+            || amount > 1_000_000)
+        {
+            throw new UsageException($"{source}: '{value}' is not a whole number of hours or days (e.g. 36h, 90d)");
+        }
+        var duration = match.Groups["unit"].Value == "d" ? TimeSpan.FromDays(amount) : TimeSpan.FromHours(amount);
+        if (duration < min || duration > max)
+        {
+            throw new UsageException($"{source}: '{value}' is not from {BudgetRun.Engine.Durations.Format(min)} to {max.TotalDays:0}d");
+        }
+        return duration;
+    }
+
+    /// <summary>
+    /// A moment: a duration ago (<c>90s</c>, <c>30m</c>, <c>24h</c>, <c>7d</c>) or a date or time in ISO 8601
+    /// (<c>2026-12-01</c>, <c>2026-12-01T08:00:00Z</c>; without an offset it is UTC).
+    /// </summary>
+    public static DateTimeOffset PointInTime(string source, string value, DateTimeOffset now)
+    {
+        var ago = AgoPattern().Match(value);
+        if (ago.Success && decimal.TryParse(ago.Groups["amount"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+            && amount <= 3_650_000)
+        {
+            var seconds = ago.Groups["unit"].Value switch
+            {
+                "s" => amount,
+                "m" => amount * 60,
+                "h" => amount * 3600,
+                _ => amount * 86_400,
+            };
+            var back = TimeSpan.FromSeconds((double)seconds);
+            return back >= now - DateTimeOffset.UnixEpoch ? DateTimeOffset.UnixEpoch : now - back;
+        }
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var at)
+            && value.Length >= 10 && char.IsAsciiDigit(value[0]))
+        {
+            return at;
+        }
+        throw new UsageException($"{source}: '{value}' is neither a duration ago (24h, 7d) nor a time (2026-12-01, 2026-12-01T08:00:00Z)");
+    }
+
     /// <summary>A comma-separated list of exit codes from 1 to 255.</summary>
     public static IReadOnlySet<int> ExitCodeList(string source, string value)
     {
@@ -73,4 +118,10 @@ internal static partial class ValueParsers
 
     [GeneratedRegex(@"^(?<amount>[0-9]+(\.[0-9]+)?)(?<unit>ms|s|m|h)$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
+
+    [GeneratedRegex(@"^(?<amount>[0-9]{1,7})(?<unit>h|d)\z", RegexOptions.CultureInvariant)]
+    private static partial Regex LongDurationPattern();
+
+    [GeneratedRegex(@"^(?<amount>[0-9]{1,9}(\.[0-9]{1,6})?)(?<unit>s|m|h|d)\z", RegexOptions.CultureInvariant)]
+    private static partial Regex AgoPattern();
 }

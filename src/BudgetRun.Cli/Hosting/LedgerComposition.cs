@@ -87,6 +87,7 @@ internal static class LedgerComposition
             new LedgerOptions
             {
                 ReservationTtl = settings.ReservationTtl,
+                HistoryRetention = settings.HistoryRetention,
                 BusyTimeout = settings.Timeout ?? LedgerOptions.Default.BusyTimeout,
                 RedisTimeout = settings.Timeout ?? LedgerOptions.Default.RedisTimeout,
                 OnFault = onFault,

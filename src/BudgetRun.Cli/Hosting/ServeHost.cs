@@ -23,6 +23,7 @@ internal static class ServeHost
         var ledgerSettings = LedgerBinder.Bind(options.BudgetKey, options.Ledger, options.BudgetWindow, options.ReservationTtl, options.LedgerTimeout,
             limit, Flag, environment, keyRequired: true, SettingsBinder.BudgetCentsGiven(options, Flag, environment),
             parsed.GetValue(options.RequireAccount))!;
+        ledgerSettings = LedgerBinder.WithHistoryRetention(ledgerSettings, options.HistoryRetention, Flag)!;
         var warnings = new List<string>();
         var controlPlane = new ControlPlaneBinder(options, Flag, environment);
         var workload = Flag(options.Name) is not null ? controlPlane.Workload(["serve"]) : "budget-run-serve";
