@@ -68,6 +68,16 @@ internal static class Program
                 }
             }
 
+            // `budget-run statsu`: a typo of a subcommand, not a program, is told as one (and starts nothing).
+            if (args.Length > 0 && command.Length > 0 && args[0] == command[0]
+                && SubcommandTypo.Suggest(command[0], Environment.GetEnvironmentVariable("PATH")) is { } meant)
+            {
+                // The words after it were meant for that subcommand: its --log-format counts.
+                StderrLine.Format = LogFormatScan.Of([meant, .. args[1..]], root);
+                StderrLine.Error($"unknown command '{command[0]}'; did you mean '{meant}'?");
+                return ExitCodes.NotFound;
+            }
+
             var settings = new SettingsBinder(options, parsed, Environment.GetEnvironmentVariable).Bind(command);
             if (settings.LogFormat != StderrLine.Format)
             {

@@ -7,7 +7,7 @@ namespace BudgetRun.Cli.Tests.Logging;
 /// <summary>
 /// <c>--log-format json</c>: every line budget-run writes to stderr is one JSON object with a
 /// level (<c>@l</c>) and a message (<c>@m</c>), the lines written without the logger too: usage
-/// errors (2), no such account (66), an unreachable ledger (69) and
+/// errors (2), a typo of a subcommand (127), no such account (66), an unreachable ledger (69) and
 /// the subcommands' warnings. The flag is found before the command line is parsed, so an error in
 /// any other flag is JSON as well.
 /// </summary>
@@ -117,6 +117,15 @@ public sealed class StderrLineTests() : LedgerTest(redis: null)
 
         result.AssertExitCode(0);
         Assert.Equal("Warning", Assert.Single(JsonLines(result)).Level);
+    }
+
+    [Fact]
+    public async Task SubcommandTypo_FollowedByJsonLogFormat_IsOneJsonLine_Exit127()
+    {
+        var result = await RunToEndAsync(["statsu", "--log-format", "json"]);
+
+        result.AssertExitCode(127);
+        Assert.Contains("did you mean 'status'?", Assert.Single(JsonLines(result)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
