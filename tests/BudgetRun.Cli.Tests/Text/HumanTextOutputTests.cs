@@ -105,6 +105,31 @@ public sealed class HumanTextOutputTests() : LedgerTest(redis: null)
         }
     }
 
+    [Fact]
+    public async Task LedgerPathWithControls_IsEscapedInBudgetSetShowListKillAndResume()
+    {
+        var ledger = "sqlite:" + Scratch.Path("led\nger" + Esc + "[2J.db");
+        string[] account = ["--ledger", ledger, "--budget-key", Key];
+
+        var answers = new[]
+        {
+            (await RunToEndAsync(["budget", "set", .. account, "--max-cost-cents", "100"]), 1),
+            (await RunToEndAsync(["budget", "show", .. account]), 9),
+            (await RunToEndAsync(["budget", "list", "--ledger", ledger]), 1),
+            (await RunToEndAsync(["kill", .. account]), 1),
+            (await RunToEndAsync(["resume", .. account]), 1),
+        };
+
+        foreach (var (answer, lines) in answers)
+        {
+            answer.AssertExitCode(0);
+            Assert.Equal(lines, answer.StdoutText.Count(c => c == '\n'));
+            // budget list separates its fields with tabs; within a field they are escaped like the rest
+            AssertNoRawControls(answer.StdoutText.Replace("\n", "", StringComparison.Ordinal).Replace("\t", "", StringComparison.Ordinal));
+        }
+        Assert.Contains(@"led\nger\x1b[2J.db", answers[1].Item1.StdoutText, StringComparison.Ordinal);
+    }
+
     private static void AssertNoRawControls(string text)
     {
         foreach (var c in text)
