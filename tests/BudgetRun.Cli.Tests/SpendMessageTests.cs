@@ -84,6 +84,23 @@ public sealed partial class SpendMessageTests() : LedgerTest(redis: null)
     }
 
     [Fact]
+    public async Task RunInASharedAccountWhoseLedgerWentAway_SaysItsSpend_AndThatTheAccountIsUnknown()
+    {
+        await using var server = await RedisServer.StartAsync();
+        using var run = Launch(["--ledger", server.Uri, "--budget-key", Key, "--cost-per-attempt-cents", "7", "--ledger-timeout", "1s",
+            "--max-attempts", "3", "--base-delay", "3s", "--max-delay", "3s", "--", .. Child("exit", "1")]);
+        await Wait.UntilAsync(() => run.StderrSoFar.Contains("next attempt in", StringComparison.Ordinal), TimeSpan.FromSeconds(15),
+            "the first attempt failed and the backoff began", run);
+
+        server.Kill();
+        var result = await run.WaitAsync();
+
+        result.AssertExitCode(69);
+        Assert.EndsWith($"; this run spent 7 cents in 1 attempt(s); account {Key}: unknown (the ledger cannot be reached)", LastLine(result),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunWithoutAKey_KeepsItsOneSpentFigure()
     {
         var result = await RunToEndAsync(["--max-cost-cents", "50", "--cost-per-attempt-cents", "30", "--", .. Child("exit", "1")]);
