@@ -15,11 +15,12 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        Log.Logger = LoggingSetup.Create(LogFormat.Text);
+        var options = new CliOptions();
+        var root = options.CreateRoot();
+        StderrLine.Format = LogFormatScan.Of(args, root);
+        Log.Logger = LoggingSetup.Create(StderrLine.Format);
         try
         {
-            var options = new CliOptions();
-            var root = options.CreateRoot();
             var (ours, command) = ArgumentSplitter.Split(args, root);
             var parsed = root.Parse(ours, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
@@ -38,6 +39,7 @@ internal static class Program
             {
                 throw new UsageException(parsed.Errors[0].Message);
             }
+            CheckLogFormat(parsed);
             var subcommand = parsed.CommandResult.Command;
             if (subcommand == options.Install)
             {
@@ -70,8 +72,18 @@ internal static class Program
                 }
             }
 
+            // `budget-run statsu`: a typo of a subcommand, not a program, is told as one (and starts nothing).
+            if (args.Length > 0 && command.Length > 0 && args[0] == command[0]
+                && SubcommandTypo.Suggest(command[0], Environment.GetEnvironmentVariable("PATH")) is { } meant)
+            {
+                // The words after it were meant for that subcommand: its --log-format counts.
+                StderrLine.Format = LogFormatScan.Of([meant, .. args[1..]], root);
+                StderrLine.Error($"unknown command '{command[0]}'; did you mean '{meant}'?");
+                return ExitCodes.NotFound;
+            }
+
             var settings = new SettingsBinder(options, parsed, Environment.GetEnvironmentVariable).Bind(command);
-            if (settings.LogFormat != LogFormat.Text)
+            if (settings.LogFormat != StderrLine.Format)
             {
                 await Log.CloseAndFlushAsync().ConfigureAwait(false);
                 Log.Logger = LoggingSetup.Create(settings.LogFormat);
@@ -81,14 +93,12 @@ internal static class Program
         catch (LedgerUnavailableException ex)
         {
             // Fail closed: no attempt started without a reservation.
-            using var stderr = StandardStream.Writer(2);
-            await stderr.WriteLineAsync($"budget-run: {ex.Message}").ConfigureAwait(false);
+            StderrLine.Error(ex.Message);
             return ExitCodes.LedgerUnavailable;
         }
         catch (BudgetRun.Ledgers.AccountNotFoundException ex)
         {
-            using var stderr = StandardStream.Writer(2);
-            await stderr.WriteLineAsync($"budget-run: {ex.Message}").ConfigureAwait(false);
+            StderrLine.Error(ex.Message);
             return ExitCodes.NoSuchAccount;
         }
         catch (StandardStreamException ex) when (ex.Fd == 1)
@@ -100,21 +110,12 @@ internal static class Program
             {
                 return ExitCodes.BrokenPipe;
             }
-            try
-            {
-                using var stderr = StandardStream.Writer(2);
-                await stderr.WriteLineAsync($"budget-run: cannot write to stdout: {ex.Reason}").ConfigureAwait(false);
-            }
-            catch (StandardStreamException)
-            {
-                // stderr is gone too: the exit code says it
-            }
+            StderrLine.Error($"cannot write to stdout: {ex.Reason}");
             return ExitCodes.OutputFailed;
         }
         catch (UsageException ex)
         {
-            using var stderr = StandardStream.Writer(2);
-            await stderr.WriteLineAsync($"budget-run: {ex.Message} (see budget-run --help)").ConfigureAwait(false);
+            StderrLine.Error($"{ex.Message} (see budget-run --help)");
             return ExitCodes.Usage;
         }
 #pragma warning disable CA1031 // the last line of defence: one clear line instead of a crash
@@ -127,6 +128,18 @@ internal static class Program
         finally
         {
             await Log.CloseAndFlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A <c>--log-format</c> of any command (run, serve, the subcommands) is text or json.</summary>
+    private static void CheckLogFormat(ParseResult parsed)
+    {
+        foreach (var result in parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>())
+        {
+            if (result.Option.Name == "--log-format" && result.Tokens.Count > 0 && result.Tokens[^1].Value is var value && value is not ("text" or "json"))
+            {
+                throw new UsageException($"--log-format: '{value}' is not one of text, json");
+            }
         }
     }
 

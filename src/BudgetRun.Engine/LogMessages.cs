@@ -9,9 +9,25 @@ public static class LogMessages
 {
     public const string AttemptStarted = "attempt {Attempt} of {MaxAttempts} started: pid {Pid}";
 
+    /// <summary>
+    /// After <c>--reset-after</c> started the count over, the attempt's number (which the report
+    /// and the other lines use) goes past the cap: the line says where it stands against the cap.
+    /// </summary>
+    public const string AttemptStartedAfterReset = "attempt {Attempt} started: pid {Pid} ({Counted} of {MaxAttempts} allowed since the count started over)";
+
     public const string ControlPlaneListening = "control plane listening on {Url}";
 
     public const string ServingBudget = "serving budget {BudgetKey} ({Ledger}) on {Url}";
 
+    /// <summary>A run with a budget of its own: what it spent of its limit.</summary>
     public const string RunEnded = "run ended: {Outcome} (exit {ExitCode}): {Reason}; spent {SpentCents} of {BudgetCents} cents in {Attempts} attempt(s)";
+
+    /// <summary>A run in a shared account (<c>--budget-key</c>) without a run cap: this run's spend, then the account's.</summary>
+    public const string RunEndedInAccount = "run ended: {Outcome} (exit {ExitCode}): {Reason}; this run spent {SpentCents} cents in {Attempts} attempt(s); account {BudgetKey}: {AccountSpentCents} of {AccountBudgetCents} cents spent";
+
+    /// <summary>A run in a shared account with a run cap (<c>--max-cost-cents</c>).</summary>
+    public const string RunEndedInAccountWithCap = "run ended: {Outcome} (exit {ExitCode}): {Reason}; this run spent {SpentCents} of its {RunCapCents}-cent run cap in {Attempts} attempt(s); account {BudgetKey}: {AccountSpentCents} of {AccountBudgetCents} cents spent";
+
+    /// <summary>A run in a shared account whose ledger cannot be read at the end.</summary>
+    public const string RunEndedAccountUnknown = "run ended: {Outcome} (exit {ExitCode}): {Reason}; this run spent {SpentCents} cents in {Attempts} attempt(s); account {BudgetKey}: unknown (the ledger cannot be reached)";
 }

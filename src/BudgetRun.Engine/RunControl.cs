@@ -39,9 +39,9 @@ public sealed class RunControl : IDisposable
         {
             return false;
         }
-        // Reasons come from outside (POST /kill, the ledger's kill switch) and end up in logs and the
-        // report: one line each, so a reason can never forge the run's last log line.
-        Detail = detail is null ? null : string.Concat(detail.Select(c => char.IsControl(c) ? ' ' : c));
+        // Kept exactly as given (the report and the JSON log hold the operator's words); the human
+        // log format escapes control characters in every line, so a reason cannot forge one.
+        Detail = detail;
         _stop.Cancel();
         return true;
     }

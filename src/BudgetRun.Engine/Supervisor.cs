@@ -151,7 +151,8 @@ internal sealed partial class Supervisor
         nextAttemptFits,
         _backoff.Peek(),
         _time.GetUtcNow(),
-        _deadlineAt);
+        _deadlineAt,
+        _resetAt > 0);
 
     /// <summary>One attempt: reserve its cost, run the child (topping the reservation up when the cost model asks), charge it.</summary>
     private async ValueTask<AttemptOutcome> RunAttemptAsync()
@@ -194,7 +195,14 @@ internal sealed partial class Supervisor
             return new AttemptOutcome(failed, StartError: ex.Message);
         }
 
-        LogAttemptStarted(_logger, number, _options.MaxAttempts, child.Pid);
+        if (_resetAt == 0)
+        {
+            LogAttemptStarted(_logger, number, _options.MaxAttempts, child.Pid);
+        }
+        else
+        {
+            LogAttemptStartedAfterReset(_logger, number, child.Pid, number - _resetAt, _options.MaxAttempts);
+        }
         _observer.AttemptStarted(number, child.Pid);
         var (exit, stoppedAs, forced) = await SuperviseAsync(child, spend, number, started).ConfigureAwait(false);
         var duration = _time.GetElapsedTime(started);
@@ -355,6 +363,9 @@ internal sealed partial class Supervisor
 
     [LoggerMessage(Level = LogLevel.Information, Message = LogMessages.AttemptStarted)]
     private static partial void LogAttemptStarted(ILogger logger, int attempt, int maxAttempts, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = LogMessages.AttemptStartedAfterReset)]
+    private static partial void LogAttemptStartedAfterReset(ILogger logger, int attempt, int pid, int counted, int maxAttempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} ended with {Result} after {Duration}")]
     private static partial void LogAttemptEnded(ILogger logger, int attempt, string result, string duration);

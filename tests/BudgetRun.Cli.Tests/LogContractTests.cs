@@ -9,11 +9,19 @@ public sealed class LogContractTests
     [InlineData(LogMarkers.ControlPlaneListening, LogMessages.ControlPlaneListening)]
     [InlineData(LogMarkers.AttemptStarted, LogMessages.AttemptStarted)]
     [InlineData(LogMarkers.ServingBudget, LogMessages.ServingBudget)]
+    [InlineData(LogMarkers.AttemptStarted, LogMessages.AttemptStartedAfterReset)]
     [InlineData(LogMarkers.RunEnded, LogMessages.RunEnded)]
+    [InlineData(LogMarkers.RunEnded, LogMessages.RunEndedInAccount)]
+    [InlineData(LogMarkers.RunEnded, LogMessages.RunEndedInAccountWithCap)]
+    [InlineData(LogMarkers.RunEnded, LogMessages.RunEndedAccountUnknown)]
     public void EveryMarkerTheTestsWaitFor_IsPartOfItsTemplate(string marker, string template) =>
         Assert.Contains(marker, template, StringComparison.Ordinal);
 
-    [Fact]
-    public void TheRunsLastLine_BeginsWithItsMarker() =>
-        Assert.StartsWith(LogMarkers.RunEnded, LogMessages.RunEnded, StringComparison.Ordinal);
+    [Theory]
+    [InlineData(LogMessages.RunEnded)]
+    [InlineData(LogMessages.RunEndedInAccount)]
+    [InlineData(LogMessages.RunEndedInAccountWithCap)]
+    [InlineData(LogMessages.RunEndedAccountUnknown)]
+    public void TheRunsLastLine_BeginsWithItsMarker(string template) =>
+        Assert.StartsWith(LogMarkers.RunEnded, template, StringComparison.Ordinal);
 }

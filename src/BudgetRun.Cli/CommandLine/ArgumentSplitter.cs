@@ -8,7 +8,10 @@ namespace BudgetRun.Cli.CommandLine;
 /// </summary>
 internal static class ArgumentSplitter
 {
-    public static (string[] Options, string[] Command) Split(IReadOnlyList<string> args, Command root)
+    /// <param name="args">The whole command line.</param>
+    /// <param name="root">budget-run's options (which of them take a value).</param>
+    /// <param name="checkSwitches">Whether <c>--jitter=maybe</c> is a usage error here (it is, but for the pre-scan of <see cref="LogFormatScan"/>).</param>
+    public static (string[] Options, string[] Command) Split(IReadOnlyList<string> args, Command root, bool checkSwitches = true)
     {
         var valueOptions = new HashSet<string>(StringComparer.Ordinal);
         var switches = new HashSet<string>(StringComparer.Ordinal);
@@ -34,7 +37,10 @@ internal static class ArgumentSplitter
             }
             if (arg.Length > 1 && arg[0] == '-')
             {
-                CheckSwitchValue(arg, switches);
+                if (checkSwitches)
+                {
+                    CheckSwitchValue(arg, switches);
+                }
                 if (!arg.Contains('=', StringComparison.Ordinal) && valueOptions.Contains(arg))
                 {
                     i++; // its value, whatever it looks like

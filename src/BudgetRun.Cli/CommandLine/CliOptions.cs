@@ -49,7 +49,7 @@ internal sealed class CliOptions
     public Option<string> KillGrace { get; } = Value("--kill-grace", "D", $"Time between SIGTERM and SIGKILL to the whole process tree (default {Durations.Format(Defaults.KillGrace)}).");
     public Option<string> ResetAfter { get; } = Value("--reset-after", "D", "An attempt that ran at least this long was healthy: backoff and the attempt count start over (spend never resets).");
     public Option<string> Report { get; } = Value("--report", "PATH", "Write a JSON report of the run to PATH (atomically).");
-    public Option<string> LogFormat { get; } = Value("--log-format", "text|json", "Format of budget-run's own log lines on stderr (default text).");
+    public Option<string> LogFormat { get; } = LogFormatOption();
     public Option<string> Name { get; } = Value("--name", "NAME", "The workload label of metrics and reports (default: the command's file name).");
     public Option<string> Listen { get; } = Value("--listen", "ADDR:PORT", $"Serve metrics, health, status, the kill switch and the cost API here (env {ListenEnv}); a bare port means 127.0.0.1.");
     public Option<string> ControlTokenFile { get; } = Value("--control-token-file", "PATH", $"File holding the bearer token for POST /kill and /cost (or env {ControlTokenEnv}).");
@@ -138,6 +138,10 @@ internal sealed class CliOptions
         return root;
     }
 
+    /// <summary>Every command has one: what it writes to stderr (errors, warnings) follows it.</summary>
+    private static Option<string> LogFormatOption() =>
+        Value("--log-format", "text|json", "Format of budget-run's own lines on stderr: log lines, errors, warnings (default text).");
+
     private static Option<string> BudgetKeyOption() =>
         Value("--budget-key", "KEY", $"Name of a persistent budget account (e.g. nightly-batch, queue-worker/openai) shared by every run using it (env {BudgetKeyEnv}).");
 
@@ -187,6 +191,7 @@ internal sealed class CliOptions
         command.Options.Add(key);
         command.Options.Add(ledger);
         command.Options.Add(timeout);
+        command.Options.Add(LogFormatOption());
         Option<string>? reasonOption = null;
         if (reason)
         {
@@ -219,6 +224,7 @@ internal sealed class CliOptions
         command.Options.Add(ledger);
         command.Options.Add(timeout);
         command.Options.Add(json);
+        command.Options.Add(LogFormatOption());
         Option<string>? limit = null, window = null, zone = null, prefix = null;
         if (set)
         {

@@ -99,10 +99,51 @@ internal static class RunHost
         }
 
         WriteReport(settings, result, log);
-        var level = result.Outcome == RunOutcome.Succeeded ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Warning;
-        log.Write(level, LogMessages.RunEnded,
-            OutcomeName(result.Outcome), result.ExitCode, result.Message, result.SpentCents, result.BudgetCents, result.AttemptCount);
+        await LogRunEndedAsync(settings, result, ledger, log).ConfigureAwait(false);
         return result.ExitCode;
+    }
+
+    /// <summary>
+    /// The run's last line. Its spend is said once, at the end: a run of its own budget says what it
+    /// spent of its limit; a run in a shared account says what this run spent (of its run cap, if it
+    /// has one) and then the account's total, which other runs share.
+    /// </summary>
+    private static async Task LogRunEndedAsync(CliSettings settings, RunResult result, AccountLedger? ledger, ILogger log)
+    {
+        var level = result.Outcome == RunOutcome.Succeeded ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Warning;
+        var outcome = OutcomeName(result.Outcome);
+        if (ledger is null)
+        {
+            log.Write(level, LogMessages.RunEnded, outcome, result.ExitCode, result.Message, result.SpentCents, result.BudgetCents, result.AttemptCount);
+            return;
+        }
+        var key = settings.Ledger!.Account.Key;
+        AccountStatus? account = null;
+        if (result.Outcome != RunOutcome.LedgerUnavailable) // it has just failed: do not wait for it again
+        {
+            try
+            {
+                account = await ledger.StatusAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (LedgerUnavailableException)
+            {
+                // said in the line itself
+            }
+        }
+        if (account is null)
+        {
+            log.Write(level, LogMessages.RunEndedAccountUnknown, outcome, result.ExitCode, result.Message, result.SpentCents, result.AttemptCount, key);
+        }
+        else if (settings.Ledger.LimitGiven)
+        {
+            log.Write(level, LogMessages.RunEndedInAccountWithCap, [outcome, result.ExitCode, result.Message, result.SpentCents,
+                settings.Supervisor.MaxCostCents, result.AttemptCount, key, account.SpentCents, account.BudgetCents ?? 0]);
+        }
+        else
+        {
+            log.Write(level, LogMessages.RunEndedInAccount, [outcome, result.ExitCode, result.Message, result.SpentCents, result.AttemptCount,
+                key, account.SpentCents, account.BudgetCents ?? 0]);
+        }
     }
 
     /// <summary>An account that cannot be opened ends the run before it starts (69), with a report all the same.</summary>

@@ -33,7 +33,7 @@ internal static class ServeHost
             throw new UsageException($"serve needs --listen ADDR:PORT (or {CliOptions.ListenEnv})");
         }
 
-        if (logFormat != LogFormat.Text)
+        if (logFormat != Logging.StderrLine.Format)
         {
             await Log.CloseAndFlushAsync().ConfigureAwait(false);
             Log.Logger = Logging.LoggingSetup.Create(logFormat);

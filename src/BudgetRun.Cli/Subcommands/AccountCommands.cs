@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.Cli.Hosting;
 using BudgetRun.Cli.Logging;
+using BudgetRun.Cli.Text;
 using BudgetRun.Engine;
 using BudgetRun.Ledgers;
 
@@ -41,24 +42,23 @@ internal static class AccountCommands
         }
         if (unknown)
         {
-            using var stderr = StandardStream.Writer(2);
-            await stderr.WriteLineAsync(kill
-                ? $"budget-run: warning: no run has used budget '{key}' in {ledger.Name} (no such account: a typo?); its kill switch is engaged anyway, so a run that starts with this key stops"
-                : $"budget-run: warning: no run has used budget '{key}' in {ledger.Name} (no such account); only its kill switch was set").ConfigureAwait(false);
+            StderrLine.Warning(kill
+                ? $"warning: no run has used budget '{key}' in {ledger.Name} (no such account: a typo?); its kill switch is engaged anyway, so a run that starts with this key stops"
+                : $"warning: no run has used budget '{key}' in {ledger.Name} (no such account); only its kill switch was set");
         }
         switch (command.Command.Name)
         {
             case CliOptions.KillCommand:
                 var engaged = await ledger.KillAsync(reason, CancellationToken.None).ConfigureAwait(false);
-                await stdout.WriteLineAsync(engaged
+                await stdout.WriteLineAsync(HumanText.Escape(engaged
                     ? $"kill switch engaged for budget '{key}' in {ledger.Name}"
-                    : $"kill switch was already engaged for budget '{key}' in {ledger.Name}").ConfigureAwait(false);
+                    : $"kill switch was already engaged for budget '{key}' in {ledger.Name}")).ConfigureAwait(false);
                 return ExitCodes.Success;
             case CliOptions.ResumeCommand:
                 var released = await ledger.ResumeAsync(CancellationToken.None).ConfigureAwait(false);
-                await stdout.WriteLineAsync(released
+                await stdout.WriteLineAsync(HumanText.Escape(released
                     ? $"kill switch released for budget '{key}' in {ledger.Name}"
-                    : $"kill switch was not engaged for budget '{key}' in {ledger.Name}").ConfigureAwait(false);
+                    : $"kill switch was not engaged for budget '{key}' in {ledger.Name}")).ConfigureAwait(false);
                 return ExitCodes.Success;
             default:
                 var status = await ledger.StatusAsync(CancellationToken.None).ConfigureAwait(false);
@@ -79,8 +79,8 @@ internal static class AccountCommands
     {
         static string Cents(long? cents) => cents is { } value ? value.ToString(CultureInfo.InvariantCulture) + " cents" : "unknown";
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"budget key:   {status.BudgetKey}\n");
-        text.Append(CultureInfo.InvariantCulture, $"ledger:       {ledger}\n");
+        text.Append(CultureInfo.InvariantCulture, $"budget key:   {HumanText.Escape(status.BudgetKey)}\n");
+        text.Append(CultureInfo.InvariantCulture, $"ledger:       {HumanText.Escape(ledger)}\n");
         text.Append(CultureInfo.InvariantCulture, $"limit:        {Cents(status.BudgetCents)}\n");
         text.Append(CultureInfo.InvariantCulture, $"spent:        {Cents(status.SpentCents)}\n");
         text.Append(CultureInfo.InvariantCulture, $"reserved:     {Cents(status.ReservedCents)}\n");
@@ -89,7 +89,7 @@ internal static class AccountCommands
         text.Append(CultureInfo.InvariantCulture, $"kill switch:  {(status.KillSwitch ? "engaged" : "off")}\n");
         if (status.KillSwitch)
         {
-            text.Append(CultureInfo.InvariantCulture, $"kill reason:  {status.KillReason ?? "(none given)"}\n");
+            text.Append(CultureInfo.InvariantCulture, $"kill reason:  {(status.KillReason is { } given ? HumanText.Escape(given) : "(none given)")}\n");
         }
         // The levels above that have terms: a reservation must fit each of them too.
         foreach (var level in status.Levels ?? [])

@@ -5,6 +5,7 @@ using System.Text.Json;
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.Cli.Hosting;
 using BudgetRun.Cli.Logging;
+using BudgetRun.Cli.Text;
 using BudgetRun.Engine;
 using BudgetRun.Ledgers;
 using BudgetRun.Ledgers.Locations;
@@ -102,7 +103,7 @@ internal static class BudgetCommands
         }
         else
         {
-            await stdout.WriteLineAsync($"budget '{key}' in {ledger.Name}: {newTerms} ({(before is null ? "new account" : $"was {before}")})")
+            await stdout.WriteLineAsync(HumanText.Escape($"budget '{key}' in {ledger.Name}: {newTerms} ({(before is null ? "new account" : $"was {before}")})"))
                 .ConfigureAwait(false);
         }
         return ExitCodes.Success;
@@ -112,8 +113,7 @@ internal static class BudgetCommands
     {
         if (location is SqliteLedgerLocation { Path: var path } && !File.Exists(path))
         {
-            using var stderr = StandardStream.Writer(2);
-            await stderr.WriteLineAsync($"budget-run: ledger {location.DisplayName} does not exist yet: no accounts").ConfigureAwait(false);
+            StderrLine.Warning($"ledger {location.DisplayName} does not exist yet: no accounts");
         }
         var options = new LedgerOptions
         {
@@ -133,7 +133,8 @@ internal static class BudgetCommands
             var terms = entry.BudgetCents is { } cents
                 ? string.Create(CultureInfo.InvariantCulture, $"{cents} cents per {entry.Window}{(entry.TimeZone is { } tz ? " in " + tz : "")}")
                 : "no terms (only a kill switch was set)";
-            await stdout.WriteLineAsync($"{entry.BudgetKey}\t{terms}{(entry.KillSwitch ? "\tkilled" : "")}").ConfigureAwait(false);
+            // Tabs separate the fields; within a field every control character is escaped.
+            await stdout.WriteLineAsync($"{HumanText.Escape(entry.BudgetKey)}\t{HumanText.Escape(terms)}{(entry.KillSwitch ? "\tkilled" : "")}").ConfigureAwait(false);
         }
         return ExitCodes.Success;
     }
@@ -169,10 +170,10 @@ internal static class BudgetCommands
     private static string ToText(BudgetView view, string ledger)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"budget key:   {view.BudgetKey}\n");
-        text.Append(CultureInfo.InvariantCulture, $"ledger:       {ledger}\n");
+        text.Append(CultureInfo.InvariantCulture, $"budget key:   {HumanText.Escape(view.BudgetKey)}\n");
+        text.Append(CultureInfo.InvariantCulture, $"ledger:       {HumanText.Escape(ledger)}\n");
         text.Append(CultureInfo.InvariantCulture, $"limit:        {view.BudgetCents} cents\n");
-        text.Append(CultureInfo.InvariantCulture, $"window:       {view.Window}{(view.TimeZone is { } tz ? " in " + tz : view.Window == "none" ? " (the limit is for all time)" : " (epoch-aligned)")}\n");
+        text.Append(CultureInfo.InvariantCulture, $"window:       {view.Window}{(view.TimeZone is { } tz ? " in " + HumanText.Escape(tz) : view.Window == "none" ? " (the limit is for all time)" : " (epoch-aligned)")}\n");
         text.Append(CultureInfo.InvariantCulture, $"spent:        {view.SpentCents} cents\n");
         text.Append(CultureInfo.InvariantCulture, $"reserved:     {view.ReservedCents} cents\n");
         text.Append(CultureInfo.InvariantCulture, $"remaining:    {view.RemainingCents} cents\n");

@@ -1,6 +1,7 @@
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.Cli.Files;
 using BudgetRun.Cli.Logging;
+using BudgetRun.Cli.Text;
 using BudgetRun.Engine;
 
 namespace BudgetRun.Cli.Subcommands;
@@ -91,15 +92,14 @@ internal static class InstallCommand
     private static async Task<int> ReportAsync(string line)
     {
         using var stdout = StandardStream.Writer(1);
-        await stdout.WriteLineAsync(line).ConfigureAwait(false);
+        await stdout.WriteLineAsync(HumanText.Escape(line)).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
-    private static async Task<int> FailAsync(string line)
+    private static Task<int> FailAsync(string line)
     {
-        using var stderr = StandardStream.Writer(2);
-        await stderr.WriteLineAsync($"budget-run: {line}").ConfigureAwait(false);
-        return ExitCodes.CannotCreate;
+        StderrLine.Error(line);
+        return Task.FromResult(ExitCodes.CannotCreate);
     }
 
     private static void TryDelete(string path)

@@ -149,7 +149,7 @@ internal sealed class RunBudget(IBudgetLedger ledger, ICostModel cost, RunContro
         if (budget.RemainingCents <= 0)
         {
             control.RequestStop(StopReason.BudgetExhausted,
-                $"reported spend reached the budget: {budget.SpentCents} of {budget.BudgetCents} cents spent");
+                $"reported spend reached the limit: nothing remains of {budget.BudgetCents} cents"); // the run's last line says what was spent
             return new SpendAnswer(SpendVerdict.Exhausted, budget);
         }
         if (!AttemptRunning && budget.RemainingCents < cost.UpfrontCents)

@@ -38,9 +38,13 @@ internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttemp
         }
         if (facts.AttemptsCounted >= maxAttempts)
         {
-            return new RetryVerdict.End(RunOutcome.AttemptsExhausted, attempt.Code, maxAttempts == 1
-                ? $"the only attempt allowed failed with {Describe(attempt)}"
-                : $"all {maxAttempts} attempts failed; the last ended with {Describe(attempt)}");
+            // After a --reset-after the cap counts the attempts since then, not all of them.
+            return new RetryVerdict.End(RunOutcome.AttemptsExhausted, attempt.Code, (facts.CountStartedOver, maxAttempts) switch
+            {
+                (false, 1) => $"the only attempt allowed failed with {Describe(attempt)}",
+                (false, _) => $"all {maxAttempts} attempts failed; the last ended with {Describe(attempt)}",
+                (true, _) => $"the {maxAttempts} attempt(s) allowed since the count started over failed ({attempt.Number} in all); the last ended with {Describe(attempt)}",
+            });
         }
         switch (facts.NextAttemptFits)
         {

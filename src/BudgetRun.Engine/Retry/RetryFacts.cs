@@ -7,10 +7,12 @@ namespace BudgetRun.Engine.Retry;
 /// <param name="NextDelay">The backoff delay another attempt would wait.</param>
 /// <param name="Now">The current time.</param>
 /// <param name="DeadlineAt">When the run's deadline passes, if it has one.</param>
+/// <param name="CountStartedOver">A <c>--reset-after</c> started the count over: attempt numbers have gone past the cap.</param>
 internal readonly record struct RetryFacts(
     bool StopRequested,
     int AttemptsCounted,
     bool? NextAttemptFits,
     TimeSpan NextDelay,
     DateTimeOffset Now,
-    DateTimeOffset? DeadlineAt);
+    DateTimeOffset? DeadlineAt,
+    bool CountStartedOver = false);

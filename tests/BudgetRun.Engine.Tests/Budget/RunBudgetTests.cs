@@ -56,7 +56,7 @@ public sealed class RunBudgetTests
 
         Assert.Equal(SpendVerdict.Exhausted, answer.Verdict);
         Assert.Equal(StopReason.BudgetExhausted, control.Reason);
-        Assert.Equal("reported spend reached the budget: 70 of 100 cents spent", control.Detail);
+        Assert.Equal("reported spend reached the limit: nothing remains of 100 cents", control.Detail);
     }
 
     [Fact]
