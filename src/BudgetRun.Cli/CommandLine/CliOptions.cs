@@ -175,7 +175,7 @@ internal sealed class CliOptions
         var csv = new Option<bool>("--csv") { Description = "Print CSV with a header line." };
         var follow = new Option<bool>("--follow") { Description = "Keep printing new entries as they are written, until interrupted." };
         command.Arguments.Add(keyArgument);
-        foreach (var option in new Option[] { key, ledger, timeout, since, until, json, csv, follow })
+        foreach (var option in new Option[] { key, ledger, timeout, since, until, json, csv, follow, LogFormatOption() })
         {
             command.Options.Add(option);
         }

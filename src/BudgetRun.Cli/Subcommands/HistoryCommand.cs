@@ -7,6 +7,7 @@ using System.Text.Json.Serialization;
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.Cli.Hosting;
 using BudgetRun.Cli.Logging;
+using BudgetRun.Cli.Text;
 using BudgetRun.Engine;
 using BudgetRun.Ledgers;
 
@@ -205,23 +206,8 @@ internal static class HistoryCommand
     private static string Csv(string? field) =>
         field is null ? "" : field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 
-    /// <summary>Control characters of stored text (a kill reason) never reach a terminal raw.</summary>
-    private static string Human(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            if (char.IsControl(c) || c is '\u202a' or '\u202b' or '\u202c' or '\u202d' or '\u202e' or '\u2066' or '\u2067' or '\u2068' or '\u2069')
-            {
-                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-        return builder.ToString();
-    }
+    /// <summary>Control characters of stored text (a kill reason, a host name) never reach a terminal raw.</summary>
+    private static string Human(string text) => HumanText.Escape(text);
 }
 
 /// <summary>The JSON of <c>history</c>, camelCase like <c>status --json</c>.</summary>
