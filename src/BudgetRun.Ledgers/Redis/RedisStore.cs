@@ -93,7 +93,11 @@ internal sealed class RedisStore : ILedgerStore
             Password = location.Password,
             ClientName = "budget-run",
         };
-        configuration.EndPoints.Add(location.Host, location.Port);
+        // A seed list names a cluster's nodes: the client discovers the rest, and the slots, from any of them.
+        foreach (var endpoint in location.Endpoints)
+        {
+            configuration.EndPoints.Add(endpoint.Host, endpoint.Port);
+        }
         // The connect log (passwords masked by the client) is where a refused password shows reliably.
         using var log = new StringWriter(CultureInfo.InvariantCulture);
         ConnectionMultiplexer connection;
