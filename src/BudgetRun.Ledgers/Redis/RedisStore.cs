@@ -110,6 +110,14 @@ internal sealed class RedisStore : ILedgerStore
             throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, "cannot connect to the server", ex, options);
         }
         var store = new RedisStore(connection, location, accountKey, options);
+        if (location.Database != 0 && store.IsCluster)
+        {
+            // The client would only say "multiple databases are not supported": name the fix instead.
+            await store.DisposeAsync().ConfigureAwait(false);
+            var reason = string.Create(CultureInfo.InvariantCulture,
+                $"a Redis Cluster has database 0 only, not {location.Database}: end the URI with /0");
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, reason, new RedisCommandException(reason), options);
+        }
         try
         {
             await store._database.PingAsync().ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using BudgetRun.Engine.Budget;
 using BudgetRun.Ledgers.Locations;
 using BudgetRun.Ledgers.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -58,14 +59,9 @@ public sealed class RedisClusterLayoutTests(RedisClusterFixture redis) : IAsyncL
     [Fact]
     public async Task RootsOnDifferentNodes_EachReserve_AndAreAllListed()
     {
-        var byNode = new Dictionary<EndPoint, string>();
-        for (var i = 0; byNode.Count < RedisCluster.NodeCount; i++)
-        {
-            var root = $"{_root}-{i}";
-            byNode.TryAdd(NodeOf(KeySlot($"budget-run:{{{root}}}:acct")), root);
-        }
+        var roots = RootsOnEveryNode();
 
-        foreach (var root in byNode.Values)
+        foreach (var root in roots)
         {
             await using var ledger = await OpenAsync($"{root}/team", 10);
             Assert.Equal(ReserveStatus.Reserved, (await ledger.ReserveAsync(10, default)).Status);
@@ -73,7 +69,34 @@ public sealed class RedisClusterLayoutTests(RedisClusterFixture redis) : IAsyncL
         }
 
         var listed = await LedgerFactory.ListAccountsAsync(Location, _root + "-");
-        Assert.Equal(byNode.Values.Order(StringComparer.Ordinal).Select(root => root + "/team"), listed.Select(entry => entry.Key));
+        Assert.Equal(roots.Order(StringComparer.Ordinal).Select(root => root + "/team"), listed.Select(entry => entry.Key));
+    }
+
+    [Fact]
+    public async Task OneSeed_DiscoversTheOtherNodes_AndListsAccountsOnEveryNode()
+    {
+        var roots = RootsOnEveryNode();
+        foreach (var root in roots)
+        {
+            await using var ledger = await OpenAsync(root, 10);
+        }
+        var oneSeed = LedgerUriParser.Parse($"redis://127.0.0.1:{redis.Cluster.Ports[0]}/0", Environment.GetEnvironmentVariable);
+
+        var listed = await LedgerFactory.ListAccountsAsync(oneSeed, _root + "-");
+
+        Assert.Equal(roots.Order(StringComparer.Ordinal), listed.Select(entry => entry.Key));
+    }
+
+    [Fact]
+    public async Task DatabaseOtherThanZero_OnACluster_FailsToOpen_WithOneLine()
+    {
+        var location = LedgerUriParser.Parse(redis.Cluster.Uri[..^1] + "2", Environment.GetEnvironmentVariable);
+
+        var error = await Assert.ThrowsAsync<LedgerUnavailableException>(async () =>
+            await LedgerFactory.OpenAsync(location, new LedgerAccount(_root, 10, BudgetWindow.None), RunIdentity.ForCurrentProcess()));
+
+        Assert.Contains("database 0", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Fact]
@@ -123,6 +146,18 @@ public sealed class RedisClusterLayoutTests(RedisClusterFixture redis) : IAsyncL
 
     private async Task<AccountLedger> OpenAsync(string key, long limit) =>
         await LedgerFactory.OpenAsync(Location, new LedgerAccount(key, limit, BudgetWindow.None), RunIdentity.ForCurrentProcess());
+
+    /// <summary>One root per node: roots whose slots the nodes own, one each.</summary>
+    private string[] RootsOnEveryNode()
+    {
+        var byNode = new Dictionary<EndPoint, string>();
+        for (var i = 0; byNode.Count < RedisCluster.NodeCount; i++)
+        {
+            var root = $"{_root}-{i}";
+            byNode.TryAdd(NodeOf(KeySlot($"budget-run:{{{root}}}:acct")), root);
+        }
+        return [.. byNode.Values];
+    }
 
     private IServer[] Primaries() => [.. Connection.GetServers().Where(server => !server.IsReplica)];
 
