@@ -13,6 +13,7 @@ packages=(
   prometheus-alertmanager  # prometheus-alertmanager and amtool: the alerting path to a webhook
   prometheus-pushgateway   # batch runs pushing their metrics
   redis-server  # the Redis ledger's tests start a real server on a loopback port
+  redis-tools   # redis-cli: the cluster tests make a 3-node Redis Cluster with redis-cli --cluster create
   e2fsprogs     # chattr: the read-only ledger test makes a file immutable (root ignores file modes)
 )
 missing=()

@@ -4,7 +4,9 @@ namespace BudgetRun.Ledgers.Locations;
 
 /// <summary>
 /// Parses <c>--ledger</c> (env <c>BUDGET_RUN_LEDGER</c>): <c>sqlite:PATH</c>, <c>redis://HOST:PORT[/DB]</c>
-/// or <c>rediss://HOST:PORT[/DB]</c> (TLS). Nothing given means the default SQLite file. The Redis
+/// or <c>rediss://HOST:PORT[/DB]</c> (TLS); a Redis Cluster is a seed list,
+/// <c>redis://HOST:PORT,HOST:PORT,...[/DB]</c> (IPv6 in brackets; a cluster has database 0 only,
+/// which the server enforces when the ledger opens). Nothing given means the default SQLite file. The Redis
 /// password comes from <c>BUDGET_RUN_REDIS_PASSWORD</c>, never from the URI. A bad value is a
 /// <see cref="LedgerUriException"/> whose one-line message names the flag and the value.
 /// </summary>
@@ -85,9 +87,55 @@ internal static class LedgerUriParser
 
     private static RedisLedgerLocation ParseRedis(string text, bool tls, Func<string, string?> environment, string source)
     {
-        var expected = tls ? "rediss://HOST:PORT[/DB]" : "redis://HOST:PORT[/DB]";
+        var scheme = tls ? "rediss" : "redis";
         var afterScheme = text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..];
-        if (!afterScheme.StartsWith("//", StringComparison.Ordinal) || !Uri.TryCreate(text, UriKind.Absolute, out var uri))
+        var authority = afterScheme.StartsWith("//", StringComparison.Ordinal) ? afterScheme[2..] : "";
+        var end = authority.IndexOfAny(['/', '?', '#']);
+        var tail = end < 0 ? "" : authority[end..];
+        authority = end < 0 ? authority : authority[..end];
+        var password = environment(PasswordVariable);
+        password = string.IsNullOrEmpty(password) ? null : password;
+        if (!authority.Contains(',', StringComparison.Ordinal))
+        {
+            var (endpoint, database) = ParseRedisUri(text, text, $"{scheme}://HOST:PORT[/DB]", source);
+            return new RedisLedgerLocation([endpoint], database, tls, password);
+        }
+        // A seed list (a Redis Cluster): System.Uri takes one host, so each endpoint is read alone,
+        // and the path after the list with the first of them.
+        var expected = $"{scheme}://HOST:PORT,HOST:PORT[,...][/DB]";
+        if (authority.Contains('@', StringComparison.Ordinal))
+        {
+            throw Error(source, text, $"credentials do not belong in the URI: put the password in {PasswordVariable}");
+        }
+        var endpoints = new List<RedisEndpoint>();
+        foreach (var piece in authority.Split(','))
+        {
+            if (piece.Length == 0)
+            {
+                throw Error(source, text, $"endpoint {endpoints.Count + 1} of the seed list is empty; expected {expected}");
+            }
+            var portAt = piece.LastIndexOf(':');
+            if (portAt > piece.LastIndexOf(']') && (!int.TryParse(piece.AsSpan(portAt + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                || port is < 1 or > 65535))
+            {
+                throw Error(source, text, $"the port of '{piece}' is not a number from 1 to 65535; expected {expected}");
+            }
+            var (endpoint, _) = ParseRedisUri(text, $"{scheme}://{piece}", expected, source);
+            if (endpoints.Any(e => e.Port == endpoint.Port && string.Equals(e.Host, endpoint.Host, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw Error(source, text, $"'{endpoint}' is listed twice; expected {expected}");
+            }
+            endpoints.Add(endpoint);
+        }
+        var (_, db) = ParseRedisUri(text, $"{scheme}://{authority.Split(',')[0]}{tail}", expected, source);
+        return new RedisLedgerLocation(endpoints, db, tls, password);
+    }
+
+    /// <summary>One endpoint and the database of <paramref name="uriText"/>; errors show <paramref name="text"/>.</summary>
+    private static (RedisEndpoint Endpoint, int Database) ParseRedisUri(string text, string uriText, string expected, string source)
+    {
+        var afterScheme = uriText[(uriText.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        if (!afterScheme.StartsWith("//", StringComparison.Ordinal) || !Uri.TryCreate(uriText, UriKind.Absolute, out var uri))
         {
             throw Error(source, text, $"not a valid Redis URI; expected {expected}");
         }
@@ -110,8 +158,7 @@ internal static class LedgerUriParser
         {
             throw Error(source, text, $"the database '{path}' is not a number; expected {expected}");
         }
-        var password = environment(PasswordVariable);
-        return new RedisLedgerLocation(uri.DnsSafeHost, port, database, tls, string.IsNullOrEmpty(password) ? null : password);
+        return (new RedisEndpoint(uri.DnsSafeHost, port), database);
     }
 
     private static string Home(Func<string, string?> environment) =>

@@ -312,6 +312,14 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// KEYS: the previous layout's acct key (it routes the script to its slot's node on a cluster).
+    /// ARGV: that prefix. Returns the names of its keys (one slot, so all on that node).
+    /// </summary>
+    public const string LegacyKeys = """
+        return redis.call('KEYS', ARGV[1] .. ':*')
+        """;
+
+    /// <summary>
     /// KEYS: acct. ARGV: limit, window, calendar ('' for none), tz ('' for none), now, prefix, the
     /// history's detail, run, pid, host, user, history retention. Gives the account
     /// these terms (one version up) unless it has a limit already. Returns 1 when it did.

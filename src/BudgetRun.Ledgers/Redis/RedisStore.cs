@@ -93,7 +93,11 @@ internal sealed class RedisStore : ILedgerStore
             Password = location.Password,
             ClientName = "budget-run",
         };
-        configuration.EndPoints.Add(location.Host, location.Port);
+        // A seed list names a cluster's nodes: the client discovers the rest, and the slots, from any of them.
+        foreach (var endpoint in location.Endpoints)
+        {
+            configuration.EndPoints.Add(endpoint.Host, endpoint.Port);
+        }
         // The connect log (passwords masked by the client) is where a refused password shows reliably.
         using var log = new StringWriter(CultureInfo.InvariantCulture);
         ConnectionMultiplexer connection;
@@ -106,6 +110,14 @@ internal sealed class RedisStore : ILedgerStore
             throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, "cannot connect to the server", ex, options);
         }
         var store = new RedisStore(connection, location, accountKey, options);
+        if (location.Database != 0 && store.IsCluster)
+        {
+            // The client would only say "multiple databases are not supported": name the fix instead.
+            await store.DisposeAsync().ConfigureAwait(false);
+            var reason = string.Create(CultureInfo.InvariantCulture,
+                $"a Redis Cluster has database 0 only, not {location.Database}: end the URI with /0");
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, reason, new RedisCommandException(reason), options);
+        }
         try
         {
             await store._database.PingAsync().ConfigureAwait(false);
@@ -140,11 +152,56 @@ internal sealed class RedisStore : ILedgerStore
         foreach (var level in _levels)
         {
             var (legacy, now) = (LegacyPrefixOf(level), PrefixOf(level));
-            if (legacy != now && await _database.KeyExistsAsync(legacy + ":acct").ConfigureAwait(false))
+            if (legacy == now || !await _database.KeyExistsAsync(legacy + ":acct").ConfigureAwait(false))
+            {
+                continue;
+            }
+            if (IsCluster)
+            {
+                await MoveAcrossSlotsAsync(legacy, now).ConfigureAwait(false);
+            }
+            else
             {
                 await _database.ScriptEvaluateAsync(RedisScripts.MoveLegacyAccount, [], [legacy, now]).ConfigureAwait(false);
             }
         }
+    }
+
+    private bool IsCluster => _connection.GetServers().Any(server => server.ServerType == ServerType.Cluster);
+
+    /// <summary>
+    /// On a cluster the old place (hash tag: the whole key) and the new one (the root's) are in
+    /// different slots, often on different nodes, and RENAME cannot cross slots: each key is copied
+    /// with DUMP and RESTORE (its time to live kept), the account hash last, then the old keys go.
+    /// Not atomic: a second process moving at the same moment finds a key already there (BUSYKEY)
+    /// and keeps it, so nothing is copied twice.
+    /// </summary>
+    private async ValueTask MoveAcrossSlotsAsync(string legacy, string now)
+    {
+        if (await _database.KeyExistsAsync(now + ":acct").ConfigureAwait(false))
+        {
+            return;
+        }
+        var found = (RedisResult[])(await _database.ScriptEvaluateAsync(RedisScripts.LegacyKeys, [legacy + ":acct"], [legacy]).ConfigureAwait(false))!;
+        var keys = found.Select(item => (string)item!).OrderBy(key => key == legacy + ":acct").ToArray();
+        foreach (var key in keys)
+        {
+            var dump = await _database.KeyDumpAsync(key).ConfigureAwait(false);
+            if (dump is null)
+            {
+                continue; // expired (or moved by another process) since it was listed
+            }
+            var ttl = await _database.KeyTimeToLiveAsync(key).ConfigureAwait(false);
+            try
+            {
+                await _database.KeyRestoreAsync(now + key[legacy.Length..], dump, ttl).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYKEY", StringComparison.Ordinal))
+            {
+                // Another process moved it first.
+            }
+        }
+        await _database.KeyDeleteAsync([.. keys.Select(key => (RedisKey)key)]).ConfigureAwait(false);
     }
 
     public async ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)

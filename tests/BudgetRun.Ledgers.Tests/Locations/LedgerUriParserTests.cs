@@ -58,6 +58,45 @@ public sealed class LedgerUriParserTests
         Assert.Equal((host, port, database, tls), (location.Host, location.Port, location.Database, location.UseTls));
     }
 
+    [Theory]
+    [InlineData("redis://10.0.0.1:7000,10.0.0.2:7001,10.0.0.3:7002/0", "10.0.0.1:7000 10.0.0.2:7001 10.0.0.3:7002", 0, false)]
+    [InlineData("redis://a.internal,b.internal:7001", "a.internal:6379 b.internal:7001", 0, false)]
+    [InlineData("rediss://[::1]:7000,[fe80::2]:7001/", "[::1]:7000 [fe80::2]:7001", 0, true)]
+    [InlineData("redis://a:7000,b:7000/2", "a:7000 b:7000", 2, false)] // the cluster itself refuses a database other than 0
+    public void RedisSeedLists_NameEveryEndpoint_InOrder(string text, string endpoints, int database, bool tls)
+    {
+        var location = Assert.IsType<RedisLedgerLocation>(Parse(text));
+
+        Assert.Equal((endpoints, database, tls), (string.Join(' ', location.Endpoints), location.Database, location.UseTls));
+    }
+
+    [Fact]
+    public void RedisSeedList_ShowsEveryEndpoint_AndNoPassword()
+    {
+        var location = Parse("rediss://a.internal:7000,[::1]:7001");
+
+        Assert.Equal("rediss://a.internal:7000,[::1]:7001/0", location.DisplayName);
+        Assert.DoesNotContain("s3cret-pass", location.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("redis://a:7000,,b:7001", "--ledger 'redis://a:7000,,b:7001': endpoint 2 of the seed list is empty; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    [InlineData("redis://a:7000,", "--ledger 'redis://a:7000,': endpoint 2 of the seed list is empty; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    [InlineData("redis://a:7000,b:70000", "--ledger 'redis://a:7000,b:70000': the port of 'b:70000' is not a number from 1 to 65535; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    [InlineData("redis://a:7000,b:x/0", "--ledger 'redis://a:7000,b:x/0': the port of 'b:x' is not a number from 1 to 65535; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    [InlineData("redis://a:7000,b:0", "--ledger 'redis://a:7000,b:0': the port of 'b:0' is not a number from 1 to 65535; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    [InlineData("redis://a:7000,A:7000", "--ledger 'redis://a:7000,A:7000': 'a:7000' is listed twice; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    [InlineData("redis://a:7000,b:7001/two", "--ledger 'redis://a:7000,b:7001/two': the database 'two' is not a number; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    [InlineData("redis://a:7000,b:7001?x=1", "--ledger 'redis://a:7000,b:7001?x=1': options after '?' or '#' are not supported; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    [InlineData("redis://a:7000,:pw@b:7001", "--ledger 'redis://***@b:7001': credentials do not belong in the URI: put the password in BUDGET_RUN_REDIS_PASSWORD")]
+    [InlineData("redis://a:7000,b c:7001", "--ledger 'redis://a:7000,b c:7001': not a valid Redis URI; expected redis://HOST:PORT,HOST:PORT[,...][/DB]")]
+    public void BadSeedLists_AreOneLineUsageErrors(string text, string message)
+    {
+        var error = Assert.Throws<LedgerUriException>(() => Parse(text));
+
+        Assert.Equal(message, error.Message);
+    }
+
     [Fact]
     public void RedisPassword_ComesFromTheEnvironment_AndNeverShows()
     {
