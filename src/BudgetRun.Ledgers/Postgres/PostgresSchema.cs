@@ -70,6 +70,21 @@ internal static class PostgresSchema
     /// <summary>Creates or migrates the tables when missing or older; refuses a database from a newer budget-run.</summary>
     public static async Task EnsureAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
+        try
+        {
+            await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateSchema
+            or PostgresErrorCodes.UniqueViolation)
+        {
+            // Another process migrated first and this session's catalog cache had not caught up when
+            // it looked (the whole attempt rolled back): a new transaction sees the tables.
+            await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
         // The usual case reads one row and writes nothing (a role that may not create tables opens a migrated database).
         if (await ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false) == Version)
         {
@@ -94,7 +109,11 @@ internal static class PostgresSchema
 
     private static async Task<int> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var exists = new NpgsqlCommand("SELECT to_regclass('budget_run.schema_version') IS NOT NULL;", connection, transaction);
+        // A scan of the catalog under the statement's snapshot, not a name lookup (whose cache may lag behind another session's commit).
+        await using var exists = new NpgsqlCommand("""
+            SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = 'budget_run' AND c.relname = 'schema_version');
+            """, connection, transaction);
         if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
         {
             return 0;

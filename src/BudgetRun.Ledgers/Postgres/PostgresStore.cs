@@ -66,8 +66,8 @@ internal sealed class PostgresStore : ILedgerStore
             Database = location.Database,
             Username = location.User,
             Password = location.Password,
-            // Only read without a password; Npgsql would otherwise fall back to this process's own PG* variables.
-            Passfile = location.Password is null ? location.PassFile : null,
+            // Only read without a password; a missing file is no error (as in libpq), but Npgsql would throw.
+            Passfile = location.Password is null && File.Exists(location.PassFile) ? location.PassFile : null,
             SslMode = sslMode,
             Timeout = timeoutSeconds,
             CommandTimeout = timeoutSeconds,
@@ -333,6 +333,7 @@ internal sealed class PostgresStore : ILedgerStore
         NpgsqlException ex => Scrub(ex.Message),
         TimeoutException => Timeout(),
         InvalidDataException ex => Scrub(ex.Message),
+        IOException or UnauthorizedAccessException => $"cannot read the password file {_location.PassFile}: {Scrub(error.Message)}",
         _ => null,
     };
 
@@ -359,7 +360,7 @@ internal sealed class PostgresStore : ILedgerStore
             {
                 connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!reconnected && ex is NpgsqlException or SocketException or TimeoutException)
+            catch (Exception ex) when (!reconnected && ex is NpgsqlException or SocketException or TimeoutException or IOException or UnauthorizedAccessException)
             {
                 // After a lost connection the first try may have landed: then this is no "never sent".
                 throw new PostgresConnectException(ex);
