@@ -4,7 +4,7 @@ using Npgsql;
 namespace BudgetRun.Ledgers.Postgres;
 
 /// <summary>
-/// Pokes a kill-switch watch when <c>pg_notify</c> announces a kill or resume of the account, on a
+/// Pokes a kill-switch watch when <c>pg_notify</c> announces a kill or resume of any level of the account path, on a
 /// connection of its own that does nothing but <c>LISTEN</c>. A lost connection is made again in the
 /// background, with a poke once it is back (a notification sent while it was down is lost; the poll
 /// reads the truth); meanwhile polling alone reaches every kill.
@@ -14,23 +14,23 @@ internal sealed class PostgresKillSwitchSubscription : IAsyncDisposable
     private static readonly TimeSpan _reconnectDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly string _key;
+    private readonly HashSet<string> _levels;
     private readonly Action _poke;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
     private int _disposed;
 
-    private PostgresKillSwitchSubscription(NpgsqlDataSource dataSource, string key, Action poke)
+    private PostgresKillSwitchSubscription(NpgsqlDataSource dataSource, IEnumerable<string> levels, Action poke)
     {
         _dataSource = dataSource;
-        _key = key;
+        _levels = new HashSet<string>(levels, StringComparer.Ordinal);
         _poke = poke;
     }
 
     /// <summary>Listens before it returns when the server answers (so a kill right after is pushed), else keeps trying in the background.</summary>
-    public static async Task<PostgresKillSwitchSubscription> StartAsync(NpgsqlDataSource dataSource, string key, Action poke)
+    public static async Task<PostgresKillSwitchSubscription> StartAsync(NpgsqlDataSource dataSource, IEnumerable<string> levels, Action poke)
     {
-        var subscription = new PostgresKillSwitchSubscription(dataSource, key, poke);
+        var subscription = new PostgresKillSwitchSubscription(dataSource, levels, poke);
         NpgsqlConnection? connection = null;
         try
         {
@@ -110,7 +110,7 @@ internal sealed class PostgresKillSwitchSubscription : IAsyncDisposable
         {
             connection.Notification += (_, e) =>
             {
-                if (e.Payload == _key)
+                if (_levels.Contains(e.Payload))
                 {
                     _poke();
                 }

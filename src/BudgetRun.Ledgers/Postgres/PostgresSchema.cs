@@ -19,7 +19,10 @@ internal static class PostgresSchema
     /// <summary>The advisory lock of the migration: "budget-r" in ASCII, a number no other program picks by chance.</summary>
     private const long MigrationLock = 0x6275646765742d72;
 
-    /// <summary>Migrations[n] takes version n to n+1. Version 1: accounts, buckets, reservations, reported spend.</summary>
+    /// <summary>Migrations[n] takes version n to n+1. Version 1: accounts (with the version of their
+    /// terms), buckets, reservations and the levels each unfinished one holds cents on (a hierarchical
+    /// key's), reported spend, the history. Not released before the hierarchy and the history came,
+    /// so they are part of version 1.</summary>
     private static readonly string[] Migrations =
     [
         """
@@ -30,6 +33,7 @@ internal static class PostgresSchema
             window_seconds bigint,
             window_kind    text,
             timezone       text,
+            terms_version  bigint  NOT NULL DEFAULT 0,
             killed         boolean NOT NULL DEFAULT false,
             kill_reason    text,
             killed_at      bigint,
@@ -64,6 +68,31 @@ internal static class PostgresSchema
             created_at     bigint NOT NULL
         );
         CREATE INDEX spend_operations_by_age ON budget_run.spend_operations (key, created_at);
+        CREATE TABLE budget_run.reservation_levels (
+            id             text NOT NULL,
+            level          text COLLATE "C" NOT NULL,
+            bucket         text NOT NULL,
+            PRIMARY KEY (id, level)
+        );
+        CREATE INDEX reservation_levels_by_level ON budget_run.reservation_levels (level, id);
+        CREATE TABLE budget_run.history (
+            seq            bigserial PRIMARY KEY,
+            at             bigint   NOT NULL,
+            key            text COLLATE "C" NOT NULL,
+            kind           smallint NOT NULL,
+            bucket         text,
+            spent_delta    bigint   NOT NULL,
+            reserved_delta bigint   NOT NULL,
+            reservation    text,
+            origin         text,
+            run_id         text,
+            host           text,
+            pid            integer,
+            user_name      text,
+            detail         text
+        );
+        CREATE INDEX history_by_key ON budget_run.history (key, at);
+        CREATE INDEX history_by_time ON budget_run.history (at);
         """,
     ];
 

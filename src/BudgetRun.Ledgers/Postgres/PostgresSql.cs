@@ -2,32 +2,42 @@ namespace BudgetRun.Ledgers.Postgres;
 
 /// <summary>
 /// The statements of <see cref="PostgresStore"/>, all of them here (tables in <see cref="PostgresSchema"/>).
-/// They run under READ COMMITTED: what keeps concurrent writers from overspending is that every
-/// check that matters sits in the <c>WHERE</c> of the <c>UPDATE</c> that acts on it, which PostgreSQL
-/// re-checks against the newest row once the row lock is granted. Locks are taken in one order
-/// (reservation rows, then bucket rows, then the account) so writers do not deadlock one another.
-/// State numbers are <see cref="ReservationState"/>'s.
+/// They run under READ COMMITTED inside transactions that first take the account tree's advisory
+/// lock (<see cref="LockTree"/>): every write of a tree (all keys below one root) runs one at a time,
+/// and each statement after the lock sees what the previous writer committed, so a check and the
+/// write that acts on it can be separate statements. One lock per transaction, so writers never
+/// deadlock one another. State numbers are <see cref="ReservationState"/>'s.
 /// </summary>
 internal static class PostgresSql
 {
     /// <summary>The channel of <c>pg_notify</c>: one for the database, the payload is the account's key (channel names are short identifiers, keys are not).</summary>
     public const string KillChannel = "budget_run_kill";
 
-    public const string ReadKillSwitch = "SELECT killed, kill_reason, killed_at FROM budget_run.accounts WHERE key = @key;";
+    /// <summary>
+    /// The first class of the two-key advisory locks, "bR" and 1: apart from the migration's lock
+    /// (<see cref="PostgresSchema"/>) and from other programs' locks by chance only.
+    /// </summary>
+    public const int TreeLockClass = 0x62520001;
 
-    public const string ReadConfig = "SELECT limit_cents, window_seconds, window_kind, timezone FROM budget_run.accounts WHERE key = @key";
+    /// <summary>Held until the transaction ends; a hash collision of two roots only makes them wait for each other.</summary>
+    public const string LockTree = "SELECT pg_advisory_xact_lock(@class, hashtext(@root));";
 
-    /// <summary>The terms before a <see cref="SetTerms"/>, locked until it commits.</summary>
-    public const string ReadConfigForUpdate = ReadConfig + " FOR UPDATE";
+    /// <summary>One level: its limit, terms version and kill switch.</summary>
+    public const string ReadLevel = """
+        SELECT limit_cents, terms_version, killed, kill_reason, killed_at FROM budget_run.accounts WHERE key = @key;
+        """;
 
-    /// <summary>Gives the account terms; with the guard of <see cref="CreateAccount"/> only when it has none.</summary>
+    public const string ReadConfig = "SELECT limit_cents, window_seconds, window_kind, timezone, terms_version FROM budget_run.accounts WHERE key = @key;";
+
+    /// <summary>Gives the account terms, one version up; with the guard of <see cref="CreateAccount"/> only when it has none.</summary>
     private const string UpsertTerms = """
-        INSERT INTO budget_run.accounts AS a (key, limit_cents, window_seconds, window_kind, timezone, updated_at)
-            VALUES (@key, @limit, @window, @kind, @zone, @now)
+        INSERT INTO budget_run.accounts AS a (key, limit_cents, window_seconds, window_kind, timezone, terms_version, updated_at)
+            VALUES (@key, @limit, @window, @kind, @zone, 1, @now)
             ON CONFLICT (key) DO UPDATE SET limit_cents = excluded.limit_cents,
                                             window_seconds = excluded.window_seconds,
                                             window_kind = excluded.window_kind,
                                             timezone = excluded.timezone,
+                                            terms_version = a.terms_version + 1,
                                             updated_at = excluded.updated_at
         """;
 
@@ -37,85 +47,68 @@ internal static class PostgresSql
     public const string SetTerms = UpsertTerms + ";";
 
     public const string ListAccounts = """
-        SELECT key, limit_cents, window_seconds, window_kind, timezone, killed FROM budget_run.accounts
+        SELECT key, limit_cents, window_seconds, window_kind, timezone, terms_version, killed FROM budget_run.accounts
          WHERE starts_with(key, @prefix) ORDER BY key;
         """;
 
-    /// <summary>One statement, so one snapshot: the bucket with its overdue reservations counted as spent, and the kill switch.</summary>
+    public const string ReadBucket = "SELECT spent_cents, reserved_cents FROM budget_run.buckets WHERE key = @key AND bucket = @bucket;";
+
+    public const string ReservationExists = "SELECT 1 FROM budget_run.reservations WHERE id = @id;";
+
+    /// <summary>One level's bucket with the reservations holding cents on it that are overdue at @now counted as spent.</summary>
     public const string ReadBucketNow = """
-        SELECT COALESCE(b.spent_cents, 0), COALESCE(b.reserved_cents, 0),
-               (SELECT COALESCE(SUM(cents), 0)::bigint FROM budget_run.reservations
-                 WHERE key = @key AND state = 0 AND expires_at <= @now AND bucket = @bucket),
-               COALESCE(a.killed, false), a.kill_reason, a.killed_at
-          FROM (SELECT 1) AS one
-          LEFT JOIN budget_run.buckets b ON b.key = @key AND b.bucket = @bucket
-          LEFT JOIN budget_run.accounts a ON a.key = @key;
+        SELECT COALESCE((SELECT spent_cents FROM budget_run.buckets WHERE key = @key AND bucket = @bucket), 0),
+               COALESCE((SELECT reserved_cents FROM budget_run.buckets WHERE key = @key AND bucket = @bucket), 0),
+               (SELECT COALESCE(SUM(r.cents), 0)::bigint
+                  FROM budget_run.reservation_levels l JOIN budget_run.reservations r ON r.id = l.id
+                 WHERE l.level = @key AND l.bucket = @bucket AND r.state = 0 AND r.expires_at <= @now);
         """;
 
-    /// <summary>
-    /// Overdue reservations become spent in full (in the bucket they were made in). The state in the
-    /// <c>WHERE</c> makes two clients expiring at once expire each reservation once.
-    /// </summary>
-    public const string Expire = """
-        WITH overdue AS (
-            UPDATE budget_run.reservations SET state = 3
-             WHERE key = @key AND state = 0 AND expires_at <= @now
-            RETURNING bucket, cents),
-        totals AS (SELECT bucket, SUM(cents)::bigint AS total FROM overdue GROUP BY bucket)
-        UPDATE budget_run.buckets AS b
-           SET spent_cents = b.spent_cents + totals.total, reserved_cents = b.reserved_cents - totals.total
-          FROM totals
-         WHERE b.key = @key AND b.bucket = totals.bucket;
+    /// <summary>The reservations holding cents on a level that are overdue at @now, with the account and run that made each.</summary>
+    public const string OverdueOnLevel = """
+        SELECT r.id, r.cents, r.key, r.run_id, r.host, r.pid
+          FROM budget_run.reservation_levels l JOIN budget_run.reservations r ON r.id = l.id
+         WHERE l.level = @key AND r.state = 0 AND r.expires_at <= @now
+         ORDER BY r.id;
         """;
 
-    /// <summary>Finished reservations past the retention are forgotten.</summary>
+    /// <summary>Where a reservation holds its cents, root first.</summary>
+    public const string LevelsOf = "SELECT level, bucket FROM budget_run.reservation_levels WHERE id = @id ORDER BY level;";
+
+    /// <summary>An overdue reservation becomes spent in full, in the bucket it was made in, on one level.</summary>
+    public const string ExpireOnLevel = """
+        UPDATE budget_run.buckets SET spent_cents = spent_cents + @cents, reserved_cents = reserved_cents - @cents
+         WHERE key = @key AND bucket = @bucket;
+        """;
+
+    public const string MarkExpired = "UPDATE budget_run.reservations SET state = 3 WHERE id = @id;";
+
+    /// <summary>Finished reservations past the retention are forgotten, with any levels rows left.</summary>
+    public const string ForgetLevels = """
+        DELETE FROM budget_run.reservation_levels WHERE id IN
+            (SELECT id FROM budget_run.reservations WHERE key = @key AND state IN (1, 2, 3) AND expires_at < @forget);
+        """;
+
     public const string Forget = "DELETE FROM budget_run.reservations WHERE key = @key AND state IN (1, 2, 3) AND expires_at < @forget;";
 
-    /// <summary>The bucket's row, so that <see cref="Reserve"/> always has a row to lock and check.</summary>
-    public const string EnsureBucket = "INSERT INTO budget_run.buckets (key, bucket) VALUES (@key, @bucket) ON CONFLICT DO NOTHING;";
-
-    /// <summary>
-    /// Refuses when killed, is a replay of a known id, else reserves when it fits the account's
-    /// limit (the request's own only when the account has none). The fit is checked in the
-    /// <c>UPDATE</c>'s <c>WHERE</c>, so a writer that waited for the bucket's row checks the newest
-    /// numbers; the reservation row is written only when the bucket was. Answers {status (1 reserved,
-    /// 0 insufficient, 2 killed), spent, reserved, killed, reason, killed_at}. A replay racing its
-    /// original fails on the reservation's key and rolls back whole (the store retries it: then a replay).
-    /// </summary>
-    public const string Reserve = """
-        WITH account AS (
-            SELECT killed, kill_reason, killed_at, limit_cents FROM budget_run.accounts WHERE key = @key),
-        known AS (
-            SELECT EXISTS (SELECT 1 FROM budget_run.reservations WHERE id = @id) AS replay),
-        held AS (
-            UPDATE budget_run.buckets SET reserved_cents = reserved_cents + @cents
-             WHERE key = @key AND bucket = @bucket
-               AND NOT COALESCE((SELECT killed FROM account), false)
-               AND NOT (SELECT replay FROM known)
-               AND spent_cents + reserved_cents + @cents <= COALESCE((SELECT limit_cents FROM account), @limit)
-            RETURNING spent_cents, reserved_cents),
-        made AS (
-            INSERT INTO budget_run.reservations (id, key, bucket, cents, state, created_at, expires_at, run_id, pid, host)
-            SELECT @id, @key, @bucket, @cents, 0, @now, @expires, @run, @pid, @host FROM held
-            RETURNING 1)
-        SELECT CASE WHEN COALESCE(a.killed, false) THEN 2 WHEN k.replay OR h.spent_cents IS NOT NULL THEN 1 ELSE 0 END,
-               COALESCE(h.spent_cents, b.spent_cents, 0), COALESCE(h.reserved_cents, b.reserved_cents, 0),
-               COALESCE(a.killed, false), a.kill_reason, a.killed_at
-          FROM known k
-          LEFT JOIN account a ON true
-          LEFT JOIN held h ON true
-          LEFT JOIN budget_run.buckets b ON b.key = @key AND b.bucket = @bucket;
+    public const string HoldOnLevel = """
+        INSERT INTO budget_run.buckets AS b (key, bucket, spent_cents, reserved_cents) VALUES (@key, @bucket, 0, @cents)
+            ON CONFLICT (key, bucket) DO UPDATE SET reserved_cents = b.reserved_cents + excluded.reserved_cents;
         """;
 
-    /// <summary>The reservation to finish, locked until the finish commits (a concurrent finish of it waits, then sees it finished).</summary>
+    public const string InsertLevel = "INSERT INTO budget_run.reservation_levels (id, level, bucket) VALUES (@id, @key, @bucket);";
+
+    public const string InsertReservation = """
+        INSERT INTO budget_run.reservations (id, key, bucket, cents, state, created_at, expires_at, run_id, pid, host)
+            VALUES (@id, @key, @bucket, @cents, 0, @now, @expires, @run, @pid, @host);
+        """;
+
+    /// <summary>The reservation to finish, locked until the finish commits.</summary>
     public const string FindReservation = """
         SELECT bucket, cents, state, nonce FROM budget_run.reservations WHERE id = @id AND key = @key FOR UPDATE;
         """;
 
-    /// <summary>
-    /// A cancelled reservation that never arrived: kept as released, so the request arriving late is a
-    /// replay. Nothing inserted: the request arrived meanwhile, and the finish looks again.
-    /// </summary>
+    /// <summary>A cancelled reservation that never arrived: kept as released, so the request arriving late is a replay.</summary>
     public const string InsertCancelled = """
         INSERT INTO budget_run.reservations (id, key, bucket, cents, state, created_at, expires_at, settled_cents, nonce, ended_at, run_id, pid, host)
             VALUES (@id, @key, '', 0, 2, @now, @now, 0, @nonce, @now, @run, @pid, @host)
@@ -133,52 +126,35 @@ internal static class PostgresSql
         UPDATE budget_run.buckets SET spent_cents = spent_cents + @actual - @cents WHERE key = @key AND bucket = @bucket;
         """;
 
+    /// <summary>A finished reservation holds nothing: its levels rows go with <see cref="DropLevels"/> (the row itself stays, for replays).</summary>
     public const string MarkFinished = """
         UPDATE budget_run.reservations SET state = @state, settled_cents = @actual, nonce = @nonce, ended_at = @now WHERE id = @id;
         """;
 
-    /// <summary>
-    /// Adds once per operation id: the id's row is the proof it was added (a retry after a lost answer
-    /// finds it and adds nothing). Ids older than the memory are forgotten.
-    /// </summary>
-    public const string AddSpend = """
-        WITH operation AS (
-            INSERT INTO budget_run.spend_operations (id, key, created_at) VALUES (@operation, @key, @now)
-                ON CONFLICT (id) DO NOTHING
-            RETURNING 1)
-        INSERT INTO budget_run.buckets AS b (key, bucket, spent_cents)
-            SELECT @key, @bucket, @cents FROM operation
-            ON CONFLICT (key, bucket) DO UPDATE SET spent_cents = b.spent_cents + excluded.spent_cents;
+    public const string DropLevels = "DELETE FROM budget_run.reservation_levels WHERE id = @id;";
+
+    /// <summary>The id's row is the proof the spend was added (a retry after a lost answer finds it and adds nothing).</summary>
+    public const string RememberOperation = """
+        INSERT INTO budget_run.spend_operations (id, key, created_at) VALUES (@operation, @key, @now) ON CONFLICT (id) DO NOTHING;
         """;
 
     public const string ForgetOperations = "DELETE FROM budget_run.spend_operations WHERE key = @key AND created_at < @forget;";
 
-    /// <summary>The bucket and the kill switch after a write.</summary>
-    public const string ReadBucket = """
-        SELECT COALESCE(b.spent_cents, 0), COALESCE(b.reserved_cents, 0), COALESCE(a.killed, false), a.kill_reason, a.killed_at
-          FROM (SELECT 1) AS one
-          LEFT JOIN budget_run.buckets b ON b.key = @key AND b.bucket = @bucket
-          LEFT JOIN budget_run.accounts a ON a.key = @key;
+    public const string AddSpend = """
+        INSERT INTO budget_run.buckets AS b (key, bucket, spent_cents, reserved_cents) VALUES (@key, @bucket, @cents, 0)
+            ON CONFLICT (key, bucket) DO UPDATE SET spent_cents = b.spent_cents + excluded.spent_cents;
         """;
-
-    /// <summary>A kill of an account with no row yet: one row inserted means the switch changed.</summary>
-    public const string KillNew = """
-        INSERT INTO budget_run.accounts (key, killed, kill_reason, killed_at, updated_at) VALUES (@key, true, @reason, @now, @now)
-            ON CONFLICT (key) DO NOTHING;
-        """;
-
-    /// <summary>Locks the account's row for a kill; answers whether it was killed before.</summary>
-    public const string LockKillSwitch = "SELECT killed FROM budget_run.accounts WHERE key = @key FOR UPDATE;";
 
     public const string Kill = """
-        UPDATE budget_run.accounts
-           SET killed = true, kill_reason = @reason, killed_at = CASE WHEN killed THEN killed_at ELSE @now END, updated_at = @now
-         WHERE key = @key;
+        INSERT INTO budget_run.accounts AS a (key, killed, kill_reason, killed_at, updated_at) VALUES (@key, true, @reason, @now, @now)
+            ON CONFLICT (key) DO UPDATE SET killed = true,
+                                            kill_reason = excluded.kill_reason,
+                                            killed_at = CASE WHEN a.killed THEN a.killed_at ELSE excluded.killed_at END,
+                                            updated_at = excluded.updated_at;
         """;
 
-    /// <summary>One row affected means the switch changed (the <c>WHERE</c> is re-checked by a resume that waited for another).</summary>
     public const string Resume = """
-        UPDATE budget_run.accounts SET killed = false, kill_reason = NULL, killed_at = NULL, updated_at = @now WHERE key = @key AND killed;
+        UPDATE budget_run.accounts SET killed = false, kill_reason = NULL, killed_at = NULL, updated_at = @now WHERE key = @key;
         """;
 
     /// <summary>In the kill's or resume's transaction: PostgreSQL delivers it to every listener when (and only if) that commits.</summary>
@@ -189,5 +165,20 @@ internal static class PostgresSql
     public const string ReadReservation = """
         SELECT id, bucket, cents, state, settled_cents, created_at, expires_at, run_id, pid, host
           FROM budget_run.reservations WHERE id = @id AND key = @key;
+        """;
+
+    public const string InsertHistory = """
+        INSERT INTO budget_run.history (at, key, kind, bucket, spent_delta, reserved_delta, reservation, origin, run_id, host, pid, user_name, detail)
+            VALUES (@at, @key, @kind, @bucket, @spent, @reserved, @reservation, @origin, @run, @host, @pid, @user, @detail);
+        """;
+
+    /// <summary>Entries past the retention go a bounded batch at a time, so no write ever waits on a big delete.</summary>
+    public const string TrimHistory = """
+        DELETE FROM budget_run.history WHERE seq IN (SELECT seq FROM budget_run.history WHERE at < @cutoff ORDER BY at LIMIT 100);
+        """;
+
+    public const string ReadHistory = """
+        SELECT seq, at, key, kind, bucket, spent_delta, reserved_delta, reservation, origin, run_id, host, pid, user_name, detail
+          FROM budget_run.history WHERE key = @key AND at >= @since AND at < @until AND seq > @after ORDER BY seq LIMIT @limit;
         """;
 }
