@@ -41,8 +41,18 @@ internal static class PostgresSql
                                             updated_at = excluded.updated_at
         """;
 
-    /// <summary>Terms for an account that has none (missing, or made by a bare kill); one row affected when it did.</summary>
-    public const string CreateAccount = UpsertTerms + "\n    WHERE a.limit_cents IS NULL;";
+    /// <summary>
+    /// Terms for an account that has none (missing, or made by a bare kill), with its history entry;
+    /// one row affected when it did. One statement outside the tree's lock: twenty runs opening the
+    /// tree's accounts at once queue on the account's row only, never behind another client's work.
+    /// </summary>
+    public const string CreateAccount = "WITH created AS (\n" + UpsertTerms + """
+
+            WHERE a.limit_cents IS NULL
+            RETURNING a.key)
+        INSERT INTO budget_run.history (at, key, kind, spent_delta, reserved_delta, run_id, host, pid, user_name, detail)
+            SELECT @now, key, @entry, 0, 0, @run, @host, @pid, @user, @detail FROM created;
+        """;
 
     public const string SetTerms = UpsertTerms + ";";
 

@@ -298,16 +298,12 @@ internal sealed class PostgresStore : ILedgerStore
         }, cancellationToken);
 
     public ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction, token) =>
-        {
-            var created = await ExecuteAsync(connection, transaction, token, PostgresSql.CreateAccount, TermsParameters(terms, nowMs)).ConfigureAwait(false) > 0;
-            if (created)
-            {
-                await RecordAsync(connection, transaction, token, nowMs, _key, HistoryKind.Terms, null, 0, 0, null, _key, actor,
-                    "created: " + terms.Describe()).ConfigureAwait(false);
-            }
-            return created;
-        }, cancellationToken);
+        RunAsync(async (connection, token) =>
+            await ExecuteAsync(connection, null, token, PostgresSql.CreateAccount,
+                [.. TermsParameters(terms, nowMs), Int2("entry", (short)HistoryKind.Terms), Text("run", actor.RunId), Text("host", actor.Host),
+                 Int4("pid", actor.ProcessId), Text("user", actor.User.Length == 0 ? null : actor.User), Text("detail", "created: " + terms.Describe())])
+                .ConfigureAwait(false) > 0,
+            cancellationToken);
 
     public ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction, token) =>
