@@ -14,6 +14,7 @@ packages=(
   prometheus-pushgateway   # batch runs pushing their metrics
   redis-server  # the Redis ledger's tests start a real server on a loopback port
   redis-tools   # redis-cli: the cluster tests make a 3-node Redis Cluster with redis-cli --cluster create
+  postgresql    # PostgreSQL 15 (Debian 12): the PostgreSQL ledger's tests initdb their own clusters on loopback ports
   e2fsprogs     # chattr: the read-only ledger test makes a file immutable (root ignores file modes)
 )
 missing=()
@@ -26,6 +27,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   echo "install-deps: installing ${missing[*]}" >&2
+  # The tests make their own clusters as an unprivileged user; the package's default cluster
+  # (a server on port 5432 started at install) would only be in the way.
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/budget-run.conf
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

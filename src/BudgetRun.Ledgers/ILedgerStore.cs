@@ -1,7 +1,7 @@
 namespace BudgetRun.Ledgers;
 
 /// <summary>
-/// Where one account's ledger is kept (<see cref="Sqlite.SqliteStore"/>, <see cref="Redis.RedisStore"/>).
+/// Where one account's ledger is kept (<see cref="Sqlite.SqliteStore"/>, <see cref="Redis.RedisStore"/>, <see cref="Postgres.PostgresStore"/>).
 /// Each operation is one atomic step in the store, safe to race with other processes and machines,
 /// and records what it changed in the account's history in that same step;
 /// everything else (the account's terms, ids and nonces, time, kept updates, the kill switch as

@@ -1,4 +1,5 @@
 using BudgetRun.Ledgers.Locations;
+using BudgetRun.Ledgers.Postgres;
 using BudgetRun.Ledgers.Redis;
 using BudgetRun.Ledgers.Sqlite;
 
@@ -37,6 +38,7 @@ internal static class LedgerFactory
         {
             SqliteLedgerLocation sqlite => await SqliteStore.OpenAsync(sqlite, account.Key, options, createLedger).ConfigureAwait(false),
             RedisLedgerLocation redis => await RedisStore.OpenAsync(redis, account.Key, options).ConfigureAwait(false),
+            PostgresLedgerLocation postgres => await PostgresStore.OpenAsync(postgres, account.Key, options).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown ledger location {location}", nameof(location)),
         };
         var ledger = new AccountLedger(store, account, run, options, time ?? TimeProvider.System);

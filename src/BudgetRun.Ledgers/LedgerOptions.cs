@@ -12,6 +12,9 @@ internal sealed class LedgerOptions
     /// <summary>Redis: how long connecting and each command may take before failing closed.</summary>
     public TimeSpan RedisTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>PostgreSQL: how long connecting and each statement may take (lock waits included) before failing closed.</summary>
+    public TimeSpan PostgresTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How often a kill-switch watch reads the account; null for the ledger's default.</summary>
     public TimeSpan? KillSwitchPollInterval { get; init; }
 
@@ -32,6 +35,7 @@ internal sealed class LedgerOptions
         Positive(ReservationTtl, nameof(ReservationTtl));
         Positive(BusyTimeout, nameof(BusyTimeout));
         Positive(RedisTimeout, nameof(RedisTimeout));
+        Positive(PostgresTimeout, nameof(PostgresTimeout));
         Positive(Retention, nameof(Retention));
         Positive(HistoryRetention, nameof(HistoryRetention));
         if (KillSwitchPollInterval is { } poll)

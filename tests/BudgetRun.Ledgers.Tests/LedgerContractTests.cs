@@ -9,7 +9,7 @@ namespace BudgetRun.Ledgers.Tests;
 
 /// <summary>
 /// What every ledger promises, run against each real one (<see cref="Sqlite.SqliteLedgerTests"/>,
-/// <see cref="Redis.RedisLedgerTests"/>). Each test has its own account key; a second ledger
+/// <see cref="Redis.RedisLedgerTests"/>, <see cref="Postgres.PostgresLedgerTests"/>). Each test has its own account key; a second ledger
 /// instance (its own connection) stands in for a second process, and the multi-process test runs
 /// real OS processes.
 /// </summary>

@@ -90,6 +90,7 @@ internal static class LedgerComposition
                 HistoryRetention = settings.HistoryRetention,
                 BusyTimeout = settings.Timeout ?? LedgerOptions.Default.BusyTimeout,
                 RedisTimeout = settings.Timeout ?? LedgerOptions.Default.RedisTimeout,
+                PostgresTimeout = settings.Timeout ?? LedgerOptions.Default.PostgresTimeout,
                 OnFault = onFault,
             }, requireAccount: settings.RequireAccount, createLedger: createLedger).ConfigureAwait(false);
     }

@@ -119,6 +119,7 @@ internal static class BudgetCommands
         {
             BusyTimeout = timeout ?? LedgerOptions.Default.BusyTimeout,
             RedisTimeout = timeout ?? LedgerOptions.Default.RedisTimeout,
+            PostgresTimeout = timeout ?? LedgerOptions.Default.PostgresTimeout,
         };
         var entries = (await LedgerFactory.ListAccountsAsync(location, prefix, options).ConfigureAwait(false))
             .Select(entry => Entry(entry))

@@ -3,20 +3,29 @@ using System.Globalization;
 namespace BudgetRun.Ledgers.Locations;
 
 /// <summary>
-/// Parses <c>--ledger</c> (env <c>BUDGET_RUN_LEDGER</c>): <c>sqlite:PATH</c>, <c>redis://HOST:PORT[/DB]</c>
-/// or <c>rediss://HOST:PORT[/DB]</c> (TLS); a Redis Cluster is a seed list,
-/// <c>redis://HOST:PORT,HOST:PORT,...[/DB]</c> (IPv6 in brackets; a cluster has database 0 only,
-/// which the server enforces when the ledger opens). Nothing given means the default SQLite file. The Redis
-/// password comes from <c>BUDGET_RUN_REDIS_PASSWORD</c>, never from the URI. A bad value is a
-/// <see cref="LedgerUriException"/> whose one-line message names the flag and the value.
+/// Parses <c>--ledger</c> (env <c>BUDGET_RUN_LEDGER</c>): <c>sqlite:PATH</c>, <c>redis://HOST:PORT[/DB]</c>,
+/// <c>rediss://HOST:PORT[/DB]</c> (TLS), a Redis Cluster's seed list <c>redis://HOST:PORT,HOST:PORT,...[/DB]</c>
+/// (IPv6 in brackets; a cluster has database 0 only, which the server enforces when the ledger opens),
+/// or <c>postgres://[USER@]HOST[:PORT]/DB[?sslmode=MODE]</c> (also <c>postgresql://</c>). Nothing
+/// given means the default SQLite file. Passwords never come from the URI: Redis's from
+/// <c>BUDGET_RUN_REDIS_PASSWORD</c>, PostgreSQL's from <c>PGPASSWORD</c> or the <c>.pgpass</c> file, as
+/// libpq reads them. A bad value is a <see cref="LedgerUriException"/> whose one-line message names
+/// the flag and the value.
 /// </summary>
 internal static class LedgerUriParser
 {
     public const string LedgerVariable = "BUDGET_RUN_LEDGER";
     public const string PasswordVariable = "BUDGET_RUN_REDIS_PASSWORD";
     public const int DefaultRedisPort = 6379;
+    public const string PostgresPasswordVariable = "PGPASSWORD";
+    public const string PostgresPassFileVariable = "PGPASSFILE";
+    public const string PostgresUserVariable = "PGUSER";
+    public const int DefaultPostgresPort = 5432;
 
-    private const string Forms = "use sqlite:PATH, redis://HOST:PORT[/DB] or rediss://HOST:PORT[/DB]";
+    /// <summary>libpq's <c>sslmode</c> values.</summary>
+    public static readonly IReadOnlyList<string> PostgresSslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+
+    private const string Forms = "use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB] or postgres://[USER@]HOST[:PORT]/DB";
 
     /// <summary>Parses <paramref name="text"/>; <paramref name="source"/> names where it came from in messages.</summary>
     /// <param name="text">The value; null or blank for the default SQLite ledger.</param>
@@ -41,6 +50,7 @@ internal static class LedgerUriParser
         {
             "sqlite" => ParseSqlite(text, text[(colon + 1)..], environment, source),
             "redis" or "rediss" => ParseRedis(text, scheme == "rediss", environment, source),
+            "postgres" or "postgresql" => ParsePostgres(text, environment, source),
             _ => throw Error(source, text, $"unknown ledger scheme '{scheme}'; {Forms}"),
         };
     }
@@ -159,6 +169,58 @@ internal static class LedgerUriParser
             throw Error(source, text, $"the database '{path}' is not a number; expected {expected}");
         }
         return (new RedisEndpoint(uri.DnsSafeHost, port), database);
+    }
+
+    private static PostgresLedgerLocation ParsePostgres(string text, Func<string, string?> environment, string source)
+    {
+        const string Expected = "postgres://[USER@]HOST[:PORT]/DB[?sslmode=MODE]";
+        var afterScheme = text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        if (!afterScheme.StartsWith("//", StringComparison.Ordinal) || !Uri.TryCreate(text, UriKind.Absolute, out var uri))
+        {
+            throw Error(source, text, $"not a valid PostgreSQL URI; expected {Expected}");
+        }
+        // A user alone is fine (libpq's form); a password never is: URIs end up in logs, ps and manifests.
+        if (uri.UserInfo.Contains(':', StringComparison.Ordinal))
+        {
+            throw Error(source, text,
+                $"credentials do not belong in the URI: put the password in {PostgresPasswordVariable} or a .pgpass file ({PostgresPassFileVariable})");
+        }
+        if (uri.Host.Length == 0)
+        {
+            throw Error(source, text, $"no host; expected {Expected}");
+        }
+        if (uri.Fragment.Length > 0)
+        {
+            throw Error(source, text, $"options after '#' are not supported; expected {Expected}");
+        }
+        var database = Uri.UnescapeDataString(uri.AbsolutePath.Trim('/'));
+        if (database.Length == 0 || database.Contains('/', StringComparison.Ordinal))
+        {
+            throw Error(source, text, $"name one database; expected {Expected}");
+        }
+        string? sslMode = null;
+        foreach (var option in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = option.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? option : option[..equals];
+            var value = equals < 0 ? "" : Uri.UnescapeDataString(option[(equals + 1)..]);
+            if (name != "sslmode")
+            {
+                throw Error(source, text, $"the option '{name}' is not supported; only ?sslmode= is ({string.Join(", ", PostgresSslModes)})");
+            }
+            if (!PostgresSslModes.Contains(value))
+            {
+                throw Error(source, text, $"sslmode '{value}' is not one of {string.Join(", ", PostgresSslModes)}");
+            }
+            sslMode = value;
+        }
+        var user = uri.UserInfo.Length > 0 ? Uri.UnescapeDataString(uri.UserInfo)
+            : environment(PostgresUserVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : Environment.UserName;
+        var password = environment(PostgresPasswordVariable);
+        var passFile = environment(PostgresPassFileVariable) is { Length: > 0 } file ? file : Path.Combine(Home(environment), ".pgpass");
+        return new PostgresLedgerLocation(uri.DnsSafeHost, uri.Port is > 0 ? uri.Port : DefaultPostgresPort, database, user, sslMode,
+            string.IsNullOrEmpty(password) ? null : password, passFile);
     }
 
     private static string Home(Func<string, string?> environment) =>

@@ -9,7 +9,8 @@ public sealed class LedgerUsageErrorTests() : LedgerTest(redis: null)
     public static TheoryData<string, string> BadLedgers => new()
     {
         { "ftp://example.org/ledger", "unknown ledger scheme" },
-        { "postgres://db:5432/budget", "unknown ledger scheme" },
+        { "postgres://ops:secret@db:5432/budget", "credentials do not belong in the URI" },
+        { "postgres://db:5432/budget?sslmode=always", "sslmode" },
         { "/var/lib/budget-run/ledger.db", "sqlite:" },
         { "redis:localhost:6379", "--ledger" },
         { "redis://", "--ledger" },

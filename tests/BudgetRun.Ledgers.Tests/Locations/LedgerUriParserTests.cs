@@ -109,13 +109,48 @@ public sealed class LedgerUriParserTests
     }
 
     [Theory]
-    [InlineData("postgres://db/ledger", "--ledger 'postgres://db/ledger': unknown ledger scheme 'postgres'; use sqlite:PATH, redis://HOST:PORT[/DB] or rediss://HOST:PORT[/DB]")]
-    [InlineData("/var/lib/ledger.db", "--ledger '/var/lib/ledger.db': no ledger scheme; use sqlite:PATH, redis://HOST:PORT[/DB] or rediss://HOST:PORT[/DB] (for a file, write sqlite:/var/lib/ledger.db)")]
+    [InlineData("postgres://ops@db.internal:5433/ledger?sslmode=verify-full", "db.internal", 5433, "ledger", "ops", "verify-full")]
+    [InlineData("postgresql://db.internal/ledger", "db.internal", 5432, "ledger", "pg-env-user", "prefer")]
+    [InlineData("POSTGRES://10.1.2.3/budget%20db?sslmode=disable", "10.1.2.3", 5432, "budget db", "pg-env-user", "disable")]
+    [InlineData("postgres://[::1]:6543/ledger?sslmode=require", "::1", 6543, "ledger", "pg-env-user", "require")]
+    public void PostgresUris_NameServerPortDatabaseUserAndSslMode(string text, string host, int port, string database, string user, string sslMode)
+    {
+        var location = Assert.IsType<PostgresLedgerLocation>(Parse(text, (LedgerUriParser.PostgresUserVariable, "pg-env-user")));
+
+        Assert.Equal((host, port, database, user, sslMode), (location.Host, location.Port, location.Database, location.User, location.SslMode));
+    }
+
+    [Fact]
+    public void PostgresPassword_ComesFromPgPassword_ElseThePassFile_AndNeverShows()
+    {
+        var fromVariable = Assert.IsType<PostgresLedgerLocation>(Parse("postgres://ops@db.internal/ledger?sslmode=require",
+            (LedgerUriParser.PostgresPasswordVariable, "pg-s3cret")));
+        var fromFile = Assert.IsType<PostgresLedgerLocation>(Parse("postgres://ops@db.internal/ledger"));
+        var namedFile = Assert.IsType<PostgresLedgerLocation>(Parse("postgres://ops@db.internal/ledger",
+            (LedgerUriParser.PostgresPassFileVariable, "/run/secrets/pgpass")));
+
+        Assert.Equal("pg-s3cret", fromVariable.Password);
+        Assert.Equal("postgres://ops@db.internal:5432/ledger?sslmode=require", fromVariable.DisplayName);
+        Assert.DoesNotContain("s3cret", fromVariable.ToString(), StringComparison.Ordinal);
+        Assert.Equal((null, "/home/ops/.pgpass"), (fromFile.Password, fromFile.PassFile));
+        Assert.Equal("postgres://ops@db.internal:5432/ledger", fromFile.DisplayName);
+        Assert.Equal("/run/secrets/pgpass", namedFile.PassFile);
+    }
+
+    [Theory]
+    [InlineData("mysql://db/ledger", "--ledger 'mysql://db/ledger': unknown ledger scheme 'mysql'; use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB] or postgres://[USER@]HOST[:PORT]/DB")]
+    [InlineData("/var/lib/ledger.db", "--ledger '/var/lib/ledger.db': no ledger scheme; use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB] or postgres://[USER@]HOST[:PORT]/DB (for a file, write sqlite:/var/lib/ledger.db)")]
     [InlineData("redis:cache:6379", "--ledger 'redis:cache:6379': not a valid Redis URI; expected redis://HOST:PORT[/DB]")]
     [InlineData("redis://cache:99999", "--ledger 'redis://cache:99999': not a valid Redis URI; expected redis://HOST:PORT[/DB]")]
     [InlineData("redis://cache:6379/two", "--ledger 'redis://cache:6379/two': the database 'two' is not a number; expected redis://HOST:PORT[/DB]")]
     [InlineData("rediss://cache:6379/0?ssl=true", "--ledger 'rediss://cache:6379/0?ssl=true': options after '?' or '#' are not supported; expected rediss://HOST:PORT[/DB]")]
     [InlineData("redis://:hunter2@cache:6379", "--ledger 'redis://***@cache:6379': credentials do not belong in the URI: put the password in BUDGET_RUN_REDIS_PASSWORD")]
+    [InlineData("postgres://ops:hunter2@db.internal/ledger", "--ledger 'postgres://***@db.internal/ledger': credentials do not belong in the URI: put the password in PGPASSWORD or a .pgpass file (PGPASSFILE)")]
+    [InlineData("postgresql://:hunter2@db.internal/ledger", "--ledger 'postgresql://***@db.internal/ledger': credentials do not belong in the URI: put the password in PGPASSWORD or a .pgpass file (PGPASSFILE)")]
+    [InlineData("postgres://db.internal", "--ledger 'postgres://db.internal': name one database; expected postgres://[USER@]HOST[:PORT]/DB[?sslmode=MODE]")]
+    [InlineData("postgres:db.internal/ledger", "--ledger 'postgres:db.internal/ledger': not a valid PostgreSQL URI; expected postgres://[USER@]HOST[:PORT]/DB[?sslmode=MODE]")]
+    [InlineData("postgres://db.internal/ledger?sslmode=on", "--ledger 'postgres://db.internal/ledger?sslmode=on': sslmode 'on' is not one of disable, allow, prefer, require, verify-ca, verify-full")]
+    [InlineData("postgres://db.internal/ledger?password=x", "--ledger 'postgres://db.internal/ledger?password=x': the option 'password' is not supported; only ?sslmode= is (disable, allow, prefer, require, verify-ca, verify-full)")]
     [InlineData("sqlite://server/share/x.db", "--ledger 'sqlite://server/share/x.db': an SQLite ledger is a local file: write sqlite:/absolute/path or sqlite:relative/path")]
     [InlineData("sqlite:/var/lib/", "--ledger 'sqlite:/var/lib/': the path names a directory; name the database file, e.g. sqlite:/var/lib/budget-run/ledger.db")]
     public void BadValues_AreOneLineUsageErrors(string text, string message)
