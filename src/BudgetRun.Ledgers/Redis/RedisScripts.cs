@@ -84,6 +84,15 @@ internal static class RedisScripts
           local a = redis.call('HMGET', acct, 'killed', 'reason', 'killed_at')
           return a[1] == '1', a[2] or '', a[3] or ''
         end
+        -- Appends one level's answer: spent, reserved, killed, reason, killed_at.
+        local function push_level(out, s, r, acct)
+          local killed, reason, at = killswitch(acct)
+          out[#out + 1] = s
+          out[#out + 1] = r
+          out[#out + 1] = killed and 1 or 0
+          out[#out + 1] = reason
+          out[#out + 1] = at
+        end
         """;
 
     /// <summary>
@@ -108,12 +117,7 @@ internal static class RedisScripts
             local acct, bk, _, _, b = level(i)
             local s, r = 0, 0
             if b ~= '' then s, r = bucket(bk) end
-            local killed, reason, at = killswitch(acct)
-            out[#out + 1] = s
-            out[#out + 1] = r
-            out[#out + 1] = killed and 1 or 0
-            out[#out + 1] = reason
-            out[#out + 1] = at
+            push_level(out, s, r, acct)
           end
           return out
         end
@@ -240,12 +244,7 @@ internal static class RedisScripts
             end
             s, r = bucket(bk)
           end
-          local killed, reason, at = killswitch(acct)
-          out[#out + 1] = s
-          out[#out + 1] = r
-          out[#out + 1] = killed and 1 or 0
-          out[#out + 1] = reason
-          out[#out + 1] = at
+          push_level(out, s, r, acct)
         end
         return out
         """;
@@ -276,12 +275,7 @@ internal static class RedisScripts
             end
             s, r = s + overdue, r - overdue
           end
-          local killed, reason, at = killswitch(acct)
-          out[#out + 1] = s
-          out[#out + 1] = r
-          out[#out + 1] = killed and 1 or 0
-          out[#out + 1] = reason
-          out[#out + 1] = at
+          push_level(out, s, r, acct)
         end
         return out
         """;
