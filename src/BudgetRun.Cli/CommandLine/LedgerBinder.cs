@@ -44,6 +44,22 @@ internal static class LedgerBinder
         return settings with { HistoryRetention = ValueParsers.LongDuration(option.Name, text, HistoryRetentionRange.Min, HistoryRetentionRange.Max) };
     }
 
+    /// <summary>
+    /// The ledger of a subcommand that also takes the key as a positional KEY (<c>budget show K</c>,
+    /// <c>history K</c>): the key as <c>--budget-key</c>, as <paramref name="positional"/>, or from
+    /// <c>BUDGET_RUN_BUDGET_KEY</c>; a flag and a different positional key are a usage error.
+    /// </summary>
+    public static LedgerSettings BindWithKeyArgument(Option<string> keyOption, string? positional, Option<string> ledgerOption,
+        Option<string>? timeoutOption, Func<Option<string>, string?> flag, Func<string, string?> environment)
+    {
+        if (positional is not null && flag(keyOption) is { } given && given != positional)
+        {
+            throw new UsageException($"{keyOption.Name} '{given}' and the key '{positional}' disagree: give the key once");
+        }
+        string? KeyFlag(Option<string> option) => option == keyOption ? flag(option) ?? positional : flag(option);
+        return Bind(keyOption, ledgerOption, null, null, timeoutOption, limitCents: null, KeyFlag, environment, keyRequired: true)!;
+    }
+
     /// <summary>Null without a budget key (the budget is then per run, in memory).</summary>
     public static LedgerSettings? Bind(
         Option<string> keyOption,

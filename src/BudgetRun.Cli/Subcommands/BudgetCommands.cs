@@ -155,18 +155,9 @@ internal static class BudgetCommands
         return new BudgetListEntry(entry.Key, terms?.LimitCents, terms?.Window.ToString(), terms?.Window.TimeZoneId, entry.Killed);
     }
 
-    /// <summary>The key as <c>--budget-key</c>, as the positional KEY, or from <c>BUDGET_RUN_BUDGET_KEY</c>; a flag and a different positional key are an error.</summary>
-    private static string KeyOf(CliOptions.BudgetCommandOptions command, ParseResult parsed, Func<Option<string>, string?> flag, Func<string, string?> environment)
-    {
-        var positional = command.KeyArgument is null ? null : parsed.GetValue(command.KeyArgument);
-        if (positional is not null && flag(command.BudgetKey) is { } given && given != positional)
-        {
-            throw new UsageException($"{command.BudgetKey.Name} '{given}' and the key '{positional}' disagree: give the key once");
-        }
-        string? KeyFlag(Option<string> option) => option == command.BudgetKey ? flag(option) ?? positional : flag(option);
-        return LedgerBinder.Bind(command.BudgetKey, command.Ledger, null, null, null, limitCents: null, KeyFlag, environment, keyRequired: true)!
-            .Account.Key;
-    }
+    private static string KeyOf(CliOptions.BudgetCommandOptions command, ParseResult parsed, Func<Option<string>, string?> flag, Func<string, string?> environment) =>
+        LedgerBinder.BindWithKeyArgument(command.BudgetKey, command.KeyArgument is null ? null : parsed.GetValue(command.KeyArgument), command.Ledger,
+            null, flag, environment).Account.Key;
 
     private static string ToText(BudgetView view, string ledger)
     {

@@ -34,14 +34,8 @@ internal static class HistoryCommand
     public static async Task<int> RunAsync(CliOptions.HistoryCommandOptions command, ParseResult parsed, Func<string, string?> environment)
     {
         string? Flag(Option<string> option) => parsed.GetResult(option) is null ? null : parsed.GetValue(option);
-        var positional = parsed.GetValue(command.KeyArgument);
-        if (positional is not null && Flag(command.BudgetKey) is { } given && given != positional)
-        {
-            throw new UsageException($"{command.BudgetKey.Name} '{given}' and the key '{positional}' disagree: give the key once");
-        }
-        string? KeyFlag(Option<string> option) => option == command.BudgetKey ? Flag(option) ?? positional : Flag(option);
-        var settings = LedgerBinder.Bind(command.BudgetKey, command.Ledger, null, null, command.LedgerTimeout, limitCents: null, KeyFlag, environment,
-            keyRequired: true)!;
+        var settings = LedgerBinder.BindWithKeyArgument(command.BudgetKey, parsed.GetValue(command.KeyArgument), command.Ledger, command.LedgerTimeout,
+            Flag, environment);
         var (json, csv, follow) = (parsed.GetValue(command.Json), parsed.GetValue(command.Csv), parsed.GetValue(command.Follow));
         if (json && csv)
         {
