@@ -118,26 +118,39 @@ internal sealed class PostgresStore : ILedgerStore
                     return new ReserveAnswer(ReserveStatus.Killed, await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false), i);
                 }
             }
-            await using (var exists = Command(connection, transaction, PostgresSql.ReservationExists, Text("id", request.Id)))
+            bool replay;
+            long now; // the server's clock decides the window and the expiry, whatever the client's says
+            await using (var exists = Command(connection, transaction, PostgresSql.ReservationExistsAndNow, Text("id", request.Id)))
+            await using (var reader = await exists.ExecuteReaderAsync(token).ConfigureAwait(false))
             {
-                if (await exists.ExecuteScalarAsync(token).ConfigureAwait(false) is not null)
-                {
-                    return new ReserveAnswer(ReserveStatus.Reserved, await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false), -1); // a replay
-                }
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                (replay, now) = (reader.GetBoolean(0), reader.GetInt64(1));
+            }
+            if (_options.ClientClock)
+            {
+                now = request.NowMs; // a test moving time
+            }
+            if (replay)
+            {
+                return new ReserveAnswer(ReserveStatus.Reserved, await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false), -1, now);
             }
             for (var i = 0; i < levels.Count; i++)
             {
                 var leafWithoutTerms = i == levels.Count - 1 && stored[i].Limit is null;
                 if (!leafWithoutTerms && stored[i].Version != levels[i].Version)
                 {
-                    return new ReserveAnswer(ReserveStatus.Stale, [], -1);
+                    return new ReserveAnswer(ReserveStatus.Stale, [], -1, now);
                 }
+            }
+            if (levels.Any(level => !level.Contains(now)))
+            {
+                return new ReserveAnswer(ReserveStatus.OutsideWindow, [], -1, now);
             }
             foreach (var level in levels)
             {
-                await ExpireAsync(connection, transaction, level.Key, request.NowMs, token).ConfigureAwait(false);
+                await ExpireAsync(connection, transaction, level.Key, now, token).ConfigureAwait(false);
             }
-            var forget = request.NowMs - RetentionMs;
+            var forget = now - RetentionMs;
             await ExecuteAsync(connection, transaction, token, PostgresSql.ForgetLevels, Text("key", _key), Int8("forget", forget)).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, token, PostgresSql.Forget, Text("key", _key), Int8("forget", forget)).ConfigureAwait(false);
             var states = await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false);
@@ -160,11 +173,11 @@ internal sealed class PostgresStore : ILedgerStore
             }
             if (decider >= 0)
             {
-                return new ReserveAnswer(ReserveStatus.Insufficient, states, decider);
+                return new ReserveAnswer(ReserveStatus.Insufficient, states, decider, now);
             }
             await ExecuteAsync(connection, transaction, token, PostgresSql.InsertReservation,
                 Text("id", request.Id), Text("key", _key), Text("bucket", request.Leaf.Bucket ?? ""), Int8("cents", request.Cents),
-                Int8("now", request.NowMs), Int8("expires", request.ExpiresAtMs), Text("run", request.Run.RunId),
+                Int8("now", now), Int8("expires", now + request.TtlMs), Text("run", request.Run.RunId),
                 Int4("pid", request.Run.ProcessId), Text("host", request.Run.Host)).ConfigureAwait(false);
             for (var i = 0; i < levels.Count; i++)
             {
@@ -174,13 +187,20 @@ internal sealed class PostgresStore : ILedgerStore
                         Text("key", levels[i].Key), Text("bucket", bucket), Int8("cents", request.Cents)).ConfigureAwait(false);
                     await ExecuteAsync(connection, transaction, token, PostgresSql.InsertLevel,
                         Text("id", request.Id), Text("key", levels[i].Key), Text("bucket", bucket)).ConfigureAwait(false);
-                    await RecordAsync(connection, transaction, token, request.NowMs, levels[i].Key, HistoryKind.Reserve, bucket, 0, request.Cents,
+                    await RecordAsync(connection, transaction, token, now, levels[i].Key, HistoryKind.Reserve, bucket, 0, request.Cents,
                         request.Id, _key, request.Run, null).ConfigureAwait(false);
                     states[i] = states[i] with { ReservedCents = states[i].ReservedCents + request.Cents };
                 }
             }
-            return new ReserveAnswer(ReserveStatus.Reserved, states, -1);
+            return new ReserveAnswer(ReserveStatus.Reserved, states, -1, now);
         }, cancellationToken);
+
+    public async ValueTask<long?> ReadClockAsync(CancellationToken cancellationToken) =>
+        await RunAsync(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(PostgresSql.Now, connection);
+            return (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+        }, cancellationToken).ConfigureAwait(false);
 
     public ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction, token) =>
