@@ -12,16 +12,7 @@ namespace BudgetRun.Cli.Tests.Ledgers;
 /// </summary>
 public sealed class SkewedClockTests(RedisFixture redis) : LedgerTest(redis), IClassFixture<RedisFixture>
 {
-    private const string FakeTimeLibrary = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-
-    /// <summary>The environment of a process whose wall clock is off by <paramref name="offset"/> (monotonic time stays true, so its timers do).</summary>
-    private static Dictionary<string, string?> Skewed(string offset) => new()
-    {
-        ["LD_PRELOAD"] = File.Exists(FakeTimeLibrary) ? FakeTimeLibrary : throw new InvalidOperationException($"{FakeTimeLibrary} is missing: apt-get install faketime"),
-        ["FAKETIME"] = offset,
-        ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1",
-        ["FAKETIME_DONT_RESET"] = "1",
-    };
+    private static Dictionary<string, string?> Skewed(string offset) => FakeTime.Environment(offset);
 
     [Theory]
     [InlineData("+1d")]
