@@ -88,6 +88,12 @@ internal static class PostgresSql
          ORDER BY r.id;
         """;
 
+    /// <summary>Whether a level has a reservation holding cents on it that is overdue at @now.</summary>
+    public const string OverdueExists = """
+        SELECT EXISTS (SELECT 1 FROM budget_run.reservation_levels l JOIN budget_run.reservations r ON r.id = l.id
+                        WHERE l.level = @key AND r.state = 0 AND r.expires_at <= @now);
+        """;
+
     /// <summary>Where a reservation holds its cents, root first.</summary>
     public const string LevelsOf = "SELECT level, bucket FROM budget_run.reservation_levels WHERE id = @id ORDER BY level;";
 
