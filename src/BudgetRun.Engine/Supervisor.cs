@@ -176,7 +176,8 @@ internal sealed partial class Supervisor
         IChildProcess child;
         try
         {
-            child = _launcher.Start(new ChildStartInfo(_options.Command, _options.ExtraEnvironment, _options.HiddenEnvironment));
+            child = _launcher.Start(AttemptEnvironment.For(new ChildStartInfo(_options.Command, _options.ExtraEnvironment, _options.HiddenEnvironment),
+                number - _resetAt, _options.MaxAttempts, _options.RunId, spend.Reservations[0].RemainingCents));
         }
         catch (ChildStartException ex)
         {

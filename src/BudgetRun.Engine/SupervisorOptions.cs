@@ -46,6 +46,9 @@ public sealed record SupervisorOptions
     /// <summary>An attempt that ran at least this long was healthy: backoff and the attempt count start over.</summary>
     public TimeSpan? ResetAfter { get; init; }
 
+    /// <summary>This run's id: in every attempt's <c>BUDGET_RUN_RUN_ID</c>, the ledger's reservations and the report.</summary>
+    public string RunId { get; init; } = "";
+
     /// <summary>Extra environment variables for the child (on top of budget-run's own environment).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 

@@ -95,7 +95,7 @@ internal sealed class AccountLedger : IAccountLedger
     public async ValueTask<Reservation?> TryReserveAsync(long cents, CancellationToken cancellationToken)
     {
         var result = await ReserveAsync(cents, cancellationToken).ConfigureAwait(false);
-        return result.Status == ReserveStatus.Reserved ? new Reservation(result.Id!, cents) : null;
+        return result.Status == ReserveStatus.Reserved ? new Reservation(result.Id!, cents, result.Account.TightestRemainingCents()) : null;
     }
 
     public async ValueTask<bool> FitsAsync(long cents, CancellationToken cancellationToken)

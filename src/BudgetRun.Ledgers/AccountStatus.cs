@@ -30,4 +30,8 @@ internal sealed record AccountStatus(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<AccountStatus>? Levels { get; init; }
+
+    /// <summary>What the tightest of the account and its levels has left; null when none has a limit.</summary>
+    public long? TightestRemainingCents() =>
+        (Levels ?? []).Select(level => level.RemainingCents).Append(RemainingCents).Where(cents => cents is not null).Min();
 }

@@ -20,6 +20,7 @@
 //   print-stderr TEXT            write TEXT and a newline to stderr, then exit 0
 //   echo-stdin                   copy stdin to stdout until end of file, then exit 0
 //   print-env NAME               write the variable's value and a newline, or "<unset>\n"
+//   print-envs CODE NAME...      write "NAME=value" (or "NAME=<unset>") per variable, one per line, then exit CODE
 //   ignore-sigterm MS            ignore SIGTERM (only SIGKILL ends it), sleep, then exit 0
 //   record-signals FILE MS       append the name of every SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
 //                                SIGUSR2, SIGRTMIN+6 (40) and SIGRTMAX-4 (60) it receives to FILE
@@ -143,6 +144,13 @@ internal static class Program
                 stdin.CopyTo(stdout);
                 return 0;
             }
+            case "print-envs":
+                Ready();
+                foreach (var name in rest[1..])
+                {
+                    Console.Out.Write(name + "=" + (Environment.GetEnvironmentVariable(name) ?? "<unset>") + "\n");
+                }
+                return Int(rest[0]);
             case "print-env":
                 Ready();
                 Console.Out.Write((Environment.GetEnvironmentVariable(rest[0]) ?? "<unset>") + "\n");

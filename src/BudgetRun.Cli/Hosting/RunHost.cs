@@ -36,8 +36,10 @@ internal static class RunHost
         // A persistent account is opened first: an unreachable ledger fails closed (exit 69) before
         // anything else starts.
         RunMetrics? metrics = null;
+        // One id for the run: its reservations and history entries in the ledger, and its attempts' BUDGET_RUN_RUN_ID.
+        var runId = Guid.NewGuid().ToString("N");
         await using var ledger = settings.Ledger is { } ledgerSettings
-            ? await OpenLedgerAsync(settings, ledgerSettings, fault =>
+            ? await OpenLedgerAsync(settings, ledgerSettings, runId, fault =>
             {
                 metrics?.LedgerError();
                 if (!ReportedByTheEngine(fault.Operation))
@@ -56,7 +58,7 @@ internal static class RunHost
         var time = TimeProvider.System;
         using var loggers = new SerilogLoggerFactory(log);
 
-        var options = settings.Supervisor;
+        var options = settings.Supervisor with { RunId = runId };
         var budget = new RunBudget(accountOrRun, new PerAttemptCost(options.CostPerAttemptCents), control);
         IRunObserver observer = NullRunObserver.Instance;
         IHost? host = null;
@@ -147,11 +149,12 @@ internal static class RunHost
     }
 
     /// <summary>An account that cannot be opened ends the run before it starts (69), with a report all the same.</summary>
-    private static async Task<AccountLedger> OpenLedgerAsync(CliSettings settings, LedgerSettings ledgerSettings, Action<LedgerFault> onFault, ILogger log)
+    private static async Task<AccountLedger> OpenLedgerAsync(CliSettings settings, LedgerSettings ledgerSettings, string runId, Action<LedgerFault> onFault,
+        ILogger log)
     {
         try
         {
-            return await LedgerComposition.OpenAsync(ledgerSettings, onFault).ConfigureAwait(false);
+            return await LedgerComposition.OpenAsync(ledgerSettings, onFault, runId).ConfigureAwait(false);
         }
         catch (LedgerUnavailableException ex)
         {

@@ -24,7 +24,10 @@ internal sealed class CappedBudgetLedger(IBudgetLedger account, long capCents) :
         try
         {
             reserved = await account.TryReserveAsync(cents, cancellationToken).ConfigureAwait(false);
-            return reserved;
+            // What remains is the smaller of the run's cap and the account.
+            return reserved is { RemainingCents: { } inAccount } && held.RemainingCents is { } inCap && inCap < inAccount
+                ? reserved with { RemainingCents = inCap }
+                : reserved;
         }
         finally
         {

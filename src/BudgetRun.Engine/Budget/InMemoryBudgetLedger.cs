@@ -21,7 +21,7 @@ internal sealed class InMemoryBudgetLedger(long budgetCents) : IBudgetLedger
             }
             _reserved += cents;
             var id = (++_nextId).ToString(CultureInfo.InvariantCulture);
-            return ValueTask.FromResult<Reservation?>(new Reservation(id, cents));
+            return ValueTask.FromResult<Reservation?>(new Reservation(id, cents, budgetCents - _spent - _reserved));
         }
     }
 

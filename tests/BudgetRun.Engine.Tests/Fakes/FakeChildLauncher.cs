@@ -11,6 +11,7 @@ internal sealed class FakeChildLauncher(TimeProvider clock, IReadOnlyList<ChildS
     private readonly Lock _gate = new();
     private readonly List<FakeChildProcess> _children = [];
     private readonly List<DateTimeOffset> _startTimes = [];
+    private readonly List<ChildStartInfo> _startInfos = [];
     private int _starts;
 
     /// <summary>Calls to <see cref="Start"/>, failed starts included.</summary>
@@ -38,11 +39,24 @@ internal sealed class FakeChildLauncher(TimeProvider clock, IReadOnlyList<ChildS
         }
     }
 
+    /// <summary>What each start was asked for (its command and environment), failed starts included.</summary>
+    public IReadOnlyList<ChildStartInfo> StartInfos
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _startInfos];
+            }
+        }
+    }
+
     public IChildProcess Start(ChildStartInfo startInfo)
     {
         lock (_gate)
         {
             var index = _starts;
+            _startInfos.Add(startInfo);
             var script = scripts[Math.Min(index, scripts.Count - 1)];
             _startTimes.Add(clock.GetUtcNow());
             if (script.StartFailure is { } failure)
