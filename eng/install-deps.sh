@@ -15,6 +15,7 @@ packages=(
   redis-server  # the Redis ledger's tests start a real server on a loopback port
   redis-tools   # redis-cli: the cluster tests make a 3-node Redis Cluster with redis-cli --cluster create
   postgresql    # PostgreSQL 15 (Debian 12): the PostgreSQL ledger's tests initdb their own clusters on loopback ports
+  faketime      # libfaketime: the skewed-clock tests run budget-run with its wall clock a day off
   e2fsprogs     # chattr: the read-only ledger test makes a file immutable (root ignores file modes)
 )
 missing=()

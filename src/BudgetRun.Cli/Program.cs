@@ -35,6 +35,10 @@ internal static class Program
                 await stdout.WriteLineAsync($"budget-run {VersionText()}").ConfigureAwait(false);
                 return ExitCodes.Success;
             }
+            if (parsed.CommandResult.Command == options.Budget)
+            {
+                throw new UsageException(BudgetWithoutSubcommand(options, ours));
+            }
             if (parsed.Errors.Count > 0)
             {
                 throw new UsageException(parsed.Errors[0].Message);
@@ -59,10 +63,6 @@ internal static class Program
             if (subcommand == options.History.Command)
             {
                 return await HistoryCommand.RunAsync(options.History, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);
-            }
-            if (subcommand == options.Budget)
-            {
-                throw new UsageException("budget needs a subcommand: set, show or list");
             }
             foreach (var account in new[] { options.Status, options.Kill, options.Resume })
             {
@@ -144,6 +144,25 @@ internal static class Program
     }
 
     /// <summary>"0.1.0 (commit abc1234)" from the informational version the SDK stamps with the commit.</summary>
+    /// <summary>
+    /// <c>budget</c> alone, or with a word that is none of its subcommands: the parser would only say
+    /// "Required command was not provided"; this names them, and the one a typo meant.
+    /// </summary>
+    private static string BudgetWithoutSubcommand(CliOptions options, string[] ours)
+    {
+        var names = options.Budget.Subcommands.Select(command => command.Name).ToArray();
+        var at = Array.IndexOf(ours, options.Budget.Name);
+        var word = at >= 0 && at + 1 < ours.Length && !ours[at + 1].StartsWith('-') ? ours[at + 1] : null;
+        if (word is null)
+        {
+            return $"budget needs a subcommand: {string.Join(", ", names[..^1])} or {names[^1]}";
+        }
+        var meant = names.FirstOrDefault(name => SubcommandTypo.Distance(word, name) == 1);
+        return meant is null
+            ? $"unknown budget subcommand '{word}': use {string.Join(", ", names[..^1])} or {names[^1]}"
+            : $"unknown budget subcommand '{word}'; did you mean 'budget {meant}'?";
+    }
+
     private static string VersionText()
     {
         var informational = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";

@@ -17,7 +17,7 @@ internal sealed class AccountLedger : IAccountLedger
     private readonly StoreGuard _guard;
     private readonly UpdateFinisher _finisher;
     private readonly LedgerOptions _options;
-    private readonly TimeProvider _time;
+    private readonly LedgerClock _time;
     private readonly List<KillSwitchMonitor> _monitors = [];
     private KillSwitchState _killSwitch;
     private bool _pollFailing;
@@ -36,11 +36,11 @@ internal sealed class AccountLedger : IAccountLedger
         options.Validate();
         _store = store;
         _options = options;
-        _time = time;
+        _time = new LedgerClock(time);
         _guard = new StoreGuard(store, options);
         _path = AccountPath.Levels(account.Key);
         _levelConfigs = new AccountConfig[_path.Count];
-        _finisher = new UpdateFinisher(store, _guard, run, time, LevelBuckets, Observe,
+        _finisher = new UpdateFinisher(store, _guard, run, _time, LevelBuckets, Observe,
             () =>
             {
                 var (limit, window) = RunTerms();
@@ -208,6 +208,27 @@ internal sealed class AccountLedger : IAccountLedger
         return created;
     }
 
+    /// <summary>
+    /// Measures the ledger's clock against this process's (<see cref="LedgerClock"/>), so that the
+    /// windows shown and charged are the ledger's from the first operation on; every reservation
+    /// measures it again.
+    /// </summary>
+    public async ValueTask SyncClockAsync(CancellationToken cancellationToken)
+    {
+        if (_options.ClientClock)
+        {
+            return;
+        }
+        var sentAtMs = _time.LocalNowMs();
+        if (await _guard.RunAsync(LedgerOperation.Open, () => _store.ReadClockAsync(cancellationToken)).ConfigureAwait(false) is { } ledgerNowMs)
+        {
+            _time.Observe(ledgerNowMs, sentAtMs, _time.LocalNowMs());
+        }
+    }
+
+    /// <summary>The ledger's clock minus this process's, in milliseconds, as last measured.</summary>
+    public long ClockOffsetMs => _time.OffsetMs;
+
     /// <summary>Reads the account's stored terms (null: the account does not exist, or only a kill switch was set on it).</summary>
     public async ValueTask<AccountTerms?> LoadTermsAsync(CancellationToken cancellationToken)
     {
@@ -290,6 +311,7 @@ internal sealed class AccountLedger : IAccountLedger
             var now = _time.GetUtcNow();
             var nowMs = now.ToUnixTimeMilliseconds();
             var levels = LevelBuckets(now);
+            var sentAtMs = _time.LocalNowMs();
             var request = new ReserveRequest(id, levels, cents, AccountConfig.From(new AccountTerms(limit, window)) with { Version = levels[^1].Version },
                 nowMs, nowMs + (long)_options.ReservationTtl.TotalMilliseconds, Run);
             ReserveAnswer answer;
@@ -303,6 +325,22 @@ internal sealed class AccountLedger : IAccountLedger
                 // still run it. Nobody will use or settle it, so it is cancelled once the store answers.
                 _finisher.KeepCancellation(request.Id);
                 throw;
+            }
+            if (answer.LedgerNowMs is { } ledgerNowMs && !_options.ClientClock)
+            {
+                _time.Observe(ledgerNowMs, sentAtMs, _time.LocalNowMs());
+            }
+            if (answer.Status == ReserveStatus.OutsideWindow)
+            {
+                // This process's clock is off from the ledger's across a window's edge: the answer
+                // carried the ledger's time, so the buckets are computed again on it. A clock that
+                // keeps jumping fails closed.
+                if (attempt == MaxStaleRetries)
+                {
+                    throw StoreGuard.Unavailable(Name, LedgerOperation.Reserve, "the ledger's clock kept leaving the window the reservation was made for",
+                        new InvalidDataException("outside the window"), _options);
+                }
+                continue;
             }
             if (answer.Status == ReserveStatus.Stale)
             {
@@ -515,7 +553,10 @@ internal sealed class AccountLedger : IAccountLedger
             {
                 window = requireTerms ? RunTerms().Window : Account.Window;
             }
-            levels[i] = new LevelBucket(_path[i], window?.BucketAt(now), configs[i].Version);
+            levels[i] = window is { } w
+                ? new LevelBucket(_path[i], w.BucketAt(now), configs[i].Version,
+                    w.StartsAt(now)?.ToUnixTimeMilliseconds() ?? long.MinValue, w.EndsAt(now)?.ToUnixTimeMilliseconds() ?? long.MaxValue)
+                : new LevelBucket(_path[i], null, configs[i].Version);
         }
         return levels;
     }

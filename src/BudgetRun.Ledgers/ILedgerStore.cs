@@ -17,8 +17,17 @@ internal interface ILedgerStore : IAsyncDisposable
     TimeSpan DefaultKillSwitchPollInterval { get; }
 
     /// <summary>
+    /// The store's own clock (Unix milliseconds), which decides windows and expiry for every client;
+    /// null for a store that keeps the client's time (SQLite: one machine, one clock).
+    /// </summary>
+    ValueTask<long?> ReadClockAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Atomically, over every level of the request: refuse when any level is killed; replay an id the
     /// store knows; refuse as stale when a level's terms version is not the one the request carries;
+    /// refuse as outside the window when the store's own clock (if it has one) is outside a level's
+    /// window, answering that clock; make the reservation at the store's now, expiring
+    /// <see cref="ReserveRequest.TtlMs"/> later;
     /// expire overdue reservations of every level; reserve on every level that has terms when the
     /// cents fit each level's stored limit (the run's own terms for its account when the store lost
     /// them, which are then written again). The tightest refusing level is the decider.

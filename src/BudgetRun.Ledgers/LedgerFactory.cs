@@ -44,6 +44,7 @@ internal static class LedgerFactory
         var ledger = new AccountLedger(store, account, run, options, time ?? TimeProvider.System);
         try
         {
+            await ledger.SyncClockAsync(CancellationToken.None).ConfigureAwait(false);
             if (account.LimitCents is not null)
             {
                 await ledger.EnsureAccountAsync(!requireAccount, CancellationToken.None).ConfigureAwait(false);

@@ -1,7 +1,7 @@
 namespace BudgetRun.Ledgers;
 
 /// <summary>How a ledger behaves; the defaults are the documented ones.</summary>
-internal sealed class LedgerOptions
+internal sealed record LedgerOptions
 {
     /// <summary>A reservation not settled within this time counts as spent in full (<c>--reservation-ttl</c>).</summary>
     public TimeSpan ReservationTtl { get; init; } = TimeSpan.FromMinutes(15);
@@ -23,6 +23,12 @@ internal sealed class LedgerOptions
 
     /// <summary>How long history entries are kept (<c>--history-retention</c>); older ones are removed in bounded batches as new ones are written.</summary>
     public TimeSpan HistoryRetention { get; init; } = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// Tests only: the client's clock (the injected <see cref="TimeProvider"/>) decides windows and
+    /// expiry instead of the store's own, so that a test can move time. Never set by the CLI.
+    /// </summary>
+    public bool ClientClock { get; init; }
 
     /// <summary>Called on every failed ledger operation, before the operation throws; the CLI counts and logs it.</summary>
     public Action<LedgerFault>? OnFault { get; init; }

@@ -9,8 +9,11 @@ namespace BudgetRun.Ledgers;
 /// <param name="Levels">The path, root first and the run's account last (<see cref="AccountPath.Levels"/>).</param>
 /// <param name="Cents">What it reserves on each level that has terms.</param>
 /// <param name="LeafTerms">The run's terms: the account is given them again when the store lost it (a Redis without persistence).</param>
-/// <param name="NowMs">When it is made (Unix milliseconds).</param>
-/// <param name="ExpiresAtMs">When it counts as spent in full unless settled.</param>
+/// <param name="NowMs">
+/// When it is made (Unix milliseconds) on the ledger's clock as the client knows it
+/// (<see cref="LedgerClock"/>); a store with a clock of its own (Redis, PostgreSQL) uses that instead.
+/// </param>
+/// <param name="ExpiresAtMs">When it counts as spent in full unless settled; a store with a clock of its own takes <see cref="TtlMs"/> from its now.</param>
 /// <param name="Run">The run making it.</param>
 internal sealed record ReserveRequest(
     string Id,
@@ -22,4 +25,7 @@ internal sealed record ReserveRequest(
     RunIdentity Run)
 {
     public LevelBucket Leaf => Levels[^1];
+
+    /// <summary>How long after it is made it expires.</summary>
+    public long TtlMs => ExpiresAtMs - NowMs;
 }

@@ -14,4 +14,10 @@ internal enum ReserveStatus
 
     /// <summary>A level's terms changed since the client read them: read them again and retry (never an answer to a caller).</summary>
     Stale,
+
+    /// <summary>
+    /// The ledger's clock is outside the window a level's bucket was computed for: the client's clock
+    /// is off (the answer carries the ledger's); read the time again and retry (never an answer to a caller).
+    /// </summary>
+    OutsideWindow,
 }

@@ -28,6 +28,21 @@ public sealed class SubcommandTypoRunTests : CliTest
         Assert.Empty(result.Stdout);
     }
 
+    [Theory]
+    [InlineData("shwo", "budget-run: unknown budget subcommand 'shwo'; did you mean 'budget show'? (see budget-run --help)")]
+    [InlineData("lst", "budget-run: unknown budget subcommand 'lst'; did you mean 'budget list'? (see budget-run --help)")]
+    [InlineData("sett", "budget-run: unknown budget subcommand 'sett'; did you mean 'budget set'? (see budget-run --help)")]
+    [InlineData("delete", "budget-run: unknown budget subcommand 'delete': use set, show or list (see budget-run --help)")]
+    [InlineData(null, "budget-run: budget needs a subcommand: set, show or list (see budget-run --help)")]
+    public async Task BudgetWithoutAKnownSubcommand_IsOneLineNamingThem_Exit2(string? word, string line)
+    {
+        var result = await RunAsync(word is null ? ["budget", "--budget-key", "nightly"] : ["budget", word, "nightly"]);
+
+        result.AssertExitCode(2);
+        Assert.Equal(line, result.AssertOneStderrLine());
+        Assert.Empty(result.Stdout);
+    }
+
     [Fact]
     public async Task TypoThatIsARealProgramOnPath_Runs()
     {

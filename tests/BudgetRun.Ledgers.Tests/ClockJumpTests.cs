@@ -84,7 +84,7 @@ public sealed class ClockJumpTests(RedisFixture redis) : IAsyncLifetime
         var location = LedgerUriParser.Parse(uri, Environment.GetEnvironmentVariable);
         var key = $"clock/{kind}-{Guid.NewGuid():N}";
         var ledger = await LedgerFactory.OpenAsync(location, new LedgerAccount(key, 100, _hour), RunIdentity.ForCurrentProcess(),
-            new LedgerOptions { ReservationTtl = TimeSpan.FromMinutes(15) }, time);
+            new LedgerOptions { ReservationTtl = TimeSpan.FromMinutes(15), ClientClock = true }, time); // the test's clock is the ledger's
         _opened.Add(ledger);
         return ledger;
     }

@@ -510,7 +510,7 @@ public abstract partial class LedgerContractTests(ITestOutputHelper output) : IA
         string? key = null, RunIdentity? run = null)
     {
         var ledger = await LedgerFactory.OpenAsync(Location, new LedgerAccount(key ?? Key, limit, window),
-            run ?? RunIdentity.ForCurrentProcess(), options, time);
+            run ?? RunIdentity.ForCurrentProcess(), MovingTime(options, time), time);
         _opened.Add(ledger);
         return ledger;
     }
@@ -518,10 +518,18 @@ public abstract partial class LedgerContractTests(ITestOutputHelper output) : IA
     /// <summary>The account as the status, kill and resume subcommands open it: no limit, no window.</summary>
     private protected async Task<AccountLedger> OpenAdminAsync(TimeProvider? time = null, string? key = null)
     {
-        var ledger = await LedgerFactory.OpenAsync(Location, new LedgerAccount(key ?? Key, null, null), RunIdentity.ForCurrentProcess(), null, time);
+        var ledger = await LedgerFactory.OpenAsync(Location, new LedgerAccount(key ?? Key, null, null), RunIdentity.ForCurrentProcess(),
+            MovingTime(null, time), time);
         _opened.Add(ledger);
         return ledger;
     }
+
+    /// <summary>
+    /// A test that moves time with its own clock makes that clock the ledger's (the stores' own
+    /// clocks cannot be moved); the ledger's clock deciding is <c>LedgerContractTests.Clock</c>'s.
+    /// </summary>
+    private protected static LedgerOptions? MovingTime(LedgerOptions? options, TimeProvider? time) =>
+        time is FakeTimeProvider ? (options ?? LedgerOptions.Default) with { ClientClock = true } : options;
 
     private static (long Spent, long Reserved) Numbers(AccountStatus status) => (status.SpentCents, status.ReservedCents);
 }

@@ -63,7 +63,13 @@ internal static class PostgresSql
 
     public const string ReadBucket = "SELECT spent_cents, reserved_cents FROM budget_run.buckets WHERE key = @key AND bucket = @bucket;";
 
-    public const string ReservationExists = "SELECT 1 FROM budget_run.reservations WHERE id = @id;";
+    /// <summary>The server's clock in Unix milliseconds: it decides windows and expiry for every client.</summary>
+    public const string Now = "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint;";
+
+    /// <summary>Whether the reservation exists (a replay), and the server's clock, in one round trip.</summary>
+    public const string ReservationExistsAndNow = """
+        SELECT EXISTS (SELECT 1 FROM budget_run.reservations WHERE id = @id), floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+        """;
 
     /// <summary>One level's bucket with the reservations holding cents on it that are overdue at @now counted as spent.</summary>
     public const string ReadBucketNow = """
@@ -80,6 +86,12 @@ internal static class PostgresSql
           FROM budget_run.reservation_levels l JOIN budget_run.reservations r ON r.id = l.id
          WHERE l.level = @key AND r.state = 0 AND r.expires_at <= @now
          ORDER BY r.id;
+        """;
+
+    /// <summary>Whether a level has a reservation holding cents on it that is overdue at @now.</summary>
+    public const string OverdueExists = """
+        SELECT EXISTS (SELECT 1 FROM budget_run.reservation_levels l JOIN budget_run.reservations r ON r.id = l.id
+                        WHERE l.level = @key AND r.state = 0 AND r.expires_at <= @now);
         """;
 
     /// <summary>Where a reservation holds its cents, root first.</summary>

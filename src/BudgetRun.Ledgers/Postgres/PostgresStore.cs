@@ -105,42 +105,67 @@ internal sealed class PostgresStore : ILedgerStore
         return store;
     }
 
+    /// <remarks>
+    /// Five round trips whatever the depth of the key: the tree's lock; one batch reading every level,
+    /// the replay check and the server's clock; one batch of every level's overdue reservations and
+    /// buckets (expiry, when something is overdue, takes more); one batch of every write; the commit.
+    /// </remarks>
     public ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction, token) =>
         {
             var levels = request.Levels;
             var stored = new LevelRow[levels.Count];
+            bool replay;
+            long now; // the server's clock decides the window and the expiry, whatever the client's says
+            await using (var read = Batch(connection, transaction,
+                [.. levels.Select(level => Statement(PostgresSql.ReadLevel, Text("key", level.Key))),
+                 Statement(PostgresSql.ReservationExistsAndNow, Text("id", request.Id))]))
+            await using (var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false))
+            {
+                for (var i = 0; i < levels.Count; i++)
+                {
+                    stored[i] = await LevelFromAsync(reader, levels[i].Key, token).ConfigureAwait(false);
+                    await reader.NextResultAsync(token).ConfigureAwait(false);
+                }
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                (replay, now) = (reader.GetBoolean(0), reader.GetInt64(1));
+            }
+            if (_options.ClientClock)
+            {
+                now = request.NowMs; // a test moving time
+            }
             for (var i = 0; i < levels.Count; i++)
             {
-                stored[i] = await ReadLevelAsync(connection, transaction, levels[i].Key, token).ConfigureAwait(false);
                 if (stored[i].KillSwitch.Engaged)
                 {
-                    return new ReserveAnswer(ReserveStatus.Killed, await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false), i);
+                    return new ReserveAnswer(ReserveStatus.Killed, await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false), i, now);
                 }
             }
-            await using (var exists = Command(connection, transaction, PostgresSql.ReservationExists, Text("id", request.Id)))
+            if (replay)
             {
-                if (await exists.ExecuteScalarAsync(token).ConfigureAwait(false) is not null)
-                {
-                    return new ReserveAnswer(ReserveStatus.Reserved, await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false), -1); // a replay
-                }
+                return new ReserveAnswer(ReserveStatus.Reserved, await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false), -1, now);
             }
             for (var i = 0; i < levels.Count; i++)
             {
                 var leafWithoutTerms = i == levels.Count - 1 && stored[i].Limit is null;
                 if (!leafWithoutTerms && stored[i].Version != levels[i].Version)
                 {
-                    return new ReserveAnswer(ReserveStatus.Stale, [], -1);
+                    return new ReserveAnswer(ReserveStatus.Stale, [], -1, now);
                 }
             }
-            foreach (var level in levels)
+            if (levels.Any(level => !level.Contains(now)))
             {
-                await ExpireAsync(connection, transaction, level.Key, request.NowMs, token).ConfigureAwait(false);
+                return new ReserveAnswer(ReserveStatus.OutsideWindow, [], -1, now);
             }
-            var forget = request.NowMs - RetentionMs;
-            await ExecuteAsync(connection, transaction, token, PostgresSql.ForgetLevels, Text("key", _key), Int8("forget", forget)).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, token, PostgresSql.Forget, Text("key", _key), Int8("forget", forget)).ConfigureAwait(false);
-            var states = await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false);
+            var (states, overdue) = await ReadBucketsAndOverdueAsync(connection, transaction, levels, stored, now, token).ConfigureAwait(false);
+            if (overdue)
+            {
+                foreach (var level in levels)
+                {
+                    await ExpireAsync(connection, transaction, level.Key, now, token).ConfigureAwait(false);
+                }
+                states = await ReadLevelsAsync(connection, transaction, levels, stored, token).ConfigureAwait(false);
+            }
             var decider = -1;
             var tightest = long.MaxValue;
             for (var i = 0; i < levels.Count; i++)
@@ -160,27 +185,80 @@ internal sealed class PostgresStore : ILedgerStore
             }
             if (decider >= 0)
             {
-                return new ReserveAnswer(ReserveStatus.Insufficient, states, decider);
+                return new ReserveAnswer(ReserveStatus.Insufficient, states, decider, now);
             }
-            await ExecuteAsync(connection, transaction, token, PostgresSql.InsertReservation,
-                Text("id", request.Id), Text("key", _key), Text("bucket", request.Leaf.Bucket ?? ""), Int8("cents", request.Cents),
-                Int8("now", request.NowMs), Int8("expires", request.ExpiresAtMs), Text("run", request.Run.RunId),
-                Int4("pid", request.Run.ProcessId), Text("host", request.Run.Host)).ConfigureAwait(false);
+            var forget = now - RetentionMs;
+            var writes = new List<NpgsqlBatchCommand>
+            {
+                Statement(PostgresSql.InsertReservation,
+                    Text("id", request.Id), Text("key", _key), Text("bucket", request.Leaf.Bucket ?? ""), Int8("cents", request.Cents),
+                    Int8("now", now), Int8("expires", now + request.TtlMs), Text("run", request.Run.RunId),
+                    Int4("pid", request.Run.ProcessId), Text("host", request.Run.Host)),
+            };
             for (var i = 0; i < levels.Count; i++)
             {
                 if (levels[i].Bucket is { } bucket)
                 {
-                    await ExecuteAsync(connection, transaction, token, PostgresSql.HoldOnLevel,
-                        Text("key", levels[i].Key), Text("bucket", bucket), Int8("cents", request.Cents)).ConfigureAwait(false);
-                    await ExecuteAsync(connection, transaction, token, PostgresSql.InsertLevel,
-                        Text("id", request.Id), Text("key", levels[i].Key), Text("bucket", bucket)).ConfigureAwait(false);
-                    await RecordAsync(connection, transaction, token, request.NowMs, levels[i].Key, HistoryKind.Reserve, bucket, 0, request.Cents,
-                        request.Id, _key, request.Run, null).ConfigureAwait(false);
+                    writes.Add(Statement(PostgresSql.HoldOnLevel, Text("key", levels[i].Key), Text("bucket", bucket), Int8("cents", request.Cents)));
+                    writes.Add(Statement(PostgresSql.InsertLevel, Text("id", request.Id), Text("key", levels[i].Key), Text("bucket", bucket)));
+                    writes.Add(HistoryStatement(now, levels[i].Key, HistoryKind.Reserve, bucket, 0, request.Cents, request.Id, _key, request.Run, null));
                     states[i] = states[i] with { ReservedCents = states[i].ReservedCents + request.Cents };
                 }
             }
-            return new ReserveAnswer(ReserveStatus.Reserved, states, -1);
+            writes.Add(TrimHistoryStatement(now));
+            writes.Add(Statement(PostgresSql.ForgetLevels, Text("key", _key), Int8("forget", forget)));
+            writes.Add(Statement(PostgresSql.Forget, Text("key", _key), Int8("forget", forget)));
+            await using (var write = Batch(connection, transaction, writes))
+            {
+                await write.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+            return new ReserveAnswer(ReserveStatus.Reserved, states, -1, now);
         }, cancellationToken);
+
+    /// <summary>
+    /// Every level's bucket and whether any level has a reservation overdue at <paramref name="nowMs"/>,
+    /// in one round trip; the buckets are only right when none is (expire, then read them again).
+    /// </summary>
+    private static async Task<(BucketState[] States, bool Overdue)> ReadBucketsAndOverdueAsync(NpgsqlConnection connection,
+        NpgsqlTransaction transaction, IReadOnlyList<LevelBucket> levels, LevelRow[] stored, long nowMs, CancellationToken token)
+    {
+        var statements = levels.Select(level => Statement(PostgresSql.OverdueExists, Text("key", level.Key), Int8("now", nowMs))).ToList();
+        statements.AddRange(levels.Where(level => level.Bucket is not null)
+            .Select(level => Statement(PostgresSql.ReadBucket, Text("key", level.Key), Text("bucket", level.Bucket))));
+        await using var batch = Batch(connection, transaction, statements);
+        await using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+        var overdue = false;
+        for (var i = 0; i < levels.Count; i++)
+        {
+            if (i > 0)
+            {
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+            }
+            await reader.ReadAsync(token).ConfigureAwait(false);
+            overdue |= reader.GetBoolean(0);
+        }
+        var states = new BucketState[levels.Count];
+        for (var i = 0; i < states.Length; i++)
+        {
+            if (levels[i].Bucket is null)
+            {
+                states[i] = new BucketState(0, 0, stored[i].KillSwitch);
+                continue;
+            }
+            await reader.NextResultAsync(token).ConfigureAwait(false);
+            states[i] = await reader.ReadAsync(token).ConfigureAwait(false)
+                ? new BucketState(reader.GetInt64(0), reader.GetInt64(1), stored[i].KillSwitch)
+                : new BucketState(0, 0, stored[i].KillSwitch);
+        }
+        return (states, overdue);
+    }
+
+    public async ValueTask<long?> ReadClockAsync(CancellationToken cancellationToken) =>
+        await RunAsync(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(PostgresSql.Now, connection);
+            return (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+        }, cancellationToken).ConfigureAwait(false);
 
     public ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction, token) =>
@@ -515,6 +593,12 @@ internal sealed class PostgresStore : ILedgerStore
     {
         await using var command = Command(connection, transaction, PostgresSql.ReadLevel, Text("key", key));
         await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+        return await LevelFromAsync(reader, key, token).ConfigureAwait(false);
+    }
+
+    /// <summary>The level in the reader's current result (<see cref="PostgresSql.ReadLevel"/>'s row, or none).</summary>
+    private static async Task<LevelRow> LevelFromAsync(NpgsqlDataReader reader, string key, CancellationToken token)
+    {
         if (!await reader.ReadAsync(token).ConfigureAwait(false))
         {
             return default;
@@ -591,13 +675,20 @@ internal sealed class PostgresStore : ILedgerStore
     private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token, long nowMs, string key,
         HistoryKind kind, string? bucket, long spent, long reserved, string? reservation, string origin, RunIdentity run, string? detail)
     {
-        await ExecuteAsync(connection, transaction, token, PostgresSql.InsertHistory,
+        await using var batch = Batch(connection, transaction,
+            [HistoryStatement(nowMs, key, kind, bucket, spent, reserved, reservation, origin, run, detail), TrimHistoryStatement(nowMs)]);
+        await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+
+    private static NpgsqlBatchCommand HistoryStatement(long nowMs, string key, HistoryKind kind, string? bucket, long spent, long reserved,
+        string? reservation, string origin, RunIdentity run, string? detail) =>
+        Statement(PostgresSql.InsertHistory,
             Int8("at", nowMs), Text("key", key), Int2("kind", (short)kind), Text("bucket", bucket), Int8("spent", spent), Int8("reserved", reserved),
             Text("reservation", reservation), Text("origin", origin == key ? null : origin), Text("run", run.RunId), Text("host", run.Host),
-            Int4("pid", run.ProcessId), Text("user", run.User.Length == 0 ? null : run.User), Text("detail", detail)).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, token, PostgresSql.TrimHistory,
-            Int8("cutoff", nowMs - (long)_options.HistoryRetention.TotalMilliseconds)).ConfigureAwait(false);
-    }
+            Int4("pid", run.ProcessId), Text("user", run.User.Length == 0 ? null : run.User), Text("detail", detail));
+
+    private NpgsqlBatchCommand TrimHistoryStatement(long nowMs) =>
+        Statement(PostgresSql.TrimHistory, Int8("cutoff", nowMs - (long)_options.HistoryRetention.TotalMilliseconds));
 
     private static async Task<AccountConfig> ReadConfigAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, CancellationToken token)
     {
@@ -626,6 +717,27 @@ internal sealed class PostgresStore : ILedgerStore
             command.Parameters.Add(parameter);
         }
         return command;
+    }
+
+    private static NpgsqlBatchCommand Statement(string sql, params ReadOnlySpan<NpgsqlParameter> parameters)
+    {
+        var statement = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            statement.Parameters.Add(parameter);
+        }
+        return statement;
+    }
+
+    /// <summary>Statements sent in one round trip, run in order; the first error fails the rest (and the transaction).</summary>
+    private static NpgsqlBatch Batch(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<NpgsqlBatchCommand> statements)
+    {
+        var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(statement);
+        }
+        return batch;
     }
 
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken token, string sql,

@@ -51,9 +51,13 @@ internal static class RedisScripts
         -- One history entry on a level's stream, stamped by the server's clock (the stream id); entries
         -- older than the retention go in bounded batches (MINID ~). Fields: kind, account, bucket,
         -- spent and reserved deltas, reservation, origin, run, host, pid, user, detail.
-        local function hist(prefix, retention, kind, b, sd, rd, res, origin, run, host, pid, user, detail)
+        -- The server's clock in Unix milliseconds: it decides windows and expiry for every client.
+        local function servertime()
           local t = redis.call('TIME')
-          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function hist(prefix, retention, kind, b, sd, rd, res, origin, run, host, pid, user, detail)
+          local now = servertime()
           local key = keyof(prefix)
           if origin == key then origin = '' end
           redis.call('XADD', prefix .. ':h', 'MINID', '~', math.max(0, now - tonumber(retention)), '*',
@@ -97,22 +101,25 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: reservation, then per level (root first, the run's account last): acct, bucket (the acct
-    /// key again for a level without one), open. ARGV: levels, id, cents, now, expires, run, pid, host,
-    /// retention, then the run's terms (limit, window, calendar, tz: written only when its account
-    /// has no terms stored, it was lost), user, history retention, the run's account, then per level:
-    /// prefix, bucket ('' for none), terms version. Returns {status, decider, then per level: spent,
-    /// reserved, killed, reason, killed_at} where status is 1 reserved, 0 insufficient, 2 killed, 3 stale.
+    /// key again for a level without one), open. ARGV: levels, id, cents, the client's now ('' in
+    /// production: the server's clock decides; set by tests that move time), time to live, run, pid, host, retention, then the run's terms
+    /// (limit, window, calendar, tz: written only when its account has no terms stored, it was lost),
+    /// user, history retention, the run's account, then per level: prefix, bucket ('' for none),
+    /// terms version, the window's start and end on the server's clock (Unix ms). Returns {status,
+    /// decider, the server's now, then per level: spent, reserved, killed, reason, killed_at} where
+    /// status is 1 reserved, 0 insufficient, 2 killed, 3 stale, 4 outside a level's window.
     /// </summary>
     public const string Reserve = Helpers + """
 
         local n = tonumber(ARGV[1])
+        local now = ARGV[4] ~= '' and tonumber(ARGV[4]) or servertime()
         local function level(i)
           local k = 1 + (i - 1) * 3
-          local a = 16 + (i - 1) * 3
-          return KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+          local a = 16 + (i - 1) * 5
+          return KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
         end
         local function answer(status, decider)
-          local out = {status, decider}
+          local out = {status, decider, now}
           for i = 1, n do
             local acct, bk, _, _, b = level(i)
             local s, r = 0, 0
@@ -135,17 +142,21 @@ internal static class RedisScripts
             -- The run's account is gone (a Redis without persistence restarted): the run creates it
             -- again, as it does a missing account at start, with the terms it opened it with.
             limits[i] = tonumber(ARGV[10])
-            redis.call('HSET', acct, 'limit', ARGV[10], 'window', ARGV[11], 'tv', version, 'updated', ARGV[4])
+            redis.call('HSET', acct, 'limit', ARGV[10], 'window', ARGV[11], 'tv', version, 'updated', now)
             if ARGV[12] ~= '' then redis.call('HSET', acct, 'calendar', ARGV[12]) end
             if ARGV[13] ~= '' then redis.call('HSET', acct, 'tz', ARGV[13]) end
             hist(prefix, ARGV[15], 'terms', '', 0, 0, '', ARGV[16], ARGV[6], ARGV[8], ARGV[7], ARGV[14], 'created again: the ledger had lost the account')
           elseif num(t[2]) ~= tonumber(version) then
-            return {3, -1}
+            return {3, -1, now}
           end
         end
         for i = 1, n do
+          local _, _, _, _, b, _, wstart, wend = level(i)
+          if b ~= '' and (now < wstart or now >= wend) then return {4, -1, now} end
+        end
+        for i = 1, n do
           local _, _, open, prefix = level(i)
-          expire(prefix, open, ARGV[4], ARGV[9], ARGV[15])
+          expire(prefix, open, now, ARGV[9], ARGV[15])
         end
         local cents = tonumber(ARGV[3])
         local decider, tightest = -1, nil
@@ -161,19 +172,20 @@ internal static class RedisScripts
         end
         if decider >= 0 then return answer(0, decider) end
         local held = {}
+        local expires = now + tonumber(ARGV[5])
         for i = 1, n do
           local _, bk, open, prefix, b = level(i)
           if b ~= '' then
             redis.call('HINCRBY', bk, 'reserved', cents)
-            redis.call('ZADD', open, ARGV[5], KEYS[1])
+            redis.call('ZADD', open, expires, KEYS[1])
             held[#held + 1] = bk
             held[#held + 1] = open
             hist(prefix, ARGV[15], 'reserve', b, 0, cents, ARGV[2], ARGV[16], ARGV[6], ARGV[8], ARGV[7], ARGV[14], '')
           end
         end
         local _, _, _, _, leafBucket = level(n)
-        redis.call('HSET', KEYS[1], 'bucket', leafBucket, 'cents', ARGV[3], 'state', 'open', 'created', ARGV[4],
-          'expires', ARGV[5], 'run', ARGV[6], 'pid', ARGV[7], 'host', ARGV[8], 'acct', ARGV[16], 'lv', table.concat(held, '\t'))
+        redis.call('HSET', KEYS[1], 'bucket', leafBucket, 'cents', ARGV[3], 'state', 'open', 'created', now,
+          'expires', expires, 'run', ARGV[6], 'pid', ARGV[7], 'host', ARGV[8], 'acct', ARGV[16], 'lv', table.concat(held, '\t'))
         return answer(1, -1)
         """;
 

@@ -208,10 +208,10 @@ internal sealed class RedisStore : ILedgerStore
     {
         var levels = request.Levels;
         var keys = new RedisKey[1 + levels.Count * 3];
-        var values = new RedisValue[16 + levels.Count * 3];
+        var values = new RedisValue[16 + levels.Count * 5];
         keys[0] = ReservationKey(request.Id);
         var terms = request.LeafTerms;
-        RedisValue[] head = [levels.Count, request.Id, request.Cents, request.NowMs, request.ExpiresAtMs, request.Run.RunId,
+        RedisValue[] head = [levels.Count, request.Id, request.Cents, _options.ClientClock ? request.NowMs : "", request.TtlMs, request.Run.RunId,
             request.Run.ProcessId, request.Run.Host, RetentionMs, terms.LimitCents ?? 0, terms.WindowSeconds ?? 0, terms.Calendar ?? "", terms.TimeZone ?? "",
             request.Run.User, HistoryRetentionMs, request.Leaf.Key];
         head.CopyTo(values, 0);
@@ -221,9 +221,11 @@ internal sealed class RedisStore : ILedgerStore
             keys[1 + (i * 3)] = prefix + ":acct";
             keys[2 + (i * 3)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
             keys[3 + (i * 3)] = prefix + ":open";
-            values[16 + (i * 3)] = prefix;
-            values[17 + (i * 3)] = levels[i].Bucket ?? "";
-            values[18 + (i * 3)] = levels[i].Version;
+            values[16 + (i * 5)] = prefix;
+            values[17 + (i * 5)] = levels[i].Bucket ?? "";
+            values[18 + (i * 5)] = levels[i].Version;
+            values[19 + (i * 5)] = levels[i].StartMs;
+            values[20 + (i * 5)] = levels[i].EndMs;
         }
         var items = (RedisResult[])(await EvaluateAsync(RedisScripts.Reserve, keys, values).ConfigureAwait(false))!;
         var status = (long)items[0] switch
@@ -231,11 +233,20 @@ internal sealed class RedisStore : ILedgerStore
             1 => ReserveStatus.Reserved,
             0 => ReserveStatus.Insufficient,
             2 => ReserveStatus.Killed,
-            _ => ReserveStatus.Stale,
+            3 => ReserveStatus.Stale,
+            _ => ReserveStatus.OutsideWindow,
         };
-        return status == ReserveStatus.Stale
-            ? new ReserveAnswer(status, [], -1)
-            : new ReserveAnswer(status, LevelStates(items, 2, levels), (int)(long)items[1]);
+        var ledgerNow = (long)items[2];
+        return status is ReserveStatus.Stale or ReserveStatus.OutsideWindow
+            ? new ReserveAnswer(status, [], -1, ledgerNow)
+            : new ReserveAnswer(status, LevelStates(items, 3, levels), (int)(long)items[1], ledgerNow);
+    }
+
+    public async ValueTask<long?> ReadClockAsync(CancellationToken cancellationToken)
+    {
+        // Any node's TIME on a cluster: a reservation's answer then carries the clock of its slot's own node.
+        var time = (RedisResult[])(await _database.ExecuteAsync("TIME").ConfigureAwait(false))!;
+        return (long.Parse((string)time[0]!, CultureInfo.InvariantCulture) * 1000) + (long.Parse((string)time[1]!, CultureInfo.InvariantCulture) / 1000);
     }
 
     public async ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken)

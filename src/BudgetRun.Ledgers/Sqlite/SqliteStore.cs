@@ -92,6 +92,9 @@ internal sealed class SqliteStore : ILedgerStore
         return store;
     }
 
+    /// <summary>One machine, one clock: the client's time is the ledger's.</summary>
+    public ValueTask<long?> ReadClockAsync(CancellationToken cancellationToken) => ValueTask.FromResult<long?>(null);
+
     public ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {

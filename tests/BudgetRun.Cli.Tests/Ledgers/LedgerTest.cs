@@ -78,9 +78,9 @@ public abstract class LedgerTest : CliTest
     }
 
     /// <summary><c>budget-run status --json</c> of this test's account, which must exit 0 with the contract's JSON and nothing else.</summary>
-    private protected async Task<AccountSnapshot> StatusAsync(LedgerKind kind, string? key = null)
+    private protected async Task<AccountSnapshot> StatusAsync(LedgerKind kind, string? key = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var result = await RunToEndAsync(["status", .. Account(kind, key), "--json"]);
+        var result = await RunToEndAsync(["status", .. Account(kind, key), "--json"], environment);
         result.AssertExitCode(0).AssertNoStackTrace();
         return AccountSnapshot.Parse(result.StdoutText, exactly: true);
     }

@@ -41,9 +41,23 @@ internal sealed class FakeStore : ILedgerStore
     /// <summary>The account the fake stands for: its own level holds every cent, the levels above have no terms.</summary>
     public string Key { get; init; } = "team/openai";
 
+    /// <summary>The store's own clock (Unix milliseconds), as Redis and PostgreSQL have one; null: it keeps the client's time, as SQLite.</summary>
+    public Func<long>? LedgerClockMs { get; set; }
+
+    public ValueTask<long?> ReadClockAsync(CancellationToken cancellationToken) => ValueTask.FromResult(LedgerClockMs?.Invoke());
+
     public ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
     {
         Receive(request);
+        if (LedgerClockMs?.Invoke() is { } ledgerNow)
+        {
+            if (request.Levels.Any(level => !level.Contains(ledgerNow)))
+            {
+                return ValueTask.FromResult(new ReserveAnswer(ReserveStatus.OutsideWindow, [], -1, ledgerNow));
+            }
+            _reserved += request.Cents;
+            return ValueTask.FromResult(new ReserveAnswer(ReserveStatus.Reserved, States(request.Levels.Count), -1, ledgerNow));
+        }
         _reserved += request.Cents;
         return ValueTask.FromResult(new ReserveAnswer(ReserveStatus.Reserved, States(request.Levels.Count), -1));
     }

@@ -47,6 +47,8 @@ public sealed class PostgresFailureTests(ITestOutputHelper output)
         await engine.SettleAsync(running, 7, default); // and retried once more: no second charge
         Assert.Equal(SettleOutcome.AlreadySettled, await ledger.SettleByIdAsync(running.Id, 7, default));
         Assert.Equal((14L, 0L), Numbers(await ledger.StatusAsync(default)));
+        var history = await ledger.HistoryAsync(DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue.AddDays(-1), null, 10_000, default);
+        Assert.Equal((14L, 0L), (history.Sum(e => e.SpentDeltaCents), history.Sum(e => e.ReservedDeltaCents))); // no entry lost or doubled
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         await engine.SettleAsync(running, 7, default); // and retried once more: no second charge
         Assert.Equal(SettleOutcome.AlreadySettled, await ledger.SettleByIdAsync(running.Id, 7, default));
         Assert.Equal((14L, 0L), Numbers(await ledger.StatusAsync(default)));
+        await AssertHistoryEqualsAccountAsync(ledger); // the restart lost no entry and wrote none twice
     }
 
     [Fact]
@@ -90,6 +91,15 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         await engine.SettleAsync(ran, 7, default); // a caller's retry of the old settle charges nothing more
         await engine.SettleAsync(next, 7, default);
         Assert.Equal((14L, 0L), Numbers(await ledger.StatusAsync(default)));
+        await AssertHistoryEqualsAccountAsync(ledger); // the lost settle's charge is an entry of its own
+    }
+
+    /// <summary>The history's spent and reserved deltas add up to the account's spent and reserved.</summary>
+    private static async Task AssertHistoryEqualsAccountAsync(AccountLedger ledger)
+    {
+        var history = await ledger.HistoryAsync(DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue.AddDays(-1), null, 10_000, default);
+        var status = await ledger.StatusAsync(default);
+        Assert.Equal((status.SpentCents, status.ReservedCents), (history.Sum(e => e.SpentDeltaCents), history.Sum(e => e.ReservedDeltaCents)));
     }
 
     [Fact]

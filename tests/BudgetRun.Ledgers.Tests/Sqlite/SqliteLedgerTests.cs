@@ -9,6 +9,8 @@ public sealed class SqliteLedgerTests(ITestOutputHelper output) : LedgerContract
 
     protected override string LedgerUri => "sqlite:" + _directory.Path("state/ledger.db");
 
+    protected override bool StoreHasClock => false;
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
