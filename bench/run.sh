@@ -329,10 +329,11 @@ redis_reserve_baseline() {
 }
 
 # pgbench_reserve PORT LEVELS WORK: the statements of PostgresStore.ReserveAsync for one reservation
-# (src/BudgetRun.Ledgers/Postgres/PostgresSql.cs, in its order: tree lock, each level's terms, the
-# replay check, expiry and retention, each level's bucket, the reservation, then on each level its
-# hold, levels row and history entry with the history trim) in one transaction, on accounts of the
-# same depth made by `budget-run budget set`, 8 clients; per-transaction latencies in pgbench's log.
+# (src/BudgetRun.Ledgers/Postgres/PostgresSql.cs) in its five round trips, each batch one pgbench
+# command (statements joined by \;): the tree lock; every level's terms with the replay check and
+# the server's clock; every level's overdue check and bucket; every write (the reservation, each
+# level's hold, levels row and history entry, the history trim, the retention); the commit. On
+# accounts of the same depth made by `budget-run budget set`, 8 clients; latencies in pgbench's log.
 pgbench_reserve() {
   local port=$1 levels=$2 work=$3 root="pgbench-$2" key now script="$work/reserve-$2.sql" ledger
   ledger="postgres://bench@127.0.0.1:$port/postgres"
@@ -343,29 +344,32 @@ pgbench_reserve() {
   done
   local leaf=${keys[-1]}
   now=$(date +%s%3N)
+  batch() { local IFS=$'\n'; sed '$!s/;$/ \\;/' <<<"$*"; } # one command of several statements: one round trip
+  local -a read=() check=() write=()
+  for key in "${keys[@]}"; do
+    read+=("SELECT limit_cents, terms_version, killed, kill_reason, killed_at FROM budget_run.accounts WHERE key = '$key';")
+    check+=("SELECT EXISTS (SELECT 1 FROM budget_run.reservation_levels l JOIN budget_run.reservations r ON r.id = l.id WHERE l.level = '$key' AND r.state = 0 AND r.expires_at <= $now);")
+  done
+  read+=("SELECT EXISTS (SELECT 1 FROM budget_run.reservations WHERE id = 'pgb' || :n), floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint;")
+  for key in "${keys[@]}"; do
+    check+=("SELECT spent_cents, reserved_cents FROM budget_run.buckets WHERE key = '$key' AND bucket = 'all';")
+  done
+  write+=("INSERT INTO budget_run.reservations (id, key, bucket, cents, state, created_at, expires_at, run_id, pid, host) VALUES ('pgb' || :n, '$leaf', 'all', 1, 0, $now, $((now + 900000)), 'pgbench', 1, 'bench');")
+  for key in "${keys[@]}"; do
+    write+=("INSERT INTO budget_run.buckets AS b (key, bucket, spent_cents, reserved_cents) VALUES ('$key', 'all', 0, 1) ON CONFLICT (key, bucket) DO UPDATE SET reserved_cents = b.reserved_cents + excluded.reserved_cents;")
+    write+=("INSERT INTO budget_run.reservation_levels (id, level, bucket) VALUES ('pgb' || :n, '$key', 'all');")
+    write+=("INSERT INTO budget_run.history (at, key, kind, bucket, spent_delta, reserved_delta, reservation, origin, run_id, host, pid, user_name, detail) VALUES ($now, '$key', 0, 'all', 0, 1, 'pgb' || :n, NULL, 'pgbench', 'bench', 1, NULL, NULL);")
+  done
+  write+=("DELETE FROM budget_run.history WHERE seq IN (SELECT seq FROM budget_run.history WHERE at < $((now - 7776000000)) ORDER BY at LIMIT 100);")
+  write+=("DELETE FROM budget_run.reservation_levels WHERE id IN (SELECT id FROM budget_run.reservations WHERE key = '$leaf' AND state IN (1, 2, 3) AND expires_at < $((now - 604800000)));")
+  write+=("DELETE FROM budget_run.reservations WHERE key = '$leaf' AND state IN (1, 2, 3) AND expires_at < $((now - 604800000));")
   {
     echo '\set n random(1, 999999999999)'
     echo 'BEGIN;'
     echo "SELECT pg_advisory_xact_lock(1649541121, hashtext('$root'));" # PostgresSql.TreeLockClass, 0x62520001
-    for key in "${keys[@]}"; do
-      echo "SELECT limit_cents, terms_version, killed, kill_reason, killed_at FROM budget_run.accounts WHERE key = '$key';"
-    done
-    echo "SELECT 1 FROM budget_run.reservations WHERE id = 'pgb' || :n;"
-    for key in "${keys[@]}"; do
-      echo "SELECT r.id, r.cents, r.key, r.run_id, r.host, r.pid FROM budget_run.reservation_levels l JOIN budget_run.reservations r ON r.id = l.id WHERE l.level = '$key' AND r.state = 0 AND r.expires_at <= $now ORDER BY r.id;"
-    done
-    echo "DELETE FROM budget_run.reservation_levels WHERE id IN (SELECT id FROM budget_run.reservations WHERE key = '$leaf' AND state IN (1, 2, 3) AND expires_at < $((now - 604800000)));"
-    echo "DELETE FROM budget_run.reservations WHERE key = '$leaf' AND state IN (1, 2, 3) AND expires_at < $((now - 604800000));"
-    for key in "${keys[@]}"; do
-      echo "SELECT spent_cents, reserved_cents FROM budget_run.buckets WHERE key = '$key' AND bucket = 'all';"
-    done
-    echo "INSERT INTO budget_run.reservations (id, key, bucket, cents, state, created_at, expires_at, run_id, pid, host) VALUES ('pgb' || :n, '$leaf', 'all', 1, 0, $now, $((now + 900000)), 'pgbench', 1, 'bench');"
-    for key in "${keys[@]}"; do
-      echo "INSERT INTO budget_run.buckets AS b (key, bucket, spent_cents, reserved_cents) VALUES ('$key', 'all', 0, 1) ON CONFLICT (key, bucket) DO UPDATE SET reserved_cents = b.reserved_cents + excluded.reserved_cents;"
-      echo "INSERT INTO budget_run.reservation_levels (id, level, bucket) VALUES ('pgb' || :n, '$key', 'all');"
-      echo "INSERT INTO budget_run.history (at, key, kind, bucket, spent_delta, reserved_delta, reservation, origin, run_id, host, pid, user_name, detail) VALUES ($now, '$key', 0, 'all', 0, 1, 'pgb' || :n, NULL, 'pgbench', 'bench', 1, NULL, NULL);"
-      echo "DELETE FROM budget_run.history WHERE seq IN (SELECT seq FROM budget_run.history WHERE at < $((now - 7776000000)) ORDER BY at LIMIT 100);"
-    done
+    batch "${read[@]}"
+    batch "${check[@]}"
+    batch "${write[@]}"
     echo 'COMMIT;'
   } >"$script"
   cp "$script" "$raw/pgbench-reserve-$levels.sql"
