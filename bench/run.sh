@@ -11,8 +11,8 @@
 # BUDGET_RUN_EXE=PATH measures that binary instead of publishing one (CI reuses the tests' AOT build).
 # BUDGET_RUN_SEED=PATH (default ../shared/seed/incident-budget-runner.mjs, when it exists) adds the
 # Node seed runner as an extra baseline; without it every row still has its baseline (tini, dumb-init).
-# Needs root (or the tools installed) for apt-get: hyperfine, wrk, redis-server, time, tini,
-# dumb-init, and nodejs when the seed is measured.
+# Needs root (or the tools installed) for apt-get: hyperfine, wrk, redis-server, redis-tools, time,
+# tini, dumb-init, postgresql (server and pgbench), and nodejs when the seed is measured.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -51,13 +51,14 @@ log() { echo "bench: $*" >&2; }
 ensure_tools() {
   local -A package_of=(
     [hyperfine]=hyperfine [wrk]=wrk [redis-server]=redis-server [redis-benchmark]=redis-tools
-    [redis-cli]=redis-tools [/usr/bin/time]=time [tini]=tini [dumb-init]=dumb-init
+    [redis-cli]=redis-tools [/usr/bin/time]=time [tini]=tini [dumb-init]=dumb-init [pgbench]=postgresql
   )
   [ -z "$seed" ] || package_of[node]=nodejs
   local missing=() tool
   for tool in "${!package_of[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
   done
+  [ -n "$(postgres_bin)" ] || missing+=(postgresql) # initdb, pg_ctl and postgres live there, off PATH
   [ ${#missing[@]} -eq 0 ] && return 0
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [ "$(id -u)" -ne 0 ]; then
@@ -195,11 +196,18 @@ measure_metrics() {
   trap - EXIT
 }
 
-# 6. Reservations/s of the ledgers with 8 processes on one key, against redis-benchmark SET on the
-# same redis-server. The ledgers are measured once budget-run has `serve` and `--ledger`.
+# 6. Reservations/s and p50/p99 reserve latency of each ledger (SQLite, Redis, PostgreSQL), with
+# 8 `budget-run serve` processes on one key of 1 level and of 3 levels (ROOT/team/bench-x, every
+# level with a limit), against the same server's own baseline: redis-benchmark of the Reserve script
+# itself (EVALSHA with the arguments budget-run sends, captured with MONITOR from a short run of
+# the same binary, a fresh reservation id per call), and pgbench of the statements the PostgreSQL
+# store runs for one reservation (pgbench_reserve). SQLite has no server, so no baseline.
 measure_reservations() {
-  local port redis_pid work
+  local port redis_pid work pg_port="" pg_dir
   work=$(mktemp -d)
+  pg_dir=$(mktemp -d)
+  # shellcheck disable=SC2064 # the paths are fixed now; the pids are read when the trap runs
+  trap "stop_servers '$work' '$pg_dir'" EXIT
   # A port free when probed can be taken before redis-server binds it (the tests' servers come and
   # go): try a few ports, and never point redis-benchmark at a server that is not up (it retries a
   # refused connection forever).
@@ -208,7 +216,7 @@ measure_reservations() {
     port=$(free_port)
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$raw/redis-server.log" 2>&1 &
     redis_pid=$!
-    trap 'kill '"$redis_pid"' 2>/dev/null || true; rm -rf '"$work" EXIT
+    echo "$redis_pid" >"$work/redis.pid"
     for _ in $(seq 100); do
       if redis-cli -p "$port" ping >/dev/null 2>&1; then up=1; break; fi
       kill -0 "$redis_pid" 2>/dev/null || break
@@ -218,21 +226,156 @@ measure_reservations() {
     kill "$redis_pid" 2>/dev/null || true
   done
   [ "$up" -eq 1 ] || { echo "redis-server did not start: $(tail -n 1 "$raw/redis-server.log")"; return 1; }
-  timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -t set -n "$redis_requests" -c 8 --csv >"$raw/redis-benchmark.csv"
-  cat "$raw/redis-benchmark.csv"
-  if "$bin" --help 2>/dev/null | grep -q -- '--ledger' && "$bin" serve --help >/dev/null 2>&1; then
-    local kind ledger
-    for kind in sqlite redis; do
-      ledger="sqlite:$work/ledger.db"
-      [ "$kind" = sqlite ] || ledger="redis://127.0.0.1:$port"
-      # One ledger failing does not keep the other from being measured.
-      "$bench_tool" reserve --binary "$bin" --ledger "$ledger" --processes 8 --seconds "$reserve_seconds" \
-        --out "$raw/reservations-$kind.json" 2>"$raw/reservations-$kind.err" ||
-        printf 'reservations-%s\t%s\n' "$kind" "$(tail -n 1 "$raw/reservations-$kind.err")" >>"$raw/errors.tsv"
-    done
-  else
+  pg_port=$(start_postgres "$pg_dir") || printf 'reservations-postgres\t%s\n' "PostgreSQL did not start: $(tail -n 1 "$raw/postgres.log")" >>"$raw/errors.tsv"
+  local help
+  help=$("$bin" --help 2>/dev/null || true) # not piped into grep -q: with pipefail its early exit fails the pipe
+  if ! { grep -q -- '--ledger' <<<"$help" && "$bin" serve --help >/dev/null 2>&1; }; then
     echo "budget-run has no --ledger/serve yet" >"$raw/reservations.skipped"
+    return 0
   fi
+  local levels kind ledger
+  for levels in 1 3; do
+    for kind in sqlite redis postgres; do
+      case $kind in
+        sqlite) ledger="sqlite:$work/ledger-$levels.db" ;;
+        redis) ledger="redis://127.0.0.1:$port" ;;
+        postgres) [ -n "$pg_port" ] || continue; ledger="postgres://bench@127.0.0.1:$pg_port/postgres" ;;
+      esac
+      # One ledger failing does not keep the others from being measured.
+      "$bench_tool" reserve --binary "$bin" --ledger "$ledger" --processes 8 --seconds "$reserve_seconds" --levels "$levels" \
+        --out "$raw/reservations-$kind-$levels.json" 2>"$raw/reservations-$kind-$levels.err" ||
+        printf 'reservations-%s-%s\t%s\n' "$kind" "$levels" "$(tail -n 1 "$raw/reservations-$kind-$levels.err")" >>"$raw/errors.tsv"
+    done
+    redis_reserve_baseline "$port" "$levels" "$work" ||
+      printf 'reservations-redis-%s-baseline\t%s\n' "$levels" "$(tail -n 1 "$work/baseline.err" 2>/dev/null)" >>"$raw/errors.tsv"
+    if [ -n "$pg_port" ]; then
+      pgbench_reserve "$pg_port" "$levels" "$work" ||
+        printf 'reservations-postgres-%s-baseline\t%s\n' "$levels" "$(tail -n 1 "$work/baseline.err" 2>/dev/null)" >>"$raw/errors.tsv"
+    fi
+  done
+}
+
+stop_servers() {
+  [ ! -f "$1/redis.pid" ] || kill "$(cat "$1/redis.pid")" 2>/dev/null || true
+  [ ! -f "$2/data/postmaster.pid" ] || as_postgres "$(postgres_bin)/pg_ctl" stop -D "$2/data" -m immediate -w -t 10 >/dev/null 2>&1 || true
+  rm -rf "$1" "$2"
+}
+
+postgres_bin() { find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1; }
+
+# as_postgres COMMAND...: PostgreSQL refuses to run as root, so as root the server runs as a system
+# user of its own (the tests' budget-run-pg).
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then
+    setpriv --reuid=budget-run-pg --regid=budget-run-pg --init-groups -- env LC_ALL=C "$@"
+  else
+    env LC_ALL=C "$@"
+  fi
+}
+
+# start_postgres DIR: a fresh cluster in DIR (trust authentication on loopback, fsync off as in the
+# tests: the commits stay in the OS cache); prints its port.
+start_postgres() {
+  local dir=$1 bindir port
+  bindir=$(postgres_bin)
+  [ -x "$bindir/initdb" ] || { echo "no PostgreSQL server under /usr/lib/postgresql" >"$raw/postgres.log"; return 1; }
+  if [ "$(id -u)" -eq 0 ]; then
+    id -u budget-run-pg >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin budget-run-pg || [ $? -eq 9 ]
+    chown budget-run-pg:budget-run-pg "$dir"
+  fi
+  as_postgres "$bindir/initdb" -D "$dir/data" -U bench --auth=trust --no-locale --encoding=UTF8 --no-sync >"$raw/postgres.log" 2>&1 || return 1
+  for _ in $(seq 5); do
+    port=$(free_port)
+    if as_postgres "$bindir/pg_ctl" start -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" >>"$raw/postgres.log" 2>&1; then
+      echo "$port"
+      return 0
+    fi
+    as_postgres "$bindir/pg_ctl" stop -D "$dir/data" -m immediate -w -t 10 >/dev/null 2>&1 || true
+  done
+  cat "$dir/server.log" >>"$raw/postgres.log" 2>/dev/null || true
+  return 1
+}
+
+# level_keys LEVELS ROOT: the key's levels, root first (ROOT, or ROOT ROOT/team ROOT/team/bench-x).
+level_keys() {
+  if [ "$1" -eq 1 ]; then echo "$2"; else echo "$2" "$2/team" "$2/team/bench-x"; fi
+}
+
+# redis_reserve_baseline PORT LEVELS WORK: the Reserve script as budget-run calls it, without
+# budget-run. A one-process run of the same binary is watched with MONITOR; its last Reserve call
+# (EVALSHA whose first key is a reservation, `:r:ID`) is replayed by redis-benchmark with the
+# reservation id made fresh per call (__rand_int__), so each call reserves as a new reservation
+# would. The script's keys and arguments are whatever this binary sends: nothing is copied here.
+redis_reserve_baseline() {
+  local port=$1 levels=$2 work=$3 monitor line nk id
+  redis-cli -p "$port" monitor >"$work/monitor.txt" 2>"$work/baseline.err" &
+  monitor=$!
+  "$bench_tool" reserve --binary "$bin" --ledger "redis://127.0.0.1:$port" --processes 1 --seconds 1 --levels "$levels" \
+    --out "$work/capture.json" 2>>"$work/baseline.err" || { kill "$monitor"; return 1; }
+  kill "$monitor"
+  wait "$monitor" 2>/dev/null || true
+  line=$(grep -F '"EVALSHA"' "$work/monitor.txt" | grep -F ':r:' | tail -n 1) || true
+  [ -n "$line" ] || { echo "MONITOR saw no EVALSHA of the Reserve script" >>"$work/baseline.err"; return 1; }
+  # MONITOR quotes each argument as a C string ("..."); bash reads it back into words.
+  local -a call
+  eval "call=(${line#*] })"
+  nk=${call[2]}
+  id=${call[$((3 + nk + 1))]} # ARGV[2]: the reservation id, also in KEYS[1]
+  call=("${call[@]//"$id"/b__rand_int__}")
+  redis-benchmark -h 127.0.0.1 -p "$port" -n "$redis_requests" -c 8 -r 1000000000 --csv "${call[@]}" \
+    >"$raw/redis-reserve-$levels.csv" 2>>"$work/baseline.err"
+  cat "$raw/redis-reserve-$levels.csv"
+}
+
+# pgbench_reserve PORT LEVELS WORK: the statements of PostgresStore.ReserveAsync for one reservation
+# (src/BudgetRun.Ledgers/Postgres/PostgresSql.cs) in its five round trips, each batch one pgbench
+# command (statements joined by \;): the tree lock; every level's terms with the replay check and
+# the server's clock; every level's overdue check and bucket; every write (the reservation, each
+# level's hold, levels row and history entry, the history trim, the retention); the commit. On
+# accounts of the same depth made by `budget-run budget set`, 8 clients; latencies in pgbench's log.
+pgbench_reserve() {
+  local port=$1 levels=$2 work=$3 root="pgbench-$2" key now script="$work/reserve-$2.sql" ledger
+  ledger="postgres://bench@127.0.0.1:$port/postgres"
+  local -a keys
+  read -r -a keys <<<"$(level_keys "$levels" "$root")"
+  for key in "${keys[@]}"; do
+    "$bin" budget set --budget-key "$key" --max-cost-cents 1000000000000 --ledger "$ledger" >/dev/null 2>>"$work/baseline.err"
+  done
+  local leaf=${keys[-1]}
+  now=$(date +%s%3N)
+  batch() { local IFS=$'\n'; sed '$!s/;$/ \\;/' <<<"$*"; } # one command of several statements: one round trip
+  local -a read=() check=() write=()
+  for key in "${keys[@]}"; do
+    read+=("SELECT limit_cents, terms_version, killed, kill_reason, killed_at FROM budget_run.accounts WHERE key = '$key';")
+    check+=("SELECT EXISTS (SELECT 1 FROM budget_run.reservation_levels l JOIN budget_run.reservations r ON r.id = l.id WHERE l.level = '$key' AND r.state = 0 AND r.expires_at <= $now);")
+  done
+  read+=("SELECT EXISTS (SELECT 1 FROM budget_run.reservations WHERE id = 'pgb' || :n), floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint;")
+  for key in "${keys[@]}"; do
+    check+=("SELECT spent_cents, reserved_cents FROM budget_run.buckets WHERE key = '$key' AND bucket = 'all';")
+  done
+  write+=("INSERT INTO budget_run.reservations (id, key, bucket, cents, state, created_at, expires_at, run_id, pid, host) VALUES ('pgb' || :n, '$leaf', 'all', 1, 0, $now, $((now + 900000)), 'pgbench', 1, 'bench');")
+  for key in "${keys[@]}"; do
+    write+=("INSERT INTO budget_run.buckets AS b (key, bucket, spent_cents, reserved_cents) VALUES ('$key', 'all', 0, 1) ON CONFLICT (key, bucket) DO UPDATE SET reserved_cents = b.reserved_cents + excluded.reserved_cents;")
+    write+=("INSERT INTO budget_run.reservation_levels (id, level, bucket) VALUES ('pgb' || :n, '$key', 'all');")
+    write+=("INSERT INTO budget_run.history (at, key, kind, bucket, spent_delta, reserved_delta, reservation, origin, run_id, host, pid, user_name, detail) VALUES ($now, '$key', 0, 'all', 0, 1, 'pgb' || :n, NULL, 'pgbench', 'bench', 1, NULL, NULL);")
+  done
+  write+=("DELETE FROM budget_run.history WHERE seq IN (SELECT seq FROM budget_run.history WHERE at < $((now - 7776000000)) ORDER BY at LIMIT 100);")
+  write+=("DELETE FROM budget_run.reservation_levels WHERE id IN (SELECT id FROM budget_run.reservations WHERE key = '$leaf' AND state IN (1, 2, 3) AND expires_at < $((now - 604800000)));")
+  write+=("DELETE FROM budget_run.reservations WHERE key = '$leaf' AND state IN (1, 2, 3) AND expires_at < $((now - 604800000));")
+  {
+    echo '\set n random(1, 999999999999)'
+    echo 'BEGIN;'
+    echo "SELECT pg_advisory_xact_lock(1649541121, hashtext('$root'));" # PostgresSql.TreeLockClass, 0x62520001
+    batch "${read[@]}"
+    batch "${check[@]}"
+    batch "${write[@]}"
+    echo 'COMMIT;'
+  } >"$script"
+  cp "$script" "$raw/pgbench-reserve-$levels.sql"
+  (cd "$work" && pgbench -n -h 127.0.0.1 -p "$port" -U bench -c 8 -j 2 -T "$reserve_seconds" -f "$script" \
+    -l --log-prefix="$raw/pgbench-$levels" postgres) >"$raw/pgbench-$levels.txt" 2>>"$work/baseline.err"
+  cat "$raw/pgbench-$levels.txt"
 }
 
 # 7. Peak RSS after many attempts of a failing child, against a few attempts (repeated to define noise).

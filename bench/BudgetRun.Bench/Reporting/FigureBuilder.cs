@@ -24,8 +24,8 @@ internal sealed class FigureBuilder
     private static readonly RowSpec KillP99Row = new("kill-p99", "POST /kill to child's death, p99", "info");
     private static readonly RowSpec MetricsRpsRow = new("metrics-rps", "GET /metrics throughput", $">= {Targets.MetricsRequestsPerSecondMin:N0} req/s");
     private static readonly RowSpec MetricsP99Row = new("metrics-p99", "GET /metrics p99 latency", $"< {Targets.MetricsP99MsMax} ms");
-    private static readonly RowSpec SqliteRow = new("reserve-sqlite", "reservations/s, SQLite ledger", "report ratio");
-    private static readonly RowSpec RedisRow = new("reserve-redis", "reservations/s, Redis ledger", "report ratio");
+    private static readonly (string Kind, string Name)[] Stores = [("sqlite", "SQLite"), ("redis", "Redis"), ("postgres", "PostgreSQL")];
+    private static readonly int[] Depths = [1, 3];
     private static readonly RowSpec MemoryRow = new("memory", "peak RSS after many failing attempts", "growth <= noise");
 
     private readonly string _raw;
@@ -47,7 +47,7 @@ internal sealed class FigureBuilder
         .. Step(RawFiles.ThroughputStep, [ThroughputRow], Throughput),
         .. Step(RawFiles.KillSwitchStep, [KillMedianRow, KillP99Row], KillSwitch),
         .. Step(RawFiles.MetricsStep, [MetricsRpsRow, MetricsP99Row], Metrics),
-        .. Step(RawFiles.ReservationsStep, [SqliteRow, RedisRow], Reservations),
+        .. Step(RawFiles.ReservationsStep, [.. Depths.SelectMany(levels => Stores.SelectMany(store => ReservationRows(store.Kind, store.Name, levels)))], Reservations),
         .. Step(RawFiles.MemoryStep, [MemoryRow], Memory),
     ];
 
@@ -166,34 +166,90 @@ internal sealed class FigureBuilder
 
     private static double PooledRequestsPerSecond(List<WrkOutput> rounds) => rounds.Sum(round => round.Requests) / rounds.Sum(round => round.Seconds);
 
+    /// <summary>The three rows of one store at one key depth: reservations/s, p50 and p99 latency.</summary>
+    private static RowSpec[] ReservationRows(string kind, string name, int levels)
+    {
+        var depth = levels == 1 ? "1 level" : $"{levels} levels";
+        var target = kind switch
+        {
+            "redis" => $">= {Targets.ReserveRedisRatioMin}x",
+            "postgres" => $">= {Targets.ReservePostgresRatioMin}x",
+            _ => "info: no server, no baseline",
+        };
+        return
+        [
+            new($"reserve-{kind}-{levels}", $"reservations/s, {name}, {depth}", target),
+            new($"reserve-{kind}-{levels}-p50", $"reserve latency p50, {name}, {depth}", "info"),
+            new($"reserve-{kind}-{levels}-p99", $"reserve latency p99, {name}, {depth}", "info"),
+        ];
+    }
+
     private IEnumerable<Figure> Reservations()
     {
-        double? redisSet = File.Exists(RawPath(RawFiles.RedisBenchmark)) ? RedisSetPerSecond(RawPath(RawFiles.RedisBenchmark)) : null;
         var skipped = RawPath(RawFiles.ReservationsSkipped);
-        foreach (var (row, kind) in new[] { (SqliteRow, "sqlite"), (RedisRow, "redis") })
+        foreach (var levels in Depths)
         {
-            var path = RawPath(string.Format(CultureInfo.InvariantCulture, RawFiles.ReservationsPattern, kind));
-            if (_errors.TryGetValue($"{RawFiles.ReservationsStep}-{kind}", out var error))
+            foreach (var (kind, name) in Stores)
             {
-                Crashed = true;
-                yield return Figure.NotMeasured(row.Id, row.Name, $"error: {error}", row.Target, redisSet, "redis SET", "/s");
-            }
-            else if (File.Exists(path))
-            {
+                var rows = ReservationRows(kind, name, levels);
+                var path = RawPath(string.Format(CultureInfo.InvariantCulture, RawFiles.ReservationsPattern, kind, levels));
+                var failure = _errors.TryGetValue($"{RawFiles.ReservationsStep}-{kind}-{levels}", out var error) ? error
+                    : _errors.TryGetValue($"{RawFiles.ReservationsStep}-{kind}", out var serverError) ? serverError : null;
+                if (failure is not null)
+                {
+                    Crashed = true;
+                    foreach (var row in rows)
+                    {
+                        yield return Figure.NotMeasured(row.Id, row.Name, $"error: {failure}", row.Target);
+                    }
+                    continue;
+                }
+                if (!File.Exists(path))
+                {
+                    var reason = File.Exists(skipped)
+                        ? File.ReadAllText(skipped).Trim()
+                        : throw new BenchException($"neither {Path.GetFileName(path)} nor {RawFiles.ReservationsSkipped} was written");
+                    foreach (var row in rows)
+                    {
+                        yield return Figure.NotMeasured(row.Id, row.Name, reason, row.Target);
+                    }
+                    continue;
+                }
                 var samples = JsonSerializer.Deserialize(File.ReadAllText(path), BenchJsonContext.Default.ReservationSamples)
                     ?? throw new BenchException($"{Path.GetFileName(path)} is empty");
-                yield return Make(row, samples.PerSecond, redisSet, "redis SET", "/s", Verdict.Info,
-                    $"{samples.Processes} `budget-run serve` processes, one key, {samples.Reserved:N0} reserved in {samples.Seconds:0.0} s");
-            }
-            else if (File.Exists(skipped))
-            {
-                yield return Figure.NotMeasured(row.Id, row.Name, File.ReadAllText(skipped).Trim(), row.Target, redisSet, "redis SET", "/s");
-            }
-            else
-            {
-                throw new BenchException($"neither {Path.GetFileName(path)} nor {RawFiles.ReservationsSkipped} was written");
+                var (baseline, baselineNote) = ReadStoreBaseline(kind, levels);
+                var ratio = baseline is null ? (double?)null : samples.PerSecond / baseline.PerSecond;
+                var minimum = kind == "redis" ? Targets.ReserveRedisRatioMin : Targets.ReservePostgresRatioMin;
+                var verdict = ratio is { } r ? r >= minimum ? Verdict.Met : Verdict.Missed : Verdict.Info;
+                var baselineName = baseline?.Name ?? "";
+                yield return Make(rows[0], samples.PerSecond, baseline?.PerSecond, baselineName, "/s", verdict,
+                    $"{samples.Processes} `budget-run serve` processes on `{samples.Key}`, {samples.Reserved:N0} reserved in {samples.Seconds:0.0} s{baselineNote}");
+                yield return Make(rows[1], samples.P50Ms, baseline?.P50Ms, baselineName, "ms", Verdict.Info,
+                    "POST /v1/reserve sent to answer read, nearest rank over every request");
+                yield return Make(rows[2], samples.P99Ms, baseline?.P99Ms, baselineName, "ms", Verdict.Info, "nearest-rank p99");
             }
         }
+    }
+
+    /// <summary>The store's own baseline at that depth, or none (SQLite; a baseline that failed makes the run crashed, with the error in the note).</summary>
+    private (StoreBaseline? Baseline, string Note) ReadStoreBaseline(string kind, int levels)
+    {
+        if (kind == "sqlite")
+        {
+            return (null, "");
+        }
+        if (_errors.TryGetValue($"{RawFiles.ReservationsStep}-{kind}-{levels}-baseline", out var error))
+        {
+            Crashed = true;
+            return (null, $"; baseline not measured: {error}");
+        }
+        if (kind == "redis")
+        {
+            var baseline = StoreBaseline.ReadRedisBenchmark(RawPath(string.Format(CultureInfo.InvariantCulture, RawFiles.RedisReservePattern, levels)), 0);
+            return (baseline, "; baseline: redis-benchmark -c 8 of the Reserve call budget-run made (MONITOR), a fresh reservation per call");
+        }
+        var pgbench = StoreBaseline.ReadPgbench(_raw, string.Format(CultureInfo.InvariantCulture, RawFiles.PgbenchPrefix, levels));
+        return (pgbench, $"; baseline: pgbench -c 8 of the store's reserve statements in one transaction ({pgbench.Requests:N0} transactions)");
     }
 
     private IEnumerable<Figure> Memory()
@@ -227,19 +283,6 @@ internal sealed class FigureBuilder
         yield return Make(row, many, typical, baselineName, "MiB", growth <= noise ? Verdict.Met : Verdict.Missed, note);
 
         List<double> MiB(int count) => [.. runs[count.ToString(CultureInfo.InvariantCulture)].Select(kib => kib / KiBPerMiB)];
-    }
-
-    private static double RedisSetPerSecond(string path)
-    {
-        foreach (var line in File.ReadLines(path))
-        {
-            var fields = line.Split(',').Select(field => field.Trim('"')).ToArray();
-            if (fields.Length > 1 && fields[0] == "SET")
-            {
-                return double.Parse(fields[1], CultureInfo.InvariantCulture);
-            }
-        }
-        throw new BenchException($"{RawFiles.RedisBenchmark} has no SET line");
     }
 
     private static Figure Make(RowSpec row, double value, double? baseline, string baselineName, string unit, Verdict verdict, string note) =>

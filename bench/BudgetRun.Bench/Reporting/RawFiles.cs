@@ -23,11 +23,14 @@ internal static class RawFiles
     public const string WrkMetricsPrefix = "wrk-metrics";
     public const string WrkHealthzPrefix = "wrk-healthz";
 
-    /// <summary>redis-benchmark -t set --csv.</summary>
-    public const string RedisBenchmark = "redis-benchmark.csv";
+    /// <summary>Written by the reserve verb, one per ledger kind and key depth: reservations-sqlite-1.json, reservations-redis-3.json, ...</summary>
+    public const string ReservationsPattern = "reservations-{0}-{1}.json";
 
-    /// <summary>Written by the reserve verb, one per ledger kind: reservations-sqlite.json, reservations-redis.json.</summary>
-    public const string ReservationsPattern = "reservations-{0}.json";
+    /// <summary>redis-benchmark --csv of the Reserve script replayed with EVALSHA, per key depth: redis-reserve-1.csv, redis-reserve-3.csv.</summary>
+    public const string RedisReservePattern = "redis-reserve-{0}.csv";
+
+    /// <summary>pgbench's summary per key depth (pgbench-1.txt, with its "tps = N" line) and its per-transaction logs (pgbench-1.PID, pgbench-1.PID.THREAD).</summary>
+    public const string PgbenchPrefix = "pgbench-{0}";
 
     /// <summary>Why the ledgers were not measured, when run.sh skipped them on purpose.</summary>
     public const string ReservationsSkipped = "reservations.skipped";
@@ -37,7 +40,8 @@ internal static class RawFiles
 
     /// <summary>
     /// "step TAB message" for each measurement that failed to run; the ledgers are recorded one by
-    /// one, as reservations-sqlite and reservations-redis.
+    /// one, as reservations-KIND-LEVELS (reservations-redis-3), their baselines as
+    /// reservations-KIND-LEVELS-baseline, a PostgreSQL server that did not start as reservations-postgres.
     /// </summary>
     public const string Errors = "errors.tsv";
 
