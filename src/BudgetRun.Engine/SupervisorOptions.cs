@@ -26,8 +26,8 @@ public sealed record SupervisorOptions
 
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Decorrelated jitter (Polly's formula), still capped by <see cref="MaxDelay"/>.</summary>
-    public bool Jitter { get; init; }
+    /// <summary>How delays are randomised (none, Polly's decorrelated jitter, full jitter), still capped by <see cref="MaxDelay"/>.</summary>
+    public Retry.JitterKind Jitter { get; init; }
 
     public TimeSpan? AttemptTimeout { get; init; }
 

@@ -41,7 +41,21 @@ internal sealed class CliOptions
     public Option<string> CostPerAttemptCents { get; } = Value("--cost-per-attempt-cents", "N", $"Cost reserved before and charged for each attempt (env {CostPerAttemptCentsEnv}; default {Defaults.CostPerAttemptCents}).");
     public Option<string> BaseDelay { get; } = Value("--base-delay", "D", $"First backoff delay; failed attempt n waits min(base * 2^(n-1), max) (default {Durations.Format(Defaults.BaseDelay)}).");
     public Option<string> MaxDelay { get; } = Value("--max-delay", "D", $"Backoff cap (default {Durations.Format(Defaults.MaxDelay)}).");
-    public Option<bool> Jitter { get; } = new("--jitter") { Description = "Decorrelated jitter (Polly's), still capped by --max-delay." };
+    public Option<string> Jitter { get; } = new("--jitter")
+    {
+        Description = "Randomise the backoff, still capped by --max-delay: decorrelated (Polly's; plain --jitter) or full (a random share of the delay, as AWS and gRPC).",
+        HelpName = "full|decorrelated",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    /// <summary>
+    /// The words an option with an optional value takes as its value when they follow it
+    /// (<c>--jitter full</c>); any other word after it is the command (<c>--jitter ./job</c>).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> OptionalValueWords = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["--jitter"] = ["full", "decorrelated"],
+    };
     public Option<string> AttemptTimeout { get; } = Value("--attempt-timeout", "D", "Stop an attempt that runs longer (grace, then kill); it counts as a failure with code 124.");
     public Option<string> Deadline { get; } = Value("--deadline", "D", "Overall limit for the whole run, backoff waits included; exits 124.");
     public Option<string> RetryOn { get; } = Value("--retry-on", "CODES", "Retry only these exit codes, e.g. 1,75,137 (default: any non-zero but 126, 127).");

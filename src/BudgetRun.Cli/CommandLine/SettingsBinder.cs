@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BudgetRun.Cli.Files;
 using BudgetRun.Engine;
+using BudgetRun.Engine.Retry;
 
 namespace BudgetRun.Cli.CommandLine;
 
@@ -66,7 +67,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             CostPerAttemptCents = cost,
             BaseDelay = baseDelay,
             MaxDelay = maxDelay,
-            Jitter = parsed.GetValue(options.Jitter),
+            Jitter = JitterOf(),
             AttemptTimeout = Duration(options.AttemptTimeout),
             Deadline = Duration(options.Deadline),
             RetryOn = retryOn,
@@ -120,4 +121,21 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
 
     private TimeSpan? Duration(Option<string> option) =>
         Text(option) is { } value ? ValueParsers.Duration(option.Name, value) : null;
+
+    /// <summary><c>--jitter</c> alone is decorrelated jitter (as before), <c>--jitter full</c> full jitter; <c>=true</c>/<c>=false</c> still work.</summary>
+    private JitterKind JitterOf()
+    {
+        if (parsed.GetResult(options.Jitter) is not { } result)
+        {
+            return JitterKind.None;
+        }
+        var value = result.Tokens.Count == 0 ? null : result.Tokens[0].Value;
+        return value switch
+        {
+            null or "decorrelated" or "true" => JitterKind.Decorrelated,
+            "full" => JitterKind.Full,
+            "false" => JitterKind.None,
+            _ => throw new UsageException($"--jitter: '{value}' is not a valid value (use --jitter, --jitter=full or --jitter=decorrelated)"),
+        };
+    }
 }

@@ -13,6 +13,42 @@ public sealed class SettingsBinderTests
         return binder.Bind(command.Length == 0 ? ["job"] : command);
     }
 
+    [Theory]
+    [InlineData("--jitter job", "Decorrelated", "job")]
+    [InlineData("--jitter full job", "Full", "job")]
+    [InlineData("--jitter=full job", "Full", "job")]
+    [InlineData("--jitter decorrelated job", "Decorrelated", "job")]
+    [InlineData("--jitter=true job", "Decorrelated", "job")]
+    [InlineData("--jitter=false job", "None", "job")]
+    [InlineData("--jitter ./full", "Decorrelated", "./full")] // any other word after it is the command
+    [InlineData("--jitter full full", "Full", "full")]
+    [InlineData("--jitter -- full", "Decorrelated", "full")]
+    public void Jitter_TakesFullOrDecorrelated_AndAnyOtherWordIsTheCommand(string line, string kind, string command)
+    {
+        var options = new CliOptions();
+        var root = options.CreateRoot();
+        var (ours, rest) = ArgumentSplitter.Split(line.Split(' '), root);
+        var parsed = root.Parse(ours);
+        Assert.Empty(parsed.Errors);
+
+        var settings = new SettingsBinder(options, parsed, _ => null).Bind(rest);
+
+        Assert.Equal(Enum.Parse<BudgetRun.Engine.Retry.JitterKind>(kind), settings.Supervisor.Jitter);
+        Assert.Equal(command, Assert.Single(settings.Supervisor.Command));
+    }
+
+    [Theory]
+    [InlineData("--jitter=maybe")]
+    [InlineData("--jitter=Full")]
+    [InlineData("--jitter=yes")]
+    public void Jitter_WithAnotherValue_IsAUsageErrorNamingTheFlag(string flag)
+    {
+        var error = Assert.Throws<UsageException>(() => Bind([flag]));
+
+        Assert.StartsWith("--jitter: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--jitter=full", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bind_WithNothingSet_UsesTheContractsDefaults()
     {
@@ -24,7 +60,7 @@ public sealed class SettingsBinderTests
         Assert.Equal(TimeSpan.FromSeconds(1), settings.BaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.MaxDelay);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.KillGrace);
-        Assert.False(settings.Jitter);
+        Assert.Equal(BudgetRun.Engine.Retry.JitterKind.None, settings.Jitter);
         Assert.Null(settings.AttemptTimeout);
         Assert.Null(settings.Deadline);
         Assert.Null(settings.ResetAfter);
@@ -98,7 +134,7 @@ public sealed class SettingsBinderTests
 
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Supervisor.BaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Supervisor.MaxDelay);
-        var schedule = new BudgetRun.Engine.Retry.BackoffSchedule(settings.Supervisor.BaseDelay, settings.Supervisor.MaxDelay, jitter: false, () => 0.5);
+        var schedule = new BudgetRun.Engine.Retry.BackoffSchedule(settings.Supervisor.BaseDelay, settings.Supervisor.MaxDelay, BudgetRun.Engine.Retry.JitterKind.None, () => 0.5);
         Assert.Equal(TimeSpan.FromSeconds(2), schedule.Next());
     }
 
@@ -127,7 +163,7 @@ public sealed class SettingsBinderTests
         Assert.Equal(30, settings.CostPerAttemptCents);
         Assert.Equal(TimeSpan.FromMilliseconds(500), settings.BaseDelay);
         Assert.Equal(TimeSpan.FromMinutes(2), settings.MaxDelay);
-        Assert.True(settings.Jitter);
+        Assert.Equal(BudgetRun.Engine.Retry.JitterKind.Decorrelated, settings.Jitter);
         Assert.Equal(TimeSpan.FromSeconds(1.5), settings.AttemptTimeout);
         Assert.Equal(TimeSpan.FromHours(1), settings.Deadline);
         Assert.Equal(new HashSet<int> { 1, 75, 137 }, settings.RetryOn);
