@@ -64,7 +64,7 @@ internal static class RunHost
         IHost? host = null;
         if (settings.ControlPlane is { } controlPlane)
         {
-            metrics = new RunMetrics(settings.Workload, accountOrRun, () => control.Reason == StopReason.KillSwitch);
+            metrics = new RunMetrics(settings.Workload, accountOrRun, () => control.Reason == StopReason.KillSwitch, ledger);
             var status = new RunStatusTracker();
             var plane = new ControlPlaneState(controlPlane, options.MaxAttempts, control, budget, status, metrics, ledger);
             host = ControlPlaneComposition.Build(controlPlane, lifetime, log, metrics, [metrics, status], app => ControlEndpoints.Map(app, plane));
