@@ -59,7 +59,7 @@ internal static class RunHost
         using var loggers = new SerilogLoggerFactory(log);
 
         var options = settings.Supervisor with { RunId = runId };
-        var budget = new RunBudget(accountOrRun, new PerAttemptCost(options.CostPerAttemptCents), control);
+        var budget = new RunBudget(accountOrRun, CostModels.For(options), control);
         IRunObserver observer = NullRunObserver.Instance;
         IHost? host = null;
         if (settings.ControlPlane is { } controlPlane)

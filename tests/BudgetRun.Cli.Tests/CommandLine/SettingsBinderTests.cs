@@ -49,6 +49,51 @@ public sealed class SettingsBinderTests
         Assert.Contains("--jitter=full", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--cost-per-minute-cents 12", "12", 60)]
+    [InlineData("--cost-per-minute-cents 0.5 --meter-slice 10s", "0.5", 10)]
+    [InlineData("--cost-per-hour-cents 90", "1.5", 60)]
+    [InlineData("--cost-per-hour-cents=600 --meter-slice=2m", "10", 120)]
+    [InlineData("--cost-per-minute-cents 0.000001", "0.000001", 60)]
+    public void Meter_TakesARatePerMinuteOrPerHour_AndASlice(string line, string perMinute, int sliceSeconds)
+    {
+        var settings = Bind(line.Split(' ')).Supervisor;
+
+        Assert.Equal(decimal.Parse(perMinute, System.Globalization.CultureInfo.InvariantCulture), settings.CostPerMinuteCents);
+        Assert.Equal(TimeSpan.FromSeconds(sliceSeconds), settings.MeterSlice);
+    }
+
+    [Fact]
+    public void Meter_IsOffByDefault()
+    {
+        var settings = Bind([]).Supervisor;
+
+        Assert.Equal((0m, TimeSpan.FromMinutes(1)), (settings.CostPerMinuteCents, settings.MeterSlice));
+    }
+
+    [Theory]
+    [InlineData("--cost-per-minute-cents 0", "--cost-per-minute-cents: '0' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents -1", "--cost-per-minute-cents: '-1' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 1e3", "--cost-per-minute-cents: '1e3' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 1,5", "--cost-per-minute-cents: '1,5' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 0.0000001", "--cost-per-minute-cents: '0.0000001' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents .5", "--cost-per-minute-cents: '.5' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 1000000000001", "--cost-per-minute-cents: '1000000000001' is not a rate in cents")]
+    [InlineData("--cost-per-hour-cents nan", "--cost-per-hour-cents: 'nan' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 1 --cost-per-hour-cents 60", "--cost-per-hour-cents: give one rate")]
+    [InlineData("--meter-slice 10s", "--meter-slice: '10s' meters nothing without --cost-per-minute-cents or --cost-per-hour-cents")]
+    [InlineData("--cost-per-minute-cents 1 --meter-slice 500ms", "--meter-slice: '500ms' is not from 1s to 24h")]
+    [InlineData("--cost-per-minute-cents 1 --meter-slice 25h", "--meter-slice: '25h' is not from 1s to 24h")]
+    [InlineData("--cost-per-minute-cents 1 --meter-slice soon", "--meter-slice: 'soon' is not a duration")]
+    [InlineData("--cost-per-minute-cents 1000000000000 --meter-slice 2m", "--meter-slice: a slice of 2m at that rate is more than")]
+    public void Meter_WithABadRateOrSlice_IsAUsageErrorNamingTheFlag(string line, string expected)
+    {
+        var error = Assert.Throws<UsageException>(() => Bind(line.Split(' ')));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     [Fact]
     public void Bind_WithNothingSet_UsesTheContractsDefaults()
     {
