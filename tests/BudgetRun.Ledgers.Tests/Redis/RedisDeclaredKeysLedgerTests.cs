@@ -30,19 +30,33 @@ public sealed class RedisDeclaredKeysLedgerTests(RedisFixture redis, ITestOutput
     }
 
     [Fact]
-    public async Task AccountOfThePreviousLayout_MovesWithEveryKeyDeclared()
+    public async Task AccountOfThePreviousLayout_MovesWithEveryKeyDeclared_AndItsReservationsExpireAndSettle()
     {
+        // The previous releases put a reservation's bare id in the open set and its bucket on its own account only.
         var root = "old-" + Guid.NewGuid().ToString("N")[..8];
         var legacy = $"budget-run:{{{root}/nightly}}";
         var bucket = BudgetWindow.None.BucketAt(DateTimeOffset.UtcNow);
+        var (past, later) = (DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
         await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Server.Port}");
         var database = connection.GetDatabase();
         await database.HashSetAsync(legacy + ":acct", [new("limit", 100), new("window", 0), new("updated", 1)]);
-        await database.HashSetAsync(legacy + ":b:" + bucket, [new("spent", 40), new("reserved", 0)]);
+        await database.HashSetAsync(legacy + ":b:" + bucket, [new("spent", 40), new("reserved", 35)]);
+        foreach (var (id, cents, expires) in new[] { ("overdue", 25L, past), ("open", 10L, later) })
+        {
+            await database.HashSetAsync(legacy + ":r:" + id, [new("bucket", bucket), new("cents", cents), new("state", "open"), new("created", 1),
+                new("expires", expires), new("run", "old-run"), new("pid", 1), new("host", "old-host")]);
+            await database.SortedSetAddAsync(legacy + ":open", id, expires);
+        }
 
         var run = await OpenAsync(limit: 7, key: root + "/nightly");
-
         Assert.False(await database.KeyExistsAsync(legacy + ":acct"));
-        Assert.Equal((100L, 40L), ((long)run.Terms!.LimitCents!, (await run.StatusAsync(default)).SpentCents));
+        Assert.Equal((65L, 10L), Numbers(await run.StatusAsync(default))); // the overdue one counts as spent
+
+        Assert.Equal(ReserveStatus.Reserved, (await run.ReserveAsync(5, default)).Status); // expires it
+        Assert.Equal(ReservationState.Expired, (await run.GetReservationAsync("overdue", default))!.State);
+        Assert.Equal(SettleOutcome.Settled, await run.SettleByIdAsync("open", 3, default));
+        Assert.Equal((68L, 5L), Numbers(await run.StatusAsync(default)));
     }
+
+    private static (long Spent, long Reserved) Numbers(AccountStatus status) => (status.SpentCents, status.ReservedCents);
 }

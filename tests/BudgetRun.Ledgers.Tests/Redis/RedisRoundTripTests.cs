@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using BudgetRun.Engine.Budget;
 using BudgetRun.Ledgers.Locations;
+using BudgetRun.Ledgers.Redis;
 using BudgetRun.Ledgers.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
@@ -89,6 +91,26 @@ public sealed class RedisRoundTripTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(new Dictionary<string, long> { ["evalsha"] = 1 }, await CountAsync(() => ledger.SettleByIdAsync(here.Id!, 1, default).AsTask()));
         Assert.Equal(new Dictionary<string, long> { ["evalsha"] = 1, ["hmget"] = 1 },
             await CountAsync(() => other.SettleByIdAsync(elsewhere.Id!, 1, default).AsTask()));
+    }
+
+    [Fact]
+    public async Task Reserve_WhoseScriptKeepsAskingForReservations_FailsClosedAfterTwentyCalls()
+    {
+        // A script that names a reservation (the one being made, absent) in every answer, as a ledger
+        // would whose reservations expire faster than they can be read.
+        var options = new LedgerOptions
+        {
+            RewriteScript = script => script == RedisScripts.Reserve ? "return {5, -1, 0, KEYS[1], KEYS[4]}" : script,
+        };
+        await using var ledger = await LedgerFactory.OpenAsync(LedgerUriParser.Parse(Server.Uri, Environment.GetEnvironmentVariable),
+            new LedgerAccount("asking", 100, BudgetWindow.None), RunIdentity.ForCurrentProcess(), options);
+        LedgerUnavailableException? error = null;
+
+        var sent = await CountAsync(async () => error = await Assert.ThrowsAsync<LedgerUnavailableException>(() => ledger.ReserveAsync(1, default).AsTask()));
+
+        Assert.Contains("kept naming more reservations to read for a reservation (20 rounds)", error!.Message, StringComparison.Ordinal);
+        Assert.Equal(20, sent.GetValueOrDefault("evalsha") + sent.GetValueOrDefault("eval"));
+        Assert.Equal(19, sent["hmget"]);
     }
 
     private ValueTask<AccountLedger> OpenAsync(string key, FakeTimeProvider clock) =>
