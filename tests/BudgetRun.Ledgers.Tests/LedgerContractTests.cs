@@ -374,7 +374,7 @@ public abstract partial class LedgerContractTests(ITestOutputHelper output) : IA
     [Fact]
     public async Task SeveralProcesses_NeverReserveMoreThanTheLimit()
     {
-        var counts = await WorkerProcesses.RunAsync(LedgerUri, Key, limitCents: 100, cents: 7, workers: 5);
+        var counts = await WorkerProcesses.RunAsync(LedgerUri, Key, limitCents: 100, cents: 7, workers: 5, environment: WorkerEnvironment);
 
         Output.WriteLine($"reservations per process: {string.Join(", ", counts)}");
         Assert.Equal(14, counts.Sum());
@@ -527,6 +527,9 @@ public abstract partial class LedgerContractTests(ITestOutputHelper output) : IA
 
     /// <summary>The options every ledger of the suite opens with: a store's own test settings go here.</summary>
     private protected virtual LedgerOptions? StoreOptions(LedgerOptions? options) => options;
+
+    /// <summary>What the worker processes of the multi-process tests add to their environment to open their ledgers the same way.</summary>
+    private protected virtual IReadOnlyDictionary<string, string>? WorkerEnvironment => null;
 
     /// <summary>
     /// A test that moves time with its own clock makes that clock the ledger's (the stores' own

@@ -26,6 +26,9 @@ internal static class DeclaredKeysOnly
 
         """;
 
+    /// <summary>Set to 1 in a worker process's environment, its ledger runs every script checked (<see cref="ReserveWorker"/>).</summary>
+    public const string Variable = "LEDGER_TESTS_DECLARED_KEYS_ONLY";
+
     /// <summary>The ledger options that run every script checked.</summary>
     public static LedgerOptions Options(LedgerOptions? options) => (options ?? LedgerOptions.Default) with { RewriteScript = Rewrite };
 

@@ -10,4 +10,7 @@ public sealed class RedisClusterDeclaredKeysLedgerTests(RedisClusterFixture redi
     protected override string LedgerUri => redis.Cluster.Uri;
 
     private protected override LedgerOptions? StoreOptions(LedgerOptions? options) => DeclaredKeysOnly.Options(options);
+
+    private protected override IReadOnlyDictionary<string, string>? WorkerEnvironment { get; } =
+        new Dictionary<string, string> { [DeclaredKeysOnly.Variable] = "1" };
 }

@@ -16,6 +16,9 @@ public sealed class RedisDeclaredKeysLedgerTests(RedisFixture redis, ITestOutput
 
     private protected override LedgerOptions? StoreOptions(LedgerOptions? options) => DeclaredKeysOnly.Options(options);
 
+    private protected override IReadOnlyDictionary<string, string>? WorkerEnvironment { get; } =
+        new Dictionary<string, string> { [DeclaredKeysOnly.Variable] = "1" };
+
     [Fact]
     public async Task TheCheck_RefusesAScriptThatTouchesAKeyItDidNotDeclare()
     {
