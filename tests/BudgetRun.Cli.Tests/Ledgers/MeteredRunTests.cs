@@ -1,0 +1,69 @@
+namespace BudgetRun.Cli.Tests.Ledgers;
+
+/// <summary>
+/// Metered attempts with real processes and a real SQLite account, on second-long slices at a cent a
+/// second (<c>--cost-per-minute-cents 60 --meter-slice 1s</c>): an attempt is charged for the time it
+/// ran, one whose next slice does not fit is stopped by the meter (exit 75), and metered runs sharing
+/// an account never spend more than its limit.
+/// </summary>
+public sealed class MeteredRunTests() : LedgerTest(redis: null)
+{
+    private static readonly string[] _centASecond = ["--cost-per-minute-cents", "60", "--meter-slice", "1s", "--kill-grace", "200ms"];
+
+    [Fact]
+    public async Task AnAttemptThatEnds_IsChargedThePerAttemptPricePlusItsTime_RoundedUp()
+    {
+        var report = Scratch.Path("report.json");
+
+        var run = await RunToEndAsync([.. Account(LedgerKind.Sqlite), "--max-cost-cents", "100", "--cost-per-attempt-cents", "5", .. _centASecond,
+            "--max-attempts", "1", "--report", report, "--", "sleep", "2.2"]);
+
+        run.AssertExitCode(0).AssertNoStackTrace();
+        var attempt = Assert.Single(RunReport.Load(report).Attempts);
+        var ranMs = attempt.GetProperty("durationMs").GetInt64();
+        var charged = attempt.GetProperty("costCents").GetInt64();
+        // 5 for the attempt and a cent for each second begun (durationMs is rounded: allow its last millisecond).
+        Assert.Contains(charged, new[] { 5 + CeilingSeconds(ranMs), 5 + CeilingSeconds(ranMs + 1) });
+        Assert.InRange(charged, 5 + 3, 5 + 5); // 2.2 s of sleep: at least 3 slices begun, a busy machine may add one
+        var account = await StatusAsync(LedgerKind.Sqlite);
+        Assert.Equal((charged, 0L), (account.SpentCents, account.ReservedCents)); // the rest of the last slice went back
+    }
+
+    [Fact]
+    public async Task AnAttemptWhoseNextSliceDoesNotFit_IsStoppedByTheMeter_AndTheRunEnds75()
+    {
+        var report = Scratch.Path("report.json");
+
+        var run = await RunToEndAsync([.. Account(LedgerKind.Sqlite), "--max-cost-cents", "4", .. _centASecond,
+            "--max-attempts", "3", "--report", report, "--", "sleep", "60"], timeout: TimeSpan.FromSeconds(30));
+
+        run.AssertExitCode(75).AssertNoStackTrace();
+        Assert.Contains("the meter stopped attempt 1", LastLine(run), StringComparison.Ordinal);
+        var document = RunReport.Load(report);
+        Assert.Equal("budgetExhausted", document.Outcome);
+        var attempt = Assert.Single(document.Attempts); // no second attempt: nothing is left for its first slice
+        Assert.Equal("killed", attempt.GetProperty("outcome").GetString());
+        Assert.True(attempt.GetProperty("durationMs").GetInt64() <= 4_000, $"the attempt ran past the 4 paid seconds\n{document.Json}");
+        var account = await StatusAsync(LedgerKind.Sqlite);
+        Assert.InRange(account.SpentCents, 3, 4);
+        Assert.Equal(0, account.ReservedCents);
+    }
+
+    [Fact]
+    public async Task MeteredRuns_SharingAnAccount_NeverSpendMoreThanItsLimit()
+    {
+        (await RunToEndAsync(["budget", "set", .. Account(LedgerKind.Sqlite), "--max-cost-cents", "12"])).AssertExitCode(0);
+
+        var runs = Enumerable.Range(0, 6).Select(_ => RunToEndAsync(
+            [.. Account(LedgerKind.Sqlite), "--max-cost-cents", "12", .. _centASecond, "--max-attempts", "2", "--base-delay", "10ms", "--", "sleep", "60"],
+            timeout: TimeSpan.FromSeconds(60))).ToList();
+        var results = await Task.WhenAll(runs);
+
+        Assert.All(results, result => result.AssertExitCode(75).AssertNoStackTrace());
+        var account = await StatusAsync(LedgerKind.Sqlite);
+        Assert.InRange(account.SpentCents, 1, 12); // together never past the limit
+        Assert.Equal(0, account.ReservedCents);
+    }
+
+    private static long CeilingSeconds(long milliseconds) => (milliseconds + 999) / 1000;
+}
