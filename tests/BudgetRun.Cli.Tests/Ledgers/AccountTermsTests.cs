@@ -9,6 +9,7 @@ public sealed class AccountTermsTests(RedisFixture redis) : LedgerTest(redis), I
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task FourRuns_WithFourWindows_OnOneKey_SpendAtMostTheAccountsFiftyCents(LedgerKind kind)
     {
         // The example: each run used to spend 50 cents in a bucket of its own window.
@@ -33,6 +34,7 @@ public sealed class AccountTermsTests(RedisFixture redis) : LedgerTest(redis), I
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task ARun_NeverChangesAnExistingAccountsLimit_AndOneWarningNamesBoth(LedgerKind kind)
     {
         (await RunToEndAsync([.. Budget(kind, 50, 10), "--", .. Child("exit", "0")])).AssertExitCode(0);
@@ -55,6 +57,7 @@ public sealed class AccountTermsTests(RedisFixture redis) : LedgerTest(redis), I
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task PerRunCap_AndAccountLimit_BothHold(LedgerKind kind)
     {
         (await RunToEndAsync(["budget", "set", .. Account(kind), "--max-cost-cents", "100"])).AssertExitCode(0);
@@ -78,6 +81,7 @@ public sealed class AccountTermsTests(RedisFixture redis) : LedgerTest(redis), I
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task RequireAccount_OnAMissingAccount_Exits66_StartsNothing_AndCreatesNothing(LedgerKind kind)
     {
         var refused = await RunToEndAsync([.. Budget(kind, 50, 10), "--require-account", "--", .. Child("--count", Scratch.Path("n"), "exit", "0")]);
@@ -96,6 +100,7 @@ public sealed class AccountTermsTests(RedisFixture redis) : LedgerTest(redis), I
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task RunsCreatingOneAccountAtOnce_EndWithOneAccount(LedgerKind kind)
     {
         var runs = Enumerable.Range(1, 4)

@@ -11,6 +11,7 @@ public sealed class BudgetCommandTests(RedisFixture redis) : LedgerTest(redis), 
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Set_ThenShow_PrintTheTerms_AndARunUsesThem(LedgerKind kind)
     {
         var set = await RunToEndAsync(["budget", "set", .. Account(kind), "--max-cost-cents", "80", "--budget-window", "day", "--timezone", "Europe/Berlin"]);
@@ -43,6 +44,7 @@ public sealed class BudgetCommandTests(RedisFixture redis) : LedgerTest(redis), 
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task List_ShowsTheAccountsWithThePrefix(LedgerKind kind)
     {
         (await RunToEndAsync(["budget", "set", .. Account(kind, Key + "/b"), "--max-cost-cents", "20", "--budget-window", "1h"])).AssertExitCode(0);
@@ -61,6 +63,7 @@ public sealed class BudgetCommandTests(RedisFixture redis) : LedgerTest(redis), 
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Kill_OfATypoedKey_EngagesIt_ButWarnsThatNoRunHasUsedIt(LedgerKind kind)
     {
         (await RunToEndAsync([.. Budget(kind, 100, 10), "--", .. Child("exit", "0")])).AssertExitCode(0);
@@ -81,6 +84,8 @@ public sealed class BudgetCommandTests(RedisFixture redis) : LedgerTest(redis), 
     [InlineData(LedgerKind.Redis, "status")]
     [InlineData(LedgerKind.Sqlite, "resume")]
     [InlineData(LedgerKind.Redis, "resume")]
+    [InlineData(LedgerKind.Postgres, "status")]
+    [InlineData(LedgerKind.Postgres, "resume")]
     public async Task StatusAndResume_OfAnUnknownAccount_Exit66_SayingSo(LedgerKind kind, string subcommand)
     {
         (await RunToEndAsync([.. Budget(kind, 100, 10), "--", .. Child("exit", "0")])).AssertExitCode(0); // the ledger exists

@@ -21,6 +21,7 @@ public sealed class ConcurrencyTests(RedisFixture redis, ITestOutputHelper outpu
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task TwentyRuns_SharingOneKey_SpendAtMost98Cents_AsTheirReportsAndTheLedgerAgree(LedgerKind kind)
     {
         var clock = Stopwatch.StartNew();

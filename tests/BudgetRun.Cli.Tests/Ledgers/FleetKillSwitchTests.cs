@@ -23,6 +23,7 @@ public sealed class FleetKillSwitchTests(RedisFixture redis, ITestOutputHelper o
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Kill_StopsARunningChild_WithinOneSecond_AndNoRunStartsAnAttempt_UntilResume(LedgerKind kind)
     {
         const string Reason = "vendor incident 7";
@@ -81,6 +82,7 @@ public sealed class FleetKillSwitchTests(RedisFixture redis, ITestOutputHelper o
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Kill_DuringALongBackoff_EndsTheRunWithinOneSecond_WithoutAnotherAttempt(LedgerKind kind)
     {
         const string Reason = "stop the retry storm";

@@ -14,6 +14,7 @@ public sealed class HierarchyTests(RedisFixture redis) : LedgerTest(redis), ICla
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Run_UnderALevelWithATighterLimit_StopsWhenThatLevelIsSpent_AndNamesIt(LedgerKind kind)
     {
         (await RunToEndAsync(["budget", "set", .. Account(kind), "--max-cost-cents", "50"])).AssertExitCode(0);
@@ -37,6 +38,7 @@ public sealed class HierarchyTests(RedisFixture redis) : LedgerTest(redis), ICla
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task KillOfALevel_StopsARunBelowIt_AndTheMessageNamesTheLevel(LedgerKind kind)
     {
         (await RunToEndAsync(["budget", "set", .. Account(kind), "--max-cost-cents", "500"])).AssertExitCode(0);
@@ -56,6 +58,7 @@ public sealed class HierarchyTests(RedisFixture redis) : LedgerTest(redis), ICla
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Sidecar_Refusal_NamesTheLevelThatRefused(LedgerKind kind)
     {
         (await RunToEndAsync(["budget", "set", .. Account(kind), "--max-cost-cents", "40"])).AssertExitCode(0);

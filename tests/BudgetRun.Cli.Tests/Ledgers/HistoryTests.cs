@@ -11,6 +11,7 @@ public sealed class HistoryTests(RedisFixture redis) : LedgerTest(redis), IClass
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task History_AfterRunsAndAKill_ListsEveryChange_AndItsTotalsEqualTheAccount(LedgerKind kind)
     {
         (await RunToEndAsync([.. Budget(kind, 1000, 30), "--max-attempts", "3", "--base-delay", "1ms", "--", .. Child("exit", "3")])).AssertExitCode(3);
@@ -40,6 +41,7 @@ public sealed class HistoryTests(RedisFixture redis) : LedgerTest(redis), IClass
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task History_AfterASupervisorWasSigkilled_HasTheExpiry_AndStillEqualsTheAccount(LedgerKind kind)
     {
         // The run dies holding a reservation; it expires (spent in full) when the next run reserves.
@@ -67,6 +69,7 @@ public sealed class HistoryTests(RedisFixture redis) : LedgerTest(redis), IClass
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Follow_PrintsNewEntriesAsTheyAreWritten_AndEndsCleanlyOnSigint(LedgerKind kind)
     {
         (await RunToEndAsync(["budget", "set", .. Account(kind), "--max-cost-cents", "500"])).AssertExitCode(0);
@@ -86,12 +89,13 @@ public sealed class HistoryTests(RedisFixture redis) : LedgerTest(redis), IClass
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task History_OfAnAccountThatDoesNotExist_Exits66_AndCreatesNoLedgerFile(LedgerKind kind)
     {
         var result = await RunToEndAsync(["history", .. Account(kind)]);
 
         result.AssertExitCode(66).AssertNoStackTrace();
-        // SQLite: the file itself is missing (no run has used the ledger); Redis: the account.
+        // SQLite: the file itself is missing (no run has used the ledger); Redis and PostgreSQL: the account.
         Assert.Contains(kind == LedgerKind.Sqlite ? "does not exist (no budget-run has used it" : $"budget '{Key}' does not exist",
             result.AssertOneStderrLine(), StringComparison.Ordinal);
         Assert.False(File.Exists(Scratch.Path("ledger.db")));

@@ -1,6 +1,6 @@
 namespace BudgetRun.Cli.Tests.Ledgers;
 
-/// <summary>The two ledgers every account test runs against.</summary>
+/// <summary>The ledgers every account test runs against.</summary>
 public enum LedgerKind
 {
     /// <summary>A real SQLite file in the test's scratch directory.</summary>
@@ -8,4 +8,7 @@ public enum LedgerKind
 
     /// <summary>A real redis-server on a free loopback port (<see cref="RedisFixture"/>).</summary>
     Redis,
+
+    /// <summary>The assembly's one real PostgreSQL on a free loopback port (<see cref="SharedPostgres"/>).</summary>
+    Postgres,
 }

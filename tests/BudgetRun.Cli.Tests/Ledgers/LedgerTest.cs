@@ -6,9 +6,10 @@ namespace BudgetRun.Cli.Tests.Ledgers;
 
 /// <summary>
 /// Base of the persistent-budget tests: an account key of its own per test, a SQLite file in the
-/// test's scratch directory or the class's redis-server, and runs whose environment holds none of
-/// the host's budget-run variables and whose <c>XDG_STATE_HOME</c> is the test's own, so that no
-/// test ever touches the default ledger of the machine or of another test.
+/// test's scratch directory, the class's redis-server or the assembly's PostgreSQL, and runs whose
+/// environment holds none of the host's budget-run or PostgreSQL client variables and whose
+/// <c>XDG_STATE_HOME</c> is the test's own, so that no test ever touches the default ledger of the
+/// machine or of another test.
 /// </summary>
 public abstract class LedgerTest : CliTest
 {
@@ -17,9 +18,15 @@ public abstract class LedgerTest : CliTest
     [
         "BUDGET_RUN_LEDGER", "BUDGET_RUN_BUDGET_KEY", "BUDGET_RUN_REDIS_PASSWORD", "BUDGET_RUN_LISTEN",
         "BUDGET_RUN_CONTROL_TOKEN", "BUDGET_RUN_PUSHGATEWAY", "BUDGET_RUN_URL", "BUDGET_RUN_TOKEN",
+        "PGPASSWORD", "PGPASSFILE", "PGUSER",
     ];
 
+    /// <summary>Any other PG* variable of the host (libpq's and Npgsql's: host, TLS files, options...), removed too.</summary>
+    private static readonly string[] _hostPostgresVariables = [.. Environment.GetEnvironmentVariables().Keys.Cast<string>()
+        .Where(name => name.StartsWith("PG", StringComparison.Ordinal))];
+
     private readonly RedisFixture? _redis;
+    private PostgresServer? _postgres;
 
     private protected LedgerTest(RedisFixture? redis)
     {
@@ -37,11 +44,15 @@ public abstract class LedgerTest : CliTest
 
     private protected RedisServer Redis => (_redis ?? throw new InvalidOperationException("this test class has no RedisFixture")).Server;
 
+    /// <summary>The assembly's PostgreSQL server; once a test names it, its runs get the password in <c>PGPASSWORD</c>.</summary>
+    private protected PostgresServer Postgres => _postgres ??= SharedPostgres.Server;
+
     /// <summary>The <c>--ledger</c> value of <paramref name="kind"/>.</summary>
     private protected string Ledger(LedgerKind kind) => kind switch
     {
         LedgerKind.Sqlite => "sqlite:" + Scratch.Path("ledger.db"),
         LedgerKind.Redis => Redis.Uri,
+        LedgerKind.Postgres => Postgres.Uri,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -52,11 +63,15 @@ public abstract class LedgerTest : CliTest
     private protected string[] Budget(LedgerKind kind, long limit, long costPerAttempt) =>
         [.. Account(kind), "--max-cost-cents", Cents(limit), "--cost-per-attempt-cents", Cents(costPerAttempt)];
 
-    /// <summary>The host environment cleared of budget-run's variables, with the test's state home, plus <paramref name="extra"/>.</summary>
+    /// <summary>The host environment cleared of budget-run's and PostgreSQL's variables, with the test's state home (and PostgreSQL's password once the test used it), plus <paramref name="extra"/>.</summary>
     private protected Dictionary<string, string?> CleanEnvironment(IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var environment = _hostVariables.ToDictionary(name => name, _ => (string?)null);
+        var environment = _hostVariables.Union(_hostPostgresVariables).ToDictionary(name => name, _ => (string?)null);
         environment["XDG_STATE_HOME"] = StateHome;
+        if (_postgres is not null)
+        {
+            environment["PGPASSWORD"] = _postgres.Password;
+        }
         foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
         {
             environment[name] = value;

@@ -11,6 +11,7 @@ public sealed class PersistenceTests(RedisFixture redis) : LedgerTest(redis), IC
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task SecondRun_SeesTheFirstRunsSpend_AndExits75WhenItsNextAttemptDoesNotFit(LedgerKind kind)
     {
         // First run: two failed attempts of 30 cents each out of 100.
@@ -42,6 +43,7 @@ public sealed class PersistenceTests(RedisFixture redis) : LedgerTest(redis), IC
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Status_WithoutJson_PrintsTheSameFacts_OnePerLine(LedgerKind kind)
     {
         (await RunToEndAsync([.. Budget(kind, 250, 40), "--", .. Child("exit", "0")])).AssertExitCode(0);
@@ -67,6 +69,7 @@ public sealed class PersistenceTests(RedisFixture redis) : LedgerTest(redis), IC
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Status_OfAnHourlyAccount_ShowsTheWindowsEnd_InUtc(LedgerKind kind)
     {
         var before = NextHour(DateTimeOffset.UtcNow);
@@ -88,6 +91,7 @@ public sealed class PersistenceTests(RedisFixture redis) : LedgerTest(redis), IC
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Runs_AndSubcommands_TakeTheLedgerAndKey_FromTheEnvironment(LedgerKind kind)
     {
         var environment = new Dictionary<string, string?> { ["BUDGET_RUN_LEDGER"] = Ledger(kind), ["BUDGET_RUN_BUDGET_KEY"] = Key };

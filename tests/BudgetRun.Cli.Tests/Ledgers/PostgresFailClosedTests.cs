@@ -6,7 +6,8 @@ namespace BudgetRun.Cli.Tests.Ledgers;
 /// <summary>
 /// budget-run on a PostgreSQL ledger that goes away or refuses the password: no attempt starts
 /// without a reservation, the run exits 69 with one line naming the ledger (never the password), as
-/// with the other ledgers. Each test owns its server; the password reaches budget-run through PGPASSWORD.
+/// with the other ledgers. A test that stops a server owns it (the assembly's shared one serves the
+/// other tests); the password reaches budget-run through PGPASSWORD.
 /// </summary>
 public sealed class PostgresFailClosedTests(ITestOutputHelper output) : LedgerTest(redis: null)
 {
@@ -61,6 +62,50 @@ public sealed class PostgresFailClosedTests(ITestOutputHelper output) : LedgerTe
 
         result.AssertExitCode(69);
         Assert.Equal($"budget-run: ledger {server.Uri} is unavailable: cannot connect to the server (connection refused)", result.AssertOneStderrLine());
+    }
+
+    [Fact]
+    public async Task PostgresStopped_WhileTheChildRuns_DoesNotStopTheChild()
+    {
+        await using var server = await PostgresServer.StartAsync();
+        var signals = Scratch.Path("signals");
+        var pidFile = Scratch.Path("child.pid");
+        using var run = Launch(["--ledger", server.Uri, "--budget-key", Key, "--max-cost-cents", "1000", "--cost-per-attempt-cents", "7",
+            "--max-attempts", "1", "--", .. Child("--pid-file", pidFile, "record-signals", signals, "2500")], Password(server.Password));
+        await Wait.ForPidAsync(pidFile, run);
+
+        server.Stop();
+        var result = await run.WaitAsync();
+
+        Assert.False(File.Exists(signals), $"the child got {(File.Exists(signals) ? File.ReadAllText(signals).Trim() : "")} after the ledger went away\n{result}");
+        Assert.True(result.Elapsed > TimeSpan.FromSeconds(2.5), $"the run ended before the child's 2.5s were over\n{result}");
+        result.AssertNoStackTrace();
+        Assert.Contains("succeeded", LastLine(result), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("kill")]
+    [InlineData("resume")]
+    public async Task KillAndResume_AgainstAnUnreachableServer_Exit69WithOneLineNamingIt(string subcommand)
+    {
+        var ledger = $"postgres://{PostgresServer.User}@127.0.0.1:{Ports.FreeLoopback()}/{PostgresServer.Database}";
+
+        var result = await RunToEndAsync([subcommand, "--ledger", ledger, "--budget-key", Key]);
+
+        result.AssertExitCode(69);
+        Assert.Contains($"ledger {ledger} is unavailable", result.AssertOneStderrLine(), StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
+    public async Task Serve_AgainstAnUnreachableServer_Exits69WithOneLine()
+    {
+        var ledger = $"postgres://{PostgresServer.User}@127.0.0.1:{Ports.FreeLoopback()}/{PostgresServer.Database}";
+
+        var result = await RunToEndAsync(["serve", "--listen", "127.0.0.1:0", "--ledger", ledger, "--budget-key", Key, "--max-cost-cents", "100"]);
+
+        result.AssertExitCode(69);
+        Assert.Contains($"ledger {ledger} is unavailable", result.AssertOneStderrLine(), StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string?> Password(string password) => new() { ["PGPASSWORD"] = password, ["PGPASSFILE"] = null };

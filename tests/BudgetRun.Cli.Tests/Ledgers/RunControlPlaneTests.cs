@@ -14,6 +14,7 @@ public sealed class RunControlPlaneTests(RedisFixture redis) : LedgerTest(redis)
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task PostKill_WithFleetScope_StopsAnotherRunOfTheAccount_AndNewRunsRefuse(LedgerKind kind)
     {
         const string Reason = "fleet stop from the dashboard";
@@ -44,6 +45,7 @@ public sealed class RunControlPlaneTests(RedisFixture redis) : LedgerTest(redis)
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task PostKill_WithoutScope_StopsOnlyThatRun_AndLeavesTheAccountOpen(LedgerKind kind)
     {
         using var listening = StartSleeper(kind, "a", listen: true);
@@ -67,6 +69,7 @@ public sealed class RunControlPlaneTests(RedisFixture redis) : LedgerTest(redis)
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task PostCost_AddsTheReportedSpend_ToTheAccount_AndStatusNamesTheAccount(LedgerKind kind)
     {
         using var run = Launch([.. Budget(kind, 1000, 5), "--budget-window", "1h", "--listen", "127.0.0.1:0", "--max-attempts", "1",

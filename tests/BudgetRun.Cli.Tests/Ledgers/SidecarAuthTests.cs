@@ -11,6 +11,7 @@ public sealed class SidecarAuthTests(RedisFixture redis) : SidecarTest(redis), I
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task V1_WithoutOrWithAWrongToken_Answers401_AndChangesNothing(LedgerKind kind)
     {
         using var sidecar = await ServeAsync(kind, 100, "--control-token-file", TokenFile());

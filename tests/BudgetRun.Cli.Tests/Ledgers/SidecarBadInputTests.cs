@@ -22,6 +22,7 @@ public sealed class SidecarBadInputTests(RedisFixture redis) : SidecarTest(redis
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task BadInput_OnReserveAndSettle_Answers400WithAProblem_AndChangesNothing(LedgerKind kind)
     {
         using var sidecar = await ServeAsync(kind, 1000);

@@ -18,6 +18,7 @@ public sealed class SidecarKillSwitchTests(RedisFixture redis, ITestOutputHelper
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task WhileKilled_ReserveAnswers423NamingTheReason_AndAfterResume_ReservesAgainWithinTwoSeconds(LedgerKind kind)
     {
         const string Reason = "provider billing alert";
@@ -62,6 +63,7 @@ public sealed class SidecarKillSwitchTests(RedisFixture redis, ITestOutputHelper
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task EngagedBeforeServeStarts_ServeStillServes_AndReserveAnswers423(LedgerKind kind)
     {
         (await AdministerAsync(kind, "kill", "--reason", "engaged early")).AssertExitCode(0);

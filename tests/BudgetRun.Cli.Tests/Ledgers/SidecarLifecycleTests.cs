@@ -11,6 +11,7 @@ public sealed class SidecarLifecycleTests(RedisFixture redis) : SidecarTest(redi
     [Theory]
     [InlineData(LedgerKind.Sqlite, Posix.SIGTERM)]
     [InlineData(LedgerKind.Redis, Posix.SIGTERM)]
+    [InlineData(LedgerKind.Postgres, Posix.SIGTERM)]
     [InlineData(LedgerKind.Sqlite, Posix.SIGINT)]
     public async Task Signal_EndsServeCleanly(LedgerKind kind, int signal)
     {
@@ -26,6 +27,7 @@ public sealed class SidecarLifecycleTests(RedisFixture redis) : SidecarTest(redi
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task StatusHealthAndMetrics_DescribeTheAccount(LedgerKind kind)
     {
         using var sidecar = await ServeAsync(kind, 500, "--budget-window", "24h", "--name", "queue-worker");
@@ -58,6 +60,7 @@ public sealed class SidecarLifecycleTests(RedisFixture redis) : SidecarTest(redi
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task WithoutAToken_ServeSaysOnceThatItListensOnLoopbackOnly(LedgerKind kind)
     {
         using var sidecar = await ServeAsync(kind, 100);

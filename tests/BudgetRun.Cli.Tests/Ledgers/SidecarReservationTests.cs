@@ -15,6 +15,7 @@ public sealed class SidecarReservationTests(RedisFixture redis, ITestOutputHelpe
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Reserve_AnswersAnId_AndSettle_RecordsTheRealCost_LowerOrHigher(LedgerKind kind)
     {
         using var sidecar = await ServeAsync(kind, 100);
@@ -54,6 +55,7 @@ public sealed class SidecarReservationTests(RedisFixture redis, ITestOutputHelpe
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Settle_AboveTheLimit_IsRecorded_NotRefused_AndShowsAsOverspend(LedgerKind kind)
     {
         using var sidecar = await ServeAsync(kind, 100);
@@ -72,6 +74,7 @@ public sealed class SidecarReservationTests(RedisFixture redis, ITestOutputHelpe
     [Theory]
     [InlineData(LedgerKind.Sqlite)]
     [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
     public async Task Reservation_NeverSettled_ExpiresAfterTheTtl_AndCountsAsSpentInFull(LedgerKind kind)
     {
         using var sidecar = await ServeAsync(kind, 100, "--reservation-ttl", "2s");
