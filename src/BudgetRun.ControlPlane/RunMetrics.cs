@@ -29,6 +29,7 @@ internal sealed class RunMetrics : IRunObserver
     private readonly Gauge _killSwitch;
     private readonly Gauge _lastExitCode;
     private readonly Counter _ledgerErrors;
+    private readonly Gauge _lastSuccess;
     private readonly Gauge _accountBudget;
     private readonly Gauge _accountSpent;
     private readonly Gauge _accountReserved;
@@ -58,6 +59,10 @@ internal sealed class RunMetrics : IRunObserver
         _killSwitch = factory.CreateGauge(MetricNames.KillSwitch, "1 once the kill switch is engaged.");
         _lastExitCode = factory.CreateGauge(MetricNames.LastExitCode, "The exit code of the last attempt (128+N for signal N).");
         _ledgerErrors = factory.CreateCounter(MetricNames.LedgerErrors, "Failed reads and writes of the budget ledger.");
+        // No series until an attempt succeeds: a run that never succeeded must not claim one at the
+        // epoch, and its final push must leave a previous run's success in the Pushgateway alone.
+        _lastSuccess = factory.CreateGauge(MetricNames.LastSuccess, "When an attempt last succeeded (Unix seconds); absent until one does.",
+            new GaugeConfiguration { SuppressInitialValue = true });
         string[] level = [MetricNames.BudgetKeyLabel];
         _accountBudget = factory.CreateGauge(MetricNames.AccountBudget, "The limit of each level of the account path that has one, for its current window.", level);
         _accountSpent = factory.CreateGauge(MetricNames.AccountSpent, "Cents spent by the whole fleet in each level's current window.", level);
@@ -145,6 +150,10 @@ internal sealed class RunMetrics : IRunObserver
         _cost.Inc(attempt.CostCents);
         _duration.Observe(attempt.Duration.TotalSeconds);
         _lastExitCode.Set(attempt.Code);
+        if (attempt.Kind == AttemptKind.Success)
+        {
+            _lastSuccess.Set((attempt.StartedAt + attempt.Duration).ToUnixTimeMilliseconds() / 1000.0);
+        }
     }
 
     public void BackingOff(TimeSpan delay, DateTimeOffset nextAttemptAt) => _backoff.Set(delay.TotalSeconds);

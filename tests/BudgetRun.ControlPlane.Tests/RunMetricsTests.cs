@@ -55,7 +55,7 @@ public sealed class RunMetricsTests
 
         Assert.All(text.Samples, sample => Assert.Equal(Workload, sample.Labels[MetricNames.WorkloadLabel]));
         string[] families = [MetricNames.Attempts, MetricNames.Cost, MetricNames.Budget, MetricNames.Remaining, MetricNames.AttemptDuration,
-            MetricNames.Backoff, MetricNames.ChildRunning, MetricNames.KillSwitch, MetricNames.LastExitCode, MetricNames.LedgerErrors,
+            MetricNames.Backoff, MetricNames.ChildRunning, MetricNames.KillSwitch, MetricNames.LastExitCode, MetricNames.LedgerErrors, MetricNames.LastSuccess,
             MetricNames.AccountBudget, MetricNames.AccountSpent, MetricNames.AccountReserved, MetricNames.AccountRemaining, MetricNames.AccountKillSwitch];
         Assert.Equal(families.Order(), text.Types.Keys.Order());
         Assert.Equal(("counter", "gauge", "histogram"), (text.Types[MetricNames.Attempts], text.Types[MetricNames.Budget], text.Types[MetricNames.AttemptDuration]));
@@ -114,6 +114,25 @@ public sealed class RunMetricsTests
         Assert.Equal((1, 0), (running.Value(MetricNames.ChildRunning), running.Value(MetricNames.Backoff)));
         Assert.Equal((0, 12.5), (backingOff.Value(MetricNames.ChildRunning), backingOff.Value(MetricNames.Backoff)));
         Assert.Equal(0, again.Value(MetricNames.Backoff));
+    }
+
+    [Fact]
+    public async Task LastSuccess_HasNoSeriesUntilAnAttemptSucceeds_ThenItsEndInUnixSeconds()
+    {
+        var metrics = NewMetrics();
+        var before = await CollectAsync(metrics);
+        metrics.AttemptEnded(Attempt(1, AttemptKind.Failure, exitCode: 1, cost: 0, seconds: 3));
+        var failed = await CollectAsync(metrics);
+        var start = new DateTimeOffset(2026, 12, 3, 6, 0, 0, TimeSpan.Zero);
+        metrics.AttemptEnded(new AttemptRecord(2, start, TimeSpan.FromSeconds(2.5), AttemptKind.Success, 0, null, 0, TimeSpan.Zero));
+        var succeeded = await CollectAsync(metrics);
+        metrics.AttemptEnded(new AttemptRecord(3, start.AddMinutes(1), TimeSpan.FromSeconds(1), AttemptKind.Failure, 1, null, 0, TimeSpan.Zero));
+        var failedAgain = await CollectAsync(metrics);
+
+        Assert.DoesNotContain(before.Samples, sample => sample.Name == MetricNames.LastSuccess);
+        Assert.DoesNotContain(failed.Samples, sample => sample.Name == MetricNames.LastSuccess);
+        Assert.Equal(start.AddSeconds(2.5).ToUnixTimeMilliseconds() / 1000.0, succeeded.Value(MetricNames.LastSuccess));
+        Assert.Equal(succeeded.Value(MetricNames.LastSuccess), failedAgain.Value(MetricNames.LastSuccess)); // a failure never moves it
     }
 
     [Fact]

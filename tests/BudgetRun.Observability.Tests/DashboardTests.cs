@@ -114,7 +114,7 @@ public sealed class DashboardTests
         var titles = Load().GetProperty("panels").EnumerateArray().Select(panel => panel.GetProperty("title").GetString()).ToList();
 
         Assert.All(
-            new[] { "Spend vs budget", "Remaining budget", "Attempts by outcome", "Attempt duration", "Backoff", "Kill switch", "Child running", "Account levels: used", "Account levels: remaining", "Account levels: kill switch" },
+            new[] { "Spend vs budget", "Remaining budget", "Attempts by outcome", "Attempt duration", "Backoff", "Kill switch", "Child running", "Account levels: used", "Account levels: remaining", "Account levels: kill switch", "Time since last success" },
             title => Assert.Contains(title, titles));
     }
 }

@@ -16,7 +16,7 @@ public sealed partial class MetricNamesTests
     [
         "budget_run_attempts_total", "budget_run_cost_cents_total", "budget_run_budget_cents", "budget_run_budget_remaining_cents",
         "budget_run_attempt_duration_seconds", "budget_run_backoff_seconds", "budget_run_child_running",
-        "budget_run_kill_switch_engaged", "budget_run_last_exit_code",
+        "budget_run_kill_switch_engaged", "budget_run_last_exit_code", "budget_run_last_success_timestamp_seconds",
         // per level of a --budget-key account (issue "Budgets that operators own")
         "budget_run_account_budget_cents", "budget_run_account_spent_cents", "budget_run_account_reserved_cents",
         "budget_run_account_remaining_cents", "budget_run_account_kill_switch_engaged",

@@ -110,7 +110,9 @@ public sealed partial class PrometheusScrapeTests(ScrapedRunFixture fixture) : I
             try
             {
                 var result = await fixture.Prometheus.QueryAsync(promql);
-                if (needsData && result.Count == 0)
+                // The fixture's run never succeeds (it fails, then keeps running): the last-success panel
+                // has no data here, by design; PushgatewayTests shows the series a succeeding run pushes.
+                if (needsData && result.Count == 0 && !expr.Contains("budget_run_last_success_timestamp_seconds", StringComparison.Ordinal))
                 {
                     failures.Add($"{where}: no data for {promql}");
                 }

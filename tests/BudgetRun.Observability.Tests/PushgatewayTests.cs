@@ -51,6 +51,33 @@ public sealed class PushgatewayTests(PushedRunFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task LastSuccess_IsPushedBySucceedingRuns_AndAFailedRunLeavesItOnTheGateway()
+    {
+        const string liveness = "push-liveness";
+        (string, string)[] key = [("job", "budget-run"), ("instance", Environment.MachineName), ("workload", liveness)];
+        async Task<int> RunAsync(int exitCode)
+        {
+            using var run = ObservedRun.Start(
+            [
+                "--pushgateway", fixture.Gateway.BaseUrl, "--push-interval", "1m", "--name", liveness,
+                "--max-attempts", "1", "--", "sh", "-c", $"exit {exitCode}",
+            ]);
+            return await run.WaitForExitAsync(_limit);
+        }
+
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        Assert.Equal(0, await RunAsync(0));
+        var afterSuccess = (await fixture.Gateway.MetricsAsync()).Value("budget_run_last_success_timestamp_seconds", key);
+        Assert.Equal(3, await RunAsync(3));
+        var metrics = await fixture.Gateway.MetricsAsync();
+
+        Assert.NotNull(afterSuccess);
+        Assert.InRange(afterSuccess.Value, before - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.Equal(3, metrics.Value("budget_run_last_exit_code", key)); // the failed run's push landed...
+        Assert.Equal(afterSuccess, metrics.Value("budget_run_last_success_timestamp_seconds", key)); // ...and kept the success
+    }
+
+    [Fact]
     public async Task RunWithGatewayDown_ExitsWithItsOwnCode_AndLogsThePushFailures()
     {
         var closedPort = Ports.FreeLoopback(); // nothing listens there: every push is refused
