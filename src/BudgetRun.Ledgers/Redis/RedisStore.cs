@@ -11,7 +11,9 @@ namespace BudgetRun.Ledgers.Redis;
 /// script (<see cref="RedisScripts"/>), atomic across replicas. Commands fail fast while disconnected
 /// (no queueing behind the caller's back), so an unreachable server fails closed at once, and the
 /// connection is re-established in the background. Every write is idempotent (client-made ids,
-/// settle nonces, spend operation ids), so a retry after a lost answer never charges twice.
+/// settle nonces, spend operation ids), so a retry after a lost answer never charges twice. Behind
+/// Sentinel the client follows the primary the sentinels name, and a write counts as done only once
+/// a replica has it (<see cref="ReplicaAcknowledgement"/>).
 /// </summary>
 internal sealed class RedisStore : ILedgerStore
 {
@@ -34,6 +36,7 @@ internal sealed class RedisStore : ILedgerStore
     private readonly RedisKey _openKey;
     private readonly string _channelName;
     private readonly IReadOnlyList<string> _levels;
+    private readonly ReplicaAcknowledgement? _acknowledgement;
 
     private RedisStore(ConnectionMultiplexer connection, RedisLedgerLocation location, string accountKey, LedgerOptions options)
     {
@@ -47,6 +50,7 @@ internal sealed class RedisStore : ILedgerStore
         _openKey = _prefix + ":open";
         _channelName = _prefix + ":kill";
         _levels = AccountPath.Levels(accountKey);
+        _acknowledgement = location.UsesSentinel ? new ReplicaAcknowledgement(options.RedisTimeout) : null;
     }
 
     /// <summary>A level's prefix: every key of a tree shares the hash tag of its root (one slot, one script).</summary>
@@ -92,6 +96,8 @@ internal sealed class RedisStore : ILedgerStore
             SslHost = location.UseTls ? location.Host : null,
             Password = location.Password,
             ClientName = "budget-run",
+            // The endpoints are then sentinels: the client asks them for the primary and follows a failover.
+            ServiceName = location.ServiceName,
         };
         // A seed list names a cluster's nodes: the client discovers the rest, and the slots, from any of them.
         foreach (var endpoint in location.Endpoints)
@@ -107,7 +113,10 @@ internal sealed class RedisStore : ILedgerStore
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
         {
-            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, "cannot connect to the server", ex, options);
+            var reason = location.UsesSentinel
+                ? $"no sentinel named a reachable primary for the service '{location.ServiceName}'"
+                : "cannot connect to the server";
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, reason, ex, options);
         }
         var store = new RedisStore(connection, location, accountKey, options);
         if (location.Database != 0 && store.IsCluster)
@@ -162,7 +171,7 @@ internal sealed class RedisStore : ILedgerStore
             }
             else
             {
-                await _database.ScriptEvaluateAsync(RedisScripts.MoveLegacyAccount, [], [legacy, now]).ConfigureAwait(false);
+                await WriteAsync(RedisScripts.MoveLegacyAccount, [], [legacy, now]).ConfigureAwait(false);
             }
         }
     }
@@ -227,7 +236,7 @@ internal sealed class RedisStore : ILedgerStore
             values[19 + (i * 5)] = levels[i].StartMs;
             values[20 + (i * 5)] = levels[i].EndMs;
         }
-        var items = (RedisResult[])(await EvaluateAsync(RedisScripts.Reserve, keys, values).ConfigureAwait(false))!;
+        var items = (RedisResult[])(await WriteAsync(RedisScripts.Reserve, keys, values).ConfigureAwait(false))!;
         var status = (long)items[0] switch
         {
             1 => ReserveStatus.Reserved,
@@ -252,7 +261,7 @@ internal sealed class RedisStore : ILedgerStore
     public async ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken)
     {
         // A cancellation that arrives first records no run (the script leaves run, pid and host empty).
-        var result = await EvaluateAsync(RedisScripts.Finish,
+        var result = await WriteAsync(RedisScripts.Finish,
             [ReservationKey(request.Id), _openKey],
             [_prefix, request.Id, request.ActualCents, request.Nonce, request.NowMs, RetentionMs,
              request.Kind == FinishKind.Settle ? "settled" : "released", request.Kind == FinishKind.Cancel ? "1" : "0",
@@ -282,7 +291,7 @@ internal sealed class RedisStore : ILedgerStore
             values[9 + (i * 2)] = prefix;
             values[10 + (i * 2)] = levels[i].Bucket ?? "";
         }
-        var items = (RedisResult[])(await EvaluateAsync(RedisScripts.AddSpend, keys, values).ConfigureAwait(false))!;
+        var items = (RedisResult[])(await WriteAsync(RedisScripts.AddSpend, keys, values).ConfigureAwait(false))!;
         return LevelStates(items, 0, levels);
     }
 
@@ -311,7 +320,7 @@ internal sealed class RedisStore : ILedgerStore
     }
 
     public async ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) =>
-        (long)await EvaluateAsync(RedisScripts.CreateAccount, [_accountKey, _prefix + ":h"],
+        (long)await WriteAsync(RedisScripts.CreateAccount, [_accountKey, _prefix + ":h"],
             TermsArguments(terms, nowMs, "created: " + terms.Describe(), actor)).ConfigureAwait(false) == 1;
 
     public async ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken)
@@ -319,7 +328,7 @@ internal sealed class RedisStore : ILedgerStore
         // The history's "was" is the client's read: one step earlier than the script's, and only words.
         var current = ConfigFrom(await _database.HashGetAsync(_accountKey, TermFields).ConfigureAwait(false));
         var detail = terms.Describe() + (current.HasTerms ? $" (was {current.Describe()})" : " (new account)");
-        var before = (RedisResult[])(await EvaluateAsync(RedisScripts.SetTerms, [_accountKey, _prefix + ":h"],
+        var before = (RedisResult[])(await WriteAsync(RedisScripts.SetTerms, [_accountKey, _prefix + ":h"],
             TermsArguments(terms, nowMs, detail, actor)).ConfigureAwait(false))!;
         return ConfigFrom([.. before.Select(item => item.IsNull ? RedisValue.Null : (RedisValue)item)]);
     }
@@ -368,7 +377,7 @@ internal sealed class RedisStore : ILedgerStore
     public async ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken)
     {
         var actor = change.Actor;
-        var result = await EvaluateAsync(RedisScripts.SetKillSwitch,
+        var result = await WriteAsync(RedisScripts.SetKillSwitch,
             [_accountKey, _prefix + ":h"],
             [change.Engaged ? "1" : "0", change.Reason ?? "", change.NowMs, _channelName, _prefix, actor.RunId, actor.ProcessId, actor.Host,
              actor.User, HistoryRetentionMs]).ConfigureAwait(false);
@@ -448,6 +457,7 @@ internal sealed class RedisStore : ILedgerStore
         RedisTimeoutException => string.Create(CultureInfo.InvariantCulture,
             $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
         RedisServerException ex => $"the server answered an error: {Scrub(ex.Message)}",
+        ReplicaNotAcknowledgedException ex => ex.Message,
         RedisException ex => Scrub(ex.Message),
         TimeoutException => string.Create(CultureInfo.InvariantCulture,
             $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
@@ -476,6 +486,27 @@ internal sealed class RedisStore : ILedgerStore
         catch (RedisConnectionException) when (_connection.IsConnected)
         {
             return await _database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs a script that writes: as <see cref="EvaluateAsync"/>, and behind Sentinel only done once a
+    /// replica has it. A write no replica confirmed may be on the primary: the caller's kept update
+    /// (or cancellation) makes it again, idempotently, once one does.
+    /// </summary>
+    private async Task<RedisResult> WriteAsync(string script, RedisKey[] keys, RedisValue[] values)
+    {
+        if (_acknowledgement is not { } acknowledgement)
+        {
+            return await EvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+        try
+        {
+            return await acknowledgement.EvaluateAsync(_database, script, keys, values).ConfigureAwait(false);
+        }
+        catch (RedisConnectionException) when (_connection.IsConnected)
+        {
+            return await acknowledgement.EvaluateAsync(_database, script, keys, values).ConfigureAwait(false);
         }
     }
 
