@@ -37,6 +37,7 @@ internal sealed class RedisStore : ILedgerStore
     private readonly string _channelName;
     private readonly IReadOnlyList<string> _levels;
     private readonly ReplicaAcknowledgement? _acknowledgement;
+    private readonly string _cannotConnect;
 
     private RedisStore(ConnectionMultiplexer connection, RedisLedgerLocation location, string accountKey, LedgerOptions options)
     {
@@ -51,7 +52,13 @@ internal sealed class RedisStore : ILedgerStore
         _channelName = _prefix + ":kill";
         _levels = AccountPath.Levels(accountKey);
         _acknowledgement = location.UsesSentinel ? new ReplicaAcknowledgement(options.RedisTimeout) : null;
+        _cannotConnect = CannotConnect(location);
     }
+
+    /// <summary>Behind Sentinel the server is whichever primary the sentinels name: the message says so.</summary>
+    private static string CannotConnect(RedisLedgerLocation location) => location.UsesSentinel
+        ? $"cannot reach a primary of the service '{location.ServiceName}' through the sentinels"
+        : "cannot connect to the server";
 
     /// <summary>A level's prefix: every key of a tree shares the hash tag of its root (one slot, one script).</summary>
     internal static string PrefixOf(string level)
@@ -113,10 +120,7 @@ internal sealed class RedisStore : ILedgerStore
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
         {
-            var reason = location.UsesSentinel
-                ? $"no sentinel named a reachable primary for the service '{location.ServiceName}'"
-                : "cannot connect to the server";
-            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, reason, ex, options);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, CannotConnect(location), ex, options);
         }
         var store = new RedisStore(connection, location, accountKey, options);
         if (location.Database != 0 && store.IsCluster)
@@ -453,7 +457,7 @@ internal sealed class RedisStore : ILedgerStore
         RedisConnectionException ex when IsAuthenticationFailure(ex) => PasswordRefused,
         RedisConnectionException { FailureType: ConnectionFailureType.SocketClosed or ConnectionFailureType.SocketFailure } =>
             "the connection to the server was lost",
-        RedisConnectionException => "cannot connect to the server",
+        RedisConnectionException => _cannotConnect,
         RedisTimeoutException => string.Create(CultureInfo.InvariantCulture,
             $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
         RedisServerException ex => $"the server answered an error: {Scrub(ex.Message)}",
