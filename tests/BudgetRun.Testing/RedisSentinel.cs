@@ -99,11 +99,16 @@ internal sealed class RedisSentinel : IAsyncDisposable
     public async Task<RedisServer> KillPrimaryAsync()
     {
         var old = Primary;
-        var promoted = _servers.First(server => server != old);
         old.Kill();
-        await WaitUntilAsync(() => _sentinels.All(sentinel => PrimaryPortFrom(sentinel.Port) == promoted.Port)
-            && Role(promoted.Port) == "master", "the sentinels did not promote the replica");
-        return promoted;
+        return await WaitForPrimaryAsync(_servers.First(server => server != old));
+    }
+
+    /// <summary>Returns once every sentinel names <paramref name="server"/> as the primary and it says it is one.</summary>
+    public async Task<RedisServer> WaitForPrimaryAsync(RedisServer server)
+    {
+        await WaitUntilAsync(() => _sentinels.All(sentinel => PrimaryPortFrom(sentinel.Port) == server.Port)
+            && Role(server.Port) == "master", $"the sentinels did not promote the server on port {server.Port}");
+        return server;
     }
 
     /// <summary>Starts a killed server again (empty: no persistence); returns once sentinel has made it a replica in sync.</summary>

@@ -120,7 +120,9 @@ internal sealed class RedisStore : ILedgerStore
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
         {
-            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, CannotConnect(location), ex, options);
+            // Through Sentinel a refused password shows here: the sentinels refused it.
+            var reason = RefusedPassword(ex, log.ToString()) ? PasswordRefused : CannotConnect(location);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, reason, ex, options);
         }
         var store = new RedisStore(connection, location, accountKey, options);
         if (location.Database != 0 && store.IsCluster)
@@ -138,10 +140,7 @@ internal sealed class RedisStore : ILedgerStore
         catch (Exception ex) when (store.DescribeFault(ex) is { } reason)
         {
             await store.DisposeAsync().ConfigureAwait(false);
-            var text = log.ToString();
-            var refused = TlsFailure(ex) is null && text.Contains(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal)
-                || text.Contains("NOAUTH", StringComparison.Ordinal) || text.Contains("WRONGPASS", StringComparison.Ordinal);
-            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, refused ? PasswordRefused : reason, ex, options);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, RefusedPassword(ex, log.ToString()) ? PasswordRefused : reason, ex, options);
         }
         try
         {
@@ -595,6 +594,11 @@ internal sealed class RedisStore : ILedgerStore
         }
         return null;
     }
+
+    /// <summary>Whether the connect log (passwords masked by the client) says a server refused the password, and not a TLS handshake.</summary>
+    private static bool RefusedPassword(Exception error, string log) =>
+        TlsFailure(error) is null && log.Contains(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal)
+        || log.Contains("NOAUTH", StringComparison.Ordinal) || log.Contains("WRONGPASS", StringComparison.Ordinal);
 
     /// <summary>A refused password shows as "no connection", with the reason further down the chain.</summary>
     private static bool IsAuthenticationFailure(Exception error)

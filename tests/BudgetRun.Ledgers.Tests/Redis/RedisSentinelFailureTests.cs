@@ -54,6 +54,41 @@ public sealed class RedisSentinelFailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SettleNoReplicaConfirmed_ThenThePrimaryCrashes_IsChargedOnceOnTheNewPrimary()
+    {
+        // The failover gap: the old primary made the settle, the replica may or may not have it when
+        // it is promoted. The kept settle is made again with its nonce: charged if the new primary
+        // lacks it, a no-op if it has it; once either way.
+        await using var sentinel = await RedisSentinel.StartAsync();
+        await using var ledger = await OpenAsync(sentinel.Uri);
+        IBudgetLedger engine = ledger;
+        var running = (await engine.TryReserveAsync(7, default))!;
+        var (old, replica) = (sentinel.Primary, sentinel.Replica);
+
+        replica.Pause();
+        var unconfirmed = await Assert.ThrowsAsync<LedgerUnavailableException>(async () => await engine.SettleAsync(running, 5, default));
+        Assert.Contains("no replica confirmed the write", unconfirmed.Message, StringComparison.Ordinal);
+        Assert.Equal(1, ledger.UnfinishedCount);
+        old.Kill();
+        replica.Continue();
+        var promoted = await sentinel.WaitForPrimaryAsync(replica);
+        await sentinel.RejoinAsync(old);
+        var state = sentinel.Cli(promoted.Port, "hget", $"budget-run:{{sentinel-team}}/openai:r:{running.Id}", "state").Trim();
+        output.WriteLine($"the promoted replica has the reservation {state} before the kept settle is made again");
+
+        var clock = Stopwatch.StartNew();
+        while (await engine.FinishUnfinishedAsync(default) > 0)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the kept settle never finished");
+            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System);
+        }
+        await engine.SettleAsync(running, 5, default); // a caller's retry: nothing more
+        Assert.Equal((5L, 0L), Numbers(await ledger.StatusAsync(default)));
+        Assert.Equal("5", sentinel.Cli(promoted.Port, "hget", BucketHash, "spent").Trim());
+        await AssertHistoryEqualsAccountAsync(ledger);
+    }
+
+    [Fact]
     public async Task ReplicaDown_WritesFailClosed_NoAttemptStarts_AndTheUnconfirmedReservationIsCancelledLater()
     {
         await using var sentinel = await RedisSentinel.StartAsync();
@@ -104,6 +139,21 @@ public sealed class RedisSentinelFailureTests(ITestOutputHelper output)
         // request may have been sent (a connection lost under it, not one never made).
         Assert.InRange(ledger.UnfinishedCount, 1, 2);
         Assert.Contains(_faults, fault => fault.Operation == LedgerOperation.Open);
+    }
+
+    [Fact]
+    public async Task Password_ReachesTheSentinelsAndTheServers_AndAWrongOneFailsClosedWithoutShowingIt()
+    {
+        await using var sentinel = await RedisSentinel.StartAsync(password: "correct-horse-battery");
+
+        var error = await Assert.ThrowsAsync<LedgerUnavailableException>(async () => await OpenAsync(sentinel.Uri, "wrong-staple-1234"));
+        await using var ledger = await OpenAsync(sentinel.Uri, "correct-horse-battery");
+
+        output.WriteLine(error.Message);
+        Assert.Equal($"ledger {sentinel.Uri} is unavailable: the server refused the password (check BUDGET_RUN_REDIS_PASSWORD)", error.Message);
+        Assert.DoesNotContain("wrong-staple", error.ToString(), StringComparison.Ordinal);
+        Assert.All(_faults, fault => Assert.DoesNotContain("wrong-staple", fault.Message, StringComparison.Ordinal));
+        Assert.Equal(ReserveStatus.Reserved, (await ledger.ReserveAsync(7, default)).Status);
     }
 
     /// <summary>
@@ -184,9 +234,9 @@ public sealed class RedisSentinelFailureTests(ITestOutputHelper output)
         Assert.Equal((status.SpentCents, status.ReservedCents), (history.Sum(e => e.SpentDeltaCents), history.Sum(e => e.ReservedDeltaCents)));
     }
 
-    private async Task<AccountLedger> OpenAsync(string uri)
+    private async Task<AccountLedger> OpenAsync(string uri, string? password = null)
     {
-        var location = LedgerUriParser.Parse(uri, _ => null);
+        var location = LedgerUriParser.Parse(uri, name => name == LedgerUriParser.PasswordVariable ? password : null);
         var options = new LedgerOptions { RedisTimeout = TimeSpan.FromSeconds(2), OnFault = Record };
         return await LedgerFactory.OpenAsync(location, new LedgerAccount(Key, Limit, BudgetWindow.None), RunIdentity.ForCurrentProcess(), options);
     }
