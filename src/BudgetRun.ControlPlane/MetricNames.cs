@@ -17,6 +17,16 @@ internal static class MetricNames
     public const string LastExitCode = "budget_run_last_exit_code";
     public const string LedgerErrors = "budget_run_ledger_errors_total";
 
+    // Per level of the --budget-key path that has terms (acme, acme/support, acme/support/nightly):
+    // a process has one fixed key of at most AccountPath.MaxLevels levels, so the budget_key label
+    // has at most that many values per process, and a fleet has as many as it has accounts.
+    public const string AccountBudget = "budget_run_account_budget_cents";
+    public const string AccountSpent = "budget_run_account_spent_cents";
+    public const string AccountReserved = "budget_run_account_reserved_cents";
+    public const string AccountRemaining = "budget_run_account_remaining_cents";
+    public const string AccountKillSwitch = "budget_run_account_kill_switch_engaged";
+
     public const string WorkloadLabel = "workload";
     public const string OutcomeLabel = "outcome";
+    public const string BudgetKeyLabel = "budget_key";
 }

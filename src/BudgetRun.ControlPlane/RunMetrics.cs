@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
+using BudgetRun.Ledgers;
 using Prometheus;
 
 namespace BudgetRun.ControlPlane;
@@ -8,7 +9,9 @@ namespace BudgetRun.ControlPlane;
 /// <summary>
 /// The run's Prometheus metrics, in a registry of their own (no process or runtime metrics that
 /// would muddle a dashboard). Events update counters as they happen; the budget and kill-switch
-/// gauges are read from their source just before each scrape or push.
+/// gauges are read from their source just before each scrape or push. With a ledger account, the
+/// <c>budget_run_account_*</c> gauges carry one series per level of its path that has terms,
+/// labelled <c>budget_key</c> (bounded: one key per process, at most <see cref="AccountPath.MaxLevels"/> levels).
 /// </summary>
 internal sealed class RunMetrics : IRunObserver
 {
@@ -26,8 +29,20 @@ internal sealed class RunMetrics : IRunObserver
     private readonly Gauge _killSwitch;
     private readonly Gauge _lastExitCode;
     private readonly Counter _ledgerErrors;
+    private readonly Gauge _accountBudget;
+    private readonly Gauge _accountSpent;
+    private readonly Gauge _accountReserved;
+    private readonly Gauge _accountRemaining;
+    private readonly Gauge _accountKillSwitch;
 
-    public RunMetrics(string workload, IBudgetLedger ledger, Func<bool> killSwitchEngaged)
+    /// <summary>The levels published at the last scrape, so that a level that lost its terms loses its series.</summary>
+    private HashSet<string> _levels = new(StringComparer.Ordinal);
+
+    /// <param name="workload">The <c>workload</c> label of every series.</param>
+    /// <param name="ledger">The budget the run (or sidecar) spends: the run's cap within the account, or the per-run budget.</param>
+    /// <param name="killSwitchEngaged">Whether this process has been stopped by a kill switch.</param>
+    /// <param name="account">The ledger account and its levels, for the <c>budget_key</c> gauges; null for a per-run budget.</param>
+    public RunMetrics(string workload, IBudgetLedger ledger, Func<bool> killSwitchEngaged, IAccountLedger? account = null)
     {
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry)
@@ -43,6 +58,12 @@ internal sealed class RunMetrics : IRunObserver
         _killSwitch = factory.CreateGauge(MetricNames.KillSwitch, "1 once the kill switch is engaged.");
         _lastExitCode = factory.CreateGauge(MetricNames.LastExitCode, "The exit code of the last attempt (128+N for signal N).");
         _ledgerErrors = factory.CreateCounter(MetricNames.LedgerErrors, "Failed reads and writes of the budget ledger.");
+        string[] level = [MetricNames.BudgetKeyLabel];
+        _accountBudget = factory.CreateGauge(MetricNames.AccountBudget, "The limit of each level of the account path that has one, for its current window.", level);
+        _accountSpent = factory.CreateGauge(MetricNames.AccountSpent, "Cents spent by the whole fleet in each level's current window.", level);
+        _accountReserved = factory.CreateGauge(MetricNames.AccountReserved, "Cents held by the fleet's unsettled reservations on each level.", level);
+        _accountRemaining = factory.CreateGauge(MetricNames.AccountRemaining, "Cents each level may still reserve (never negative).", level);
+        _accountKillSwitch = factory.CreateGauge(MetricNames.AccountKillSwitch, "1 while the kill switch of the level, or of a level above it, is engaged.", level);
 
         // Publish every series from the start, so that rate() and absent() work from the first scrape.
         foreach (var outcome in _outcomes.Values)
@@ -58,6 +79,10 @@ internal sealed class RunMetrics : IRunObserver
                 var snapshot = await ledger.SnapshotAsync(cancel).ConfigureAwait(false);
                 _budget.Set(snapshot.BudgetCents);
                 _remaining.Set(snapshot.RemainingCents);
+                if (account is not null)
+                {
+                    Publish(await account.StatusAsync(cancel).ConfigureAwait(false));
+                }
             }
             catch (LedgerUnavailableException)
             {
@@ -69,6 +94,38 @@ internal sealed class RunMetrics : IRunObserver
     }
 
     public CollectorRegistry Registry { get; }
+
+    /// <summary>One series per level with terms, root first; levels without a limit show spent, reserved and the kill switch only.</summary>
+    private void Publish(AccountStatus status)
+    {
+        var levels = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var level in (status.Levels ?? []).Append(status))
+        {
+            var key = level.BudgetKey;
+            levels.Add(key);
+            _accountSpent.WithLabels(key).Set(level.SpentCents);
+            _accountReserved.WithLabels(key).Set(level.ReservedCents);
+            _accountKillSwitch.WithLabels(key).Set(level.KillSwitch ? 1 : 0);
+            if (level.BudgetCents is { } limit)
+            {
+                _accountBudget.WithLabels(key).Set(limit);
+                _accountRemaining.WithLabels(key).Set(level.RemainingCents ?? 0);
+            }
+            else
+            {
+                _accountBudget.RemoveLabelled(key);
+                _accountRemaining.RemoveLabelled(key);
+            }
+        }
+        foreach (var gone in _levels.Where(key => !levels.Contains(key)))
+        {
+            foreach (var gauge in new[] { _accountBudget, _accountSpent, _accountReserved, _accountRemaining, _accountKillSwitch })
+            {
+                gauge.RemoveLabelled(gone);
+            }
+        }
+        _levels = levels;
+    }
 
     /// <summary>Cost recorded outside an attempt: the child's <c>POST /cost</c>, or a sidecar settle.</summary>
     public void Spent(long cents) => _cost.Inc(cents);

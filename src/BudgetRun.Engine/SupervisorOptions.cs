@@ -21,13 +21,22 @@ public sealed record SupervisorOptions
     /// <summary>Cost reserved before, and charged for, every attempt (>= 0).</summary>
     public long CostPerAttemptCents { get; init; }
 
+    /// <summary>
+    /// The metered rate: cents per minute of an attempt's wall time, on top of <see cref="CostPerAttemptCents"/>
+    /// (0: not metered). Decimals allowed; the ledger holds whole cents.
+    /// </summary>
+    public decimal CostPerMinuteCents { get; init; }
+
+    /// <summary>How much runtime one reservation of a metered attempt pays for.</summary>
+    public TimeSpan MeterSlice { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>First backoff delay: failed attempt n waits min(base * 2^(n-1), max).</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Decorrelated jitter (Polly's formula), still capped by <see cref="MaxDelay"/>.</summary>
-    public bool Jitter { get; init; }
+    /// <summary>How delays are randomised (none, Polly's decorrelated jitter, full jitter), still capped by <see cref="MaxDelay"/>.</summary>
+    public Retry.JitterKind Jitter { get; init; }
 
     public TimeSpan? AttemptTimeout { get; init; }
 
@@ -73,6 +82,10 @@ public sealed record SupervisorOptions
         if (ResetAfter is { } reset && AttemptTimeout is { } limit && reset > limit)
         {
             warnings.Add($"--reset-after {Durations.Format(reset)} is longer than --attempt-timeout {Durations.Format(limit)}: no attempt can run long enough to start the count over");
+        }
+        if (CostPerMinuteCents > 0 && KillGrace >= MeterSlice)
+        {
+            warnings.Add($"--kill-grace {Durations.Format(KillGrace)} is not shorter than --meter-slice {Durations.Format(MeterSlice)}: a metered attempt holds {(int)(KillGrace / MeterSlice) + 1} slices ahead, so that a refused one still ends it within what was paid");
         }
         return warnings;
     }

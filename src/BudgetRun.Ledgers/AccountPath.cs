@@ -10,6 +10,13 @@ internal static class AccountPath
     /// <summary>The separator of a key's levels.</summary>
     public const char Separator = '/';
 
+    /// <summary>
+    /// The deepest key: every level is read and written by each reservation (so depth is latency),
+    /// and each level with terms is one <c>budget_key</c> series of the metrics (so depth is
+    /// cardinality). Org, team, project, key and a few more fit.
+    /// </summary>
+    public const int MaxLevels = 8;
+
     /// <summary>Every level of <paramref name="key"/>, the root first and the key itself last.</summary>
     public static IReadOnlyList<string> Levels(string key)
     {

@@ -12,12 +12,16 @@ internal sealed partial record LedgerAccount
 {
     public const int MaxKeyLength = 200;
 
+    /// <summary>What a valid key is, in the words of every error that refuses one.</summary>
+    public static readonly string KeyRule =
+        $"1 to {MaxKeyLength} letters, digits and . _ - / : @ +, starting with a letter or digit, at most {AccountPath.MaxLevels} levels";
+
     public LedgerAccount(string key, long? limitCents, BudgetWindow? window)
     {
         if (!IsValidKey(key))
         {
             throw new ArgumentException(
-                $"budget key '{key}' is not valid: use 1 to {MaxKeyLength} letters, digits and . _ - / : @ +, starting with a letter or digit",
+                $"budget key '{key}' is not valid: use {KeyRule}",
                 nameof(key));
         }
         if (limitCents is < 0)
@@ -37,7 +41,8 @@ internal sealed partial record LedgerAccount
     /// <summary>The window; null when only administering the account (use the stored one).</summary>
     public BudgetWindow? Window { get; }
 
-    public static bool IsValidKey(string? key) => key is not null && KeyPattern().IsMatch(key);
+    public static bool IsValidKey(string? key) =>
+        key is not null && KeyPattern().IsMatch(key) && AccountPath.Levels(key).Count <= AccountPath.MaxLevels;
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-/:@+]{0,199}\z", RegexOptions.CultureInvariant)]
     private static partial Regex KeyPattern();

@@ -30,6 +30,12 @@ internal sealed record LedgerOptions
     /// </summary>
     public bool ClientClock { get; init; }
 
+    /// <summary>
+    /// Tests only: Redis runs each script as this makes it, e.g. with every command checked to touch
+    /// only declared keys (what Dragonfly enforces and Redis does not). Never set by the CLI.
+    /// </summary>
+    public Func<string, string>? RewriteScript { get; init; }
+
     /// <summary>Called on every failed ledger operation, before the operation throws; the CLI counts and logs it.</summary>
     public Action<LedgerFault>? OnFault { get; init; }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using BudgetRun.ControlPlane.Tests.Fakes;
 using BudgetRun.Engine;
+using BudgetRun.Ledgers;
 
 namespace BudgetRun.ControlPlane.Tests;
 
@@ -54,9 +55,12 @@ public sealed class RunMetricsTests
 
         Assert.All(text.Samples, sample => Assert.Equal(Workload, sample.Labels[MetricNames.WorkloadLabel]));
         string[] families = [MetricNames.Attempts, MetricNames.Cost, MetricNames.Budget, MetricNames.Remaining, MetricNames.AttemptDuration,
-            MetricNames.Backoff, MetricNames.ChildRunning, MetricNames.KillSwitch, MetricNames.LastExitCode, MetricNames.LedgerErrors];
+            MetricNames.Backoff, MetricNames.ChildRunning, MetricNames.KillSwitch, MetricNames.LastExitCode, MetricNames.LedgerErrors,
+            MetricNames.AccountBudget, MetricNames.AccountSpent, MetricNames.AccountReserved, MetricNames.AccountRemaining, MetricNames.AccountKillSwitch];
         Assert.Equal(families.Order(), text.Types.Keys.Order());
         Assert.Equal(("counter", "gauge", "histogram"), (text.Types[MetricNames.Attempts], text.Types[MetricNames.Budget], text.Types[MetricNames.AttemptDuration]));
+        // Without a ledger account the account families are declared but hold no series.
+        Assert.DoesNotContain(text.Samples, sample => sample.Name.StartsWith("budget_run_account_", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -153,6 +157,73 @@ public sealed class RunMetricsTests
 
         Assert.Equal((1000, 700), (text.Value(MetricNames.Budget), text.Value(MetricNames.Remaining)));
         Assert.Equal(1, text.Value(MetricNames.KillSwitch));
+    }
+
+    [Fact]
+    public async Task AnAccount_PublishesOneSeriesPerLevelWithTerms_LabelledByBudgetKey()
+    {
+        var account = new FakeAccountLedger("acme/support/nightly", 500, _switch)
+        {
+            Levels =
+            [
+                new AccountStatus("acme", 10_000, 4_000, 30, 5_970, null, false, null),
+                new AccountStatus("acme/support", 1_000, 990, 10, 0, null, true, "INC-7"),
+            ],
+        };
+        await account.RecordSpendAsync(120, CancellationToken.None);
+        var metrics = new RunMetrics(Workload, _ledger, () => _killed, account);
+
+        var text = await CollectAsync(metrics);
+
+        (string, double, double, double, double, double)[] expected =
+            [("acme", 10_000, 4_000, 30, 5_970, 0), ("acme/support", 1_000, 990, 10, 0, 1), ("acme/support/nightly", 500, 120, 0, 380, 0)];
+        Assert.Equal(expected,
+            new[] { "acme", "acme/support", "acme/support/nightly" }.Select(key => (key,
+                text.Value(MetricNames.AccountBudget, $"budget_key={key}"), text.Value(MetricNames.AccountSpent, $"budget_key={key}"),
+                text.Value(MetricNames.AccountReserved, $"budget_key={key}"), text.Value(MetricNames.AccountRemaining, $"budget_key={key}"),
+                text.Value(MetricNames.AccountKillSwitch, $"budget_key={key}"))).ToArray());
+        // Bounded: the budget_key label only on the account gauges, one value per level.
+        Assert.All(text.Samples.Where(sample => sample.Labels.ContainsKey(MetricNames.BudgetKeyLabel)),
+            sample => Assert.StartsWith("budget_run_account_", sample.Name, StringComparison.Ordinal));
+        Assert.Equal(3, text.Samples.Count(sample => sample.Name == MetricNames.AccountSpent));
+    }
+
+    [Fact]
+    public async Task ALevel_ThatLosesItsLimitOrItsTerms_LosesItsSeries()
+    {
+        var account = new FakeAccountLedger("acme/nightly", 500, _switch)
+        {
+            Levels = [new AccountStatus("acme", 10_000, 0, 0, 10_000, null, false, null)],
+        };
+        var metrics = new RunMetrics(Workload, _ledger, () => _killed, account);
+        var before = await CollectAsync(metrics);
+
+        account.Levels = [new AccountStatus("acme", null, 40, 0, null, null, false, null)]; // limit removed, still a level
+        var unlimited = await CollectAsync(metrics);
+        account.Levels = null; // no terms left above the account
+        var gone = await CollectAsync(metrics);
+
+        Assert.Equal(10_000, before.Value(MetricNames.AccountBudget, "budget_key=acme"));
+        Assert.DoesNotContain(unlimited.Samples, sample => sample.Name is MetricNames.AccountBudget or MetricNames.AccountRemaining && sample.Labels[MetricNames.BudgetKeyLabel] == "acme");
+        Assert.Equal(40, unlimited.Value(MetricNames.AccountSpent, "budget_key=acme"));
+        Assert.DoesNotContain(gone.Samples, sample => sample.Labels.GetValueOrDefault(MetricNames.BudgetKeyLabel) == "acme");
+        Assert.Equal(500, gone.Value(MetricNames.AccountBudget, "budget_key=acme/nightly"));
+    }
+
+    [Fact]
+    public async Task ACollect_WhileTheAccountCannotBeRead_KeepsTheLastLevelFigures()
+    {
+        var account = new FakeAccountLedger("acme/nightly", 500, _switch)
+        {
+            Levels = [new AccountStatus("acme", 10_000, 70, 0, 9_930, null, false, null)],
+        };
+        var metrics = new RunMetrics(Workload, _ledger, () => _killed, account);
+        await CollectAsync(metrics);
+        _switch.Mode = LedgerMode.Down;
+
+        var text = await CollectAsync(metrics);
+
+        Assert.Equal((10_000d, 70d), (text.Value(MetricNames.AccountBudget, "budget_key=acme"), text.Value(MetricNames.AccountSpent, "budget_key=acme")));
     }
 
     [Fact]

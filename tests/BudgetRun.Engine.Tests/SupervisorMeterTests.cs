@@ -60,4 +60,61 @@ public sealed class SupervisorMeterTests
         Assert.Equal(1, harness.Launcher.Starts);
         Assert.True((await ledger.SnapshotAsync(CancellationToken.None)).SpentCents <= 25, "never more than the budget");
     }
+
+    [Fact]
+    public async Task MeteredRun_IsChargedForTheTimeItRan_AndGivesTheRestOfTheSliceBack()
+    {
+        var ledger = new InMemoryBudgetLedger(1000);
+        using var harness = new SupervisorHarness(
+            SupervisorHarness.Defaults() with { KillGrace = TimeSpan.FromSeconds(5) },
+            ledger, new MeteredCost(25, 10, Slice), // 25 an attempt plus 10 cents a minute
+            ChildScript.ExitsAfter(TimeSpan.FromSeconds(150), 0));
+
+        var run = harness.Supervisor.RunAsync();
+        await harness.WaitForStartsAsync(1);
+        Assert.Equal(35, (await ledger.SnapshotAsync(CancellationToken.None)).ReservedCents); // price + first slice
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(45));  // slice 2 reserved at 0:45
+        await harness.PassTimerAsync(Slice);                     // slice 3 at 1:45
+        await harness.WaitForTimerAsync(Slice);                  // the meter waits for slice 4: slice 3 is reserved
+        Assert.Equal(55, (await ledger.SnapshotAsync(CancellationToken.None)).ReservedCents);
+        harness.Clock.Advance(TimeSpan.FromSeconds(45));         // the child ends at 2:30
+        var result = await SupervisorHarness.FinishAsync(run);
+
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.Equal(25 + 25, result.SpentCents); // 2.5 minutes at 10/min, not the 30 of three slices
+        Assert.Equal(50, Assert.Single(result.Attempts).CostCents);
+        var budget = await ledger.SnapshotAsync(CancellationToken.None);
+        Assert.Equal((50, 0), (budget.SpentCents, budget.ReservedCents));
+    }
+
+    [Theory]
+    [InlineData(40, 1)]  // 25 + 10 fits, the second slice does not
+    [InlineData(50, 2)]  // the third does not
+    public async Task MeteredRun_WhoseNextSliceDoesNotFit_IsStoppedWithinWhatWasPaid_AndEnds75(long budget, int paidSlices)
+    {
+        var ledger = new InMemoryBudgetLedger(budget);
+        using var harness = new SupervisorHarness(
+            SupervisorHarness.Defaults() with { KillGrace = TimeSpan.FromSeconds(20) },
+            ledger, new MeteredCost(25, 10, Slice),
+            ChildScript.RunsUntilStopped());
+
+        var run = harness.Supervisor.RunAsync();
+        await harness.WaitForStartsAsync(1);
+        // The grace (20s) is longer than the quarter-slice lead (15s): each top-up is tried 20s before the paid time ends.
+        for (var slice = 1; slice <= paidSlices; slice++)
+        {
+            await harness.PassTimerAsync(slice == 1 ? TimeSpan.FromSeconds(40) : Slice); // the last one is refused
+        }
+        var result = await SupervisorHarness.FinishAsync(run);
+
+        Assert.Equal(RunOutcome.BudgetExhausted, result.Outcome);
+        Assert.Equal(ExitCodes.BudgetExhausted, result.ExitCode);
+        Assert.Contains("the meter stopped attempt 1", result.Message, StringComparison.Ordinal);
+        var attempt = Assert.Single(result.Attempts);
+        Assert.True(attempt.Duration <= paidSlices * Slice, $"the attempt ran {attempt.Duration}, past the {paidSlices} paid minutes");
+        Assert.Equal(AttemptKind.Killed, attempt.Kind);
+        var snapshot = await ledger.SnapshotAsync(CancellationToken.None);
+        Assert.True(snapshot.SpentCents <= budget, "never more than the budget");
+        Assert.Equal(0, snapshot.ReservedCents);
+    }
 }

@@ -29,6 +29,21 @@ public sealed class LedgerAccountTests
         }
     }
 
+    [Theory]
+    [InlineData("a/b/c/d/e/f/g/h", true)]
+    [InlineData("a/b/c/d/e/f/g/h/i", false)]
+    [InlineData("a//b//c//d//e//f//g//h", true)] // empty segments are no levels (AccountPath.Levels)
+    [InlineData("a/b/c/d/e/f/g/h/", false)] // a trailing separator makes the key a ninth level
+    public void KeyDepth_IsAtMostMaxLevels_TheBoundOfTheBudgetKeyLabel(string key, bool valid)
+    {
+        Assert.Equal(valid, LedgerAccount.IsValidKey(key));
+        if (!valid)
+        {
+            var error = Assert.Throws<ArgumentException>(() => new LedgerAccount(key, 100, BudgetWindow.None));
+            Assert.Contains($"at most {AccountPath.MaxLevels} levels", error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void KeyLength_IsLimited()
     {

@@ -173,7 +173,8 @@ public abstract partial class LedgerContractTests
         await SetLimitAsync($"{_org}/m2", 70);
         string[] leaves = [$"{_org}/m1/a", $"{_org}/m1/b", $"{_org}/m2/c", $"{_org}/m2/d"];
 
-        var counts = await WorkerProcesses.RunAsync(LedgerUri, [.. Enumerable.Range(0, 20).Select(i => leaves[i % 4])], limitCents: 1000, cents: 7);
+        var counts = await WorkerProcesses.RunAsync(LedgerUri, [.. Enumerable.Range(0, 20).Select(i => leaves[i % 4])], limitCents: 1000, cents: 7,
+            environment: WorkerEnvironment);
 
         Output.WriteLine($"reservations per process: {string.Join(", ", counts)}");
         var m1 = counts.Where((_, i) => i % 4 < 2).Sum();

@@ -374,7 +374,7 @@ public abstract partial class LedgerContractTests(ITestOutputHelper output) : IA
     [Fact]
     public async Task SeveralProcesses_NeverReserveMoreThanTheLimit()
     {
-        var counts = await WorkerProcesses.RunAsync(LedgerUri, Key, limitCents: 100, cents: 7, workers: 5);
+        var counts = await WorkerProcesses.RunAsync(LedgerUri, Key, limitCents: 100, cents: 7, workers: 5, environment: WorkerEnvironment);
 
         Output.WriteLine($"reservations per process: {string.Join(", ", counts)}");
         Assert.Equal(14, counts.Sum());
@@ -419,13 +419,14 @@ public abstract partial class LedgerContractTests(ITestOutputHelper output) : IA
     public async Task Open_RequiringTheAccount_RefusesAMissingOne_AndCreatesNothing()
     {
         var error = await Assert.ThrowsAsync<AccountNotFoundException>(async () =>
-            await LedgerFactory.OpenAsync(Location, new LedgerAccount(Key, 100, BudgetWindow.None), RunIdentity.ForCurrentProcess(), requireAccount: true));
+            await LedgerFactory.OpenAsync(Location, new LedgerAccount(Key, 100, BudgetWindow.None), RunIdentity.ForCurrentProcess(), StoreOptions(null),
+                requireAccount: true));
 
         Assert.Contains($"budget '{Key}' does not exist", error.Message, StringComparison.Ordinal);
         Assert.Null((await OpenAdminAsync()).Terms);
         await OpenAsync(limit: 30);
         await using var required = await LedgerFactory.OpenAsync(Location, new LedgerAccount(Key, 100, BudgetWindow.None),
-            RunIdentity.ForCurrentProcess(), requireAccount: true);
+            RunIdentity.ForCurrentProcess(), StoreOptions(null), requireAccount: true);
         Assert.Equal(30, required.Terms!.LimitCents);
     }
 
@@ -510,7 +511,7 @@ public abstract partial class LedgerContractTests(ITestOutputHelper output) : IA
         string? key = null, RunIdentity? run = null)
     {
         var ledger = await LedgerFactory.OpenAsync(Location, new LedgerAccount(key ?? Key, limit, window),
-            run ?? RunIdentity.ForCurrentProcess(), MovingTime(options, time), time);
+            run ?? RunIdentity.ForCurrentProcess(), StoreOptions(MovingTime(options, time)), time);
         _opened.Add(ledger);
         return ledger;
     }
@@ -519,10 +520,16 @@ public abstract partial class LedgerContractTests(ITestOutputHelper output) : IA
     private protected async Task<AccountLedger> OpenAdminAsync(TimeProvider? time = null, string? key = null)
     {
         var ledger = await LedgerFactory.OpenAsync(Location, new LedgerAccount(key ?? Key, null, null), RunIdentity.ForCurrentProcess(),
-            MovingTime(null, time), time);
+            StoreOptions(MovingTime(null, time)), time);
         _opened.Add(ledger);
         return ledger;
     }
+
+    /// <summary>The options every ledger of the suite opens with: a store's own test settings go here.</summary>
+    private protected virtual LedgerOptions? StoreOptions(LedgerOptions? options) => options;
+
+    /// <summary>What the worker processes of the multi-process tests add to their environment to open their ledgers the same way.</summary>
+    private protected virtual IReadOnlyDictionary<string, string>? WorkerEnvironment => null;
 
     /// <summary>
     /// A test that moves time with its own clock makes that clock the ledger's (the stores' own

@@ -38,6 +38,32 @@ public sealed class DashboardTests
         Assert.True(workload.GetProperty("multi").GetBoolean());
         Assert.True(workload.GetProperty("includeAll").GetBoolean());
         Assert.Equal(".*", workload.GetProperty("allValue").GetString());
+
+        // The account levels of the chosen workloads, all by default.
+        var level = variables["budget_key"];
+        Assert.Equal("query", level.GetProperty("type").GetString());
+        Assert.Equal(DataSource, level.GetProperty("datasource").GetProperty("uid").GetString());
+        Assert.Equal("label_values(budget_run_account_budget_cents{workload=~\"$workload\"}, budget_key)", level.GetProperty("definition").GetString());
+        Assert.Equal(level.GetProperty("definition").GetString(), level.GetProperty("query").GetProperty("query").GetString());
+        Assert.True(level.GetProperty("multi").GetBoolean());
+        Assert.True(level.GetProperty("includeAll").GetBoolean());
+        Assert.Equal(".*", level.GetProperty("allValue").GetString());
+    }
+
+    [Fact]
+    public void AccountQueries_FilterByTheBudgetKeyVariable_AndGroupByIt()
+    {
+        var accountTargets = Load().GetProperty("panels").EnumerateArray()
+            .SelectMany(panel => panel.GetProperty("targets").EnumerateArray().Select(target => (Title: panel.GetProperty("title").GetString(), Expr: target.GetProperty("expr").GetString()!)))
+            .Where(target => target.Expr.Contains("budget_run_account_", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.NotEmpty(accountTargets);
+        Assert.All(accountTargets, target =>
+        {
+            Assert.True(target.Expr.Contains("budget_key=~\"$budget_key\"", StringComparison.Ordinal), $"panel \"{target.Title}\": {target.Expr} ignores the budget_key variable");
+            Assert.True(target.Expr.Contains("by (budget_key)", StringComparison.Ordinal), $"panel \"{target.Title}\": {target.Expr} mixes the levels");
+        });
     }
 
     [Fact]
@@ -88,7 +114,7 @@ public sealed class DashboardTests
         var titles = Load().GetProperty("panels").EnumerateArray().Select(panel => panel.GetProperty("title").GetString()).ToList();
 
         Assert.All(
-            new[] { "Spend vs budget", "Remaining budget", "Attempts by outcome", "Attempt duration", "Backoff", "Kill switch", "Child running" },
+            new[] { "Spend vs budget", "Remaining budget", "Attempts by outcome", "Attempt duration", "Backoff", "Kill switch", "Child running", "Account levels: used", "Account levels: remaining", "Account levels: kill switch" },
             title => Assert.Contains(title, titles));
     }
 }

@@ -17,6 +17,9 @@ public sealed partial class MetricNamesTests
         "budget_run_attempts_total", "budget_run_cost_cents_total", "budget_run_budget_cents", "budget_run_budget_remaining_cents",
         "budget_run_attempt_duration_seconds", "budget_run_backoff_seconds", "budget_run_child_running",
         "budget_run_kill_switch_engaged", "budget_run_last_exit_code",
+        // per level of a --budget-key account (issue "Budgets that operators own")
+        "budget_run_account_budget_cents", "budget_run_account_spent_cents", "budget_run_account_reserved_cents",
+        "budget_run_account_remaining_cents", "budget_run_account_kill_switch_engaged",
     ];
 
     [Fact]
@@ -78,12 +81,14 @@ public sealed partial class MetricNamesTests
     private static string BaseName(string name) =>
         _histogramSuffixes.FirstOrDefault(suffix => name.EndsWith(suffix, StringComparison.Ordinal)) is { } suffix ? name[..^suffix.Length] : name;
 
-    /// <summary>/metrics of a real run with a running child.</summary>
+    /// <summary>/metrics of a real run with a running child, charging a ledger account (so the account series exist).</summary>
     private static async Task<Exposition> ScrapeRealRunAsync()
     {
+        using var scratch = new Scratch();
         using var run = ObservedRun.Start(
         [
-            "--listen", "127.0.0.1:0", "--name", "names-check", "--max-attempts", "1", "--kill-grace", "1s", "--", "sleep", "600",
+            "--listen", "127.0.0.1:0", "--name", "names-check", "--max-attempts", "1", "--kill-grace", "1s",
+            "--budget-key", "names/check", "--ledger", "sqlite:" + scratch.Path("ledger.db"), "--", "sleep", "600",
         ]);
         var url = await run.ControlUrlAsync();
         await run.AttemptStartedAsync(1);

@@ -9,6 +9,8 @@ namespace BudgetRun.Observability.Tests;
 public sealed partial class PrometheusScrapeTests(ScrapedRunFixture fixture) : IClassFixture<ScrapedRunFixture>
 {
     private const string Workload = ScrapedRunFixture.Workload;
+    private const string BudgetKey = ScrapedRunFixture.BudgetKey;
+    private const string RootKey = ScrapedRunFixture.RootKey;
     private static readonly TimeSpan _limit = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -46,9 +48,52 @@ public sealed partial class PrometheusScrapeTests(ScrapedRunFixture fixture) : I
         }, _limit, "Prometheus to hold the run's series", () => $"mismatches:\n{mismatches}\n{fixture.Story}");
 
         // The series are the target's: job and instance from the shipped scrape job, workload from --name.
+        // (The account series are checked in Prometheus_ScrapingAnAccountRun_GetsOneSeriesPerLevel.)
         var series = Assert.Single(await fixture.Prometheus.QueryAsync($"budget_run_cost_cents_total{{workload=\"{Workload}\"}}"));
         Assert.Equal("budget-run", series.Labels["job"]);
         Assert.Equal(fixture.Target, series.Labels["instance"]);
+    }
+
+    [Fact]
+    public async Task Prometheus_ScrapingAnAccountRun_GetsOneSeriesPerLevel_LabelledByBudgetKey()
+    {
+        // acme (5000) and acme/scrape-e2e (1000, from the run's flags) each hold the 75 cents spent
+        // and the running attempt's 25 reserved: the tightest level has 900 left, the root 4900.
+        var expected = new Dictionary<(string Metric, string Key), double>
+        {
+            [("budget_run_account_budget_cents", RootKey)] = 5000,
+            [("budget_run_account_budget_cents", BudgetKey)] = 1000,
+            [("budget_run_account_spent_cents", RootKey)] = 75,
+            [("budget_run_account_spent_cents", BudgetKey)] = 75,
+            [("budget_run_account_reserved_cents", RootKey)] = 25,
+            [("budget_run_account_reserved_cents", BudgetKey)] = 25,
+            [("budget_run_account_remaining_cents", RootKey)] = 4900,
+            [("budget_run_account_remaining_cents", BudgetKey)] = 900,
+            [("budget_run_account_kill_switch_engaged", RootKey)] = 0,
+            [("budget_run_account_kill_switch_engaged", BudgetKey)] = 0,
+        };
+
+        var mismatches = "";
+        await Poll.UntilAsync(async () =>
+        {
+            var wrong = new List<string>();
+            foreach (var ((metric, key), value) in expected)
+            {
+                var query = $"{metric}{{workload=\"{Workload}\",budget_key=\"{key}\"}}";
+                var actual = await fixture.Prometheus.ValueAsync(query);
+                if (actual != value)
+                {
+                    wrong.Add($"{query} = {actual?.ToString(CultureInfo.InvariantCulture) ?? "(no single series)"}, expected {value}");
+                }
+            }
+            mismatches = string.Join("\n", wrong);
+            return wrong.Count == 0;
+        }, _limit, "Prometheus to hold the account's series", () => $"mismatches:\n{mismatches}\n{fixture.Story}");
+
+        // Bounded: exactly one series per level of the key per metric, and no budget_key on any other metric.
+        var levels = await fixture.Prometheus.QueryAsync($"budget_run_account_budget_cents{{workload=\"{Workload}\"}}");
+        Assert.Equal([RootKey, BudgetKey], levels.Select(series => series.Labels["budget_key"]).Order(StringComparer.Ordinal));
+        Assert.Empty(await fixture.Prometheus.QueryAsync($"{{__name__=~\"budget_run_.*\",__name__!~\"budget_run_account_.*\",budget_key!=\"\"}}"));
     }
 
     [Fact]
@@ -59,7 +104,8 @@ public sealed partial class PrometheusScrapeTests(ScrapedRunFixture fixture) : I
         var failures = new List<string>();
         foreach (var (where, expr, needsData) in DashboardQueries(dashboard.RootElement))
         {
-            var promql = expr.Replace("$workload", Workload, StringComparison.Ordinal).Replace("$__rate_interval", "1m", StringComparison.Ordinal);
+            var promql = expr.Replace("$workload", Workload, StringComparison.Ordinal).Replace("$budget_key", ".*", StringComparison.Ordinal)
+                .Replace("$__rate_interval", "1m", StringComparison.Ordinal);
             Assert.DoesNotContain("$", promql, StringComparison.Ordinal);
             try
             {
@@ -84,6 +130,16 @@ public sealed partial class PrometheusScrapeTests(ScrapedRunFixture fixture) : I
         using var values = JsonDocument.Parse(await Loopback.Http.GetStringAsync(
             $"{fixture.Prometheus.BaseUrl}/api/v1/label/{match.Groups[2].Value}/values?match[]={Uri.EscapeDataString(match.Groups[1].Value)}"));
         Assert.Contains(Workload, values.RootElement.GetProperty("data").EnumerateArray().Select(value => value.GetString()));
+
+        // The budget_key variable's query lists both levels of the run's account.
+        var levelVariable = dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .Single(v => v.GetProperty("name").GetString() == "budget_key");
+        var levelMatch = LabelValues().Match(levelVariable.GetProperty("definition").GetString()!.Replace("$workload", Workload, StringComparison.Ordinal));
+        Assert.True(levelMatch.Success, "the budget_key variable should be label_values(METRIC, budget_key)");
+        Assert.Equal("budget_key", levelMatch.Groups[2].Value);
+        using var keys = JsonDocument.Parse(await Loopback.Http.GetStringAsync(
+            $"{fixture.Prometheus.BaseUrl}/api/v1/label/budget_key/values?match[]={Uri.EscapeDataString(levelMatch.Groups[1].Value)}"));
+        Assert.Equal([RootKey, BudgetKey], keys.RootElement.GetProperty("data").EnumerateArray().Select(value => value.GetString()!).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -128,6 +184,6 @@ public sealed partial class PrometheusScrapeTests(ScrapedRunFixture fixture) : I
         }
     }
 
-    [GeneratedRegex(@"^label_values\((\w+),\s*(\w+)\)$")]
+    [GeneratedRegex(@"^label_values\(([^,]+),\s*(\w+)\)$")]
     private static partial Regex LabelValues();
 }

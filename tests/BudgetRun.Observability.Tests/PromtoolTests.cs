@@ -34,7 +34,7 @@ public sealed partial class PromtoolTests : IDisposable
     {
         var alerts = ShippedConfig.Alerts();
         Assert.Equal(
-            ["BudgetRunBudgetExhausted", "BudgetRunKillSwitchEngaged", "BudgetRunRetryStorm", "BudgetRunSpendAbove80Percent", "BudgetRunTargetDown"],
+            ["BudgetRunAccountExhausted", "BudgetRunAccountSpendAbove80Percent", "BudgetRunBudgetExhausted", "BudgetRunKillSwitchEngaged", "BudgetRunRetryStorm", "BudgetRunSpendAbove80Percent", "BudgetRunTargetDown"],
             alerts.Order(StringComparer.Ordinal));
 
         var tests = File.ReadAllText(Examples.RulesTestFile);

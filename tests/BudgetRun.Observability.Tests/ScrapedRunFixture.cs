@@ -3,13 +3,19 @@ using BudgetRun.Observability.Tests.Infrastructure;
 namespace BudgetRun.Observability.Tests;
 
 /// <summary>
-/// A real budget-run whose child fails three times and then keeps running, and a real Prometheus
-/// scraping it every second through the shipped scrape configuration (with the shipped rules
-/// loaded), shared by the tests of <see cref="PrometheusScrapeTests"/>.
+/// A real budget-run whose child fails three times and then keeps running, charging the two-level
+/// account <c>acme/scrape-e2e</c> of a real SQLite ledger (<c>acme</c> given a limit first), and a
+/// real Prometheus scraping it every second through the shipped scrape configuration (with the
+/// shipped rules loaded), shared by the tests of <see cref="PrometheusScrapeTests"/>.
 /// </summary>
 public sealed class ScrapedRunFixture : IAsyncLifetime
 {
     internal const string Workload = "scrape-e2e";
+
+    /// <summary>The run's account and the level above it, which <c>budget set</c> gives 5000 cents.</summary>
+    internal const string BudgetKey = "acme/scrape-e2e";
+
+    internal const string RootKey = "acme";
 
     /// <summary>A child that fails its first three attempts, then runs until it is killed.</summary>
     private const string ChildScript = """
@@ -35,9 +41,15 @@ public sealed class ScrapedRunFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var script = _scratch.Write("child.sh", ChildScript);
+        var ledger = "sqlite:" + _scratch.Path("ledger.db");
+        using (var set = ObservedRun.Start(["budget", "set", "--budget-key", RootKey, "--max-cost-cents", "5000", "--ledger", ledger]))
+        {
+            var code = await set.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(code == 0, $"budget set exited {code}:\n{set.Log}");
+        }
         _run = ObservedRun.Start(
         [
-            "--listen", "127.0.0.1:0", "--name", Workload,
+            "--listen", "127.0.0.1:0", "--name", Workload, "--budget-key", BudgetKey, "--ledger", ledger,
             "--max-attempts", "5", "--max-cost-cents", "1000", "--cost-per-attempt-cents", "25",
             "--base-delay", "100ms", "--kill-grace", "1s",
             "--", "sh", script, _scratch.Path("attempts"),

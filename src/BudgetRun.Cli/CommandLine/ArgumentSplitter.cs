@@ -41,7 +41,14 @@ internal static class ArgumentSplitter
                 {
                     CheckSwitchValue(arg, switches);
                 }
-                if (!arg.Contains('=', StringComparison.Ordinal) && valueOptions.Contains(arg))
+                if (!arg.Contains('=', StringComparison.Ordinal) && CliOptions.OptionalValueWords.TryGetValue(arg, out var words))
+                {
+                    if (i + 1 < args.Count && words.Contains(args[i + 1], StringComparer.Ordinal))
+                    {
+                        i++; // `--jitter full`; after `--jitter ./job` the word is the command
+                    }
+                }
+                else if (!arg.Contains('=', StringComparison.Ordinal) && valueOptions.Contains(arg))
                 {
                     i++; // its value, whatever it looks like
                 }
@@ -57,17 +64,30 @@ internal static class ArgumentSplitter
     }
 
     /// <summary>
-    /// <c>--jitter=maybe</c>: the parser would only call "maybe" an unrecognised argument; the
-    /// error names the switch and what it accepts.
+    /// <c>--require-account=maybe</c> or <c>--jitter=maybe</c>: the parser would only call "maybe" an
+    /// unrecognised argument; the error names the flag and what it accepts.
     /// </summary>
     private static void CheckSwitchValue(string arg, HashSet<string> switches)
     {
         var equals = arg.IndexOf('=', StringComparison.Ordinal);
-        if (equals < 0 || !switches.Contains(arg[..equals]))
+        if (equals < 0)
         {
             return;
         }
         var value = arg[(equals + 1)..];
+        if (CliOptions.OptionalValueWords.TryGetValue(arg[..equals], out var words))
+        {
+            // `--jitter=` would parse as plain `--jitter`: an empty value is a mistake, not a default.
+            if (!words.Contains(value, StringComparer.Ordinal) && value is not ("true" or "false"))
+            {
+                throw new UsageException($"{arg[..equals]}: '{value}' is not a valid value (use {arg[..equals]}, {string.Join(" or ", words.Select(word => $"{arg[..equals]}={word}"))})");
+            }
+            return;
+        }
+        if (!switches.Contains(arg[..equals]))
+        {
+            return;
+        }
         if (!bool.TryParse(value, out _) || value.Trim().Length != value.Length)
         {
             throw new UsageException($"{arg[..equals]}: '{value}' is not a valid value (use {arg[..equals]}, {arg[..equals]}=true or {arg[..equals]}=false)");

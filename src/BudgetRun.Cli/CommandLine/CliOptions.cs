@@ -39,9 +39,26 @@ internal sealed class CliOptions
     public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default {Defaults.MaxAttempts}).");
     public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default {Defaults.MaxCostCents}); with --budget-key: this run's cap inside the account, and the limit of an account it creates.");
     public Option<string> CostPerAttemptCents { get; } = Value("--cost-per-attempt-cents", "N", $"Cost reserved before and charged for each attempt (env {CostPerAttemptCentsEnv}; default {Defaults.CostPerAttemptCents}).");
+    public Option<string> CostPerMinuteCents { get; } = Value("--cost-per-minute-cents", "R", "Meter each attempt's wall time at R cents a minute (decimals allowed), on top of --cost-per-attempt-cents: reserved a slice ahead, and an attempt whose next slice does not fit is stopped in time.");
+    public Option<string> CostPerHourCents { get; } = Value("--cost-per-hour-cents", "R", "The same meter, R cents an hour.");
+    public Option<string> MeterSlice { get; } = Value("--meter-slice", "D", $"Runtime one reservation of a metered attempt pays for, 1s to 24h (default {Durations.Format(Defaults.MeterSlice)}).");
     public Option<string> BaseDelay { get; } = Value("--base-delay", "D", $"First backoff delay; failed attempt n waits min(base * 2^(n-1), max) (default {Durations.Format(Defaults.BaseDelay)}).");
     public Option<string> MaxDelay { get; } = Value("--max-delay", "D", $"Backoff cap (default {Durations.Format(Defaults.MaxDelay)}).");
-    public Option<bool> Jitter { get; } = new("--jitter") { Description = "Decorrelated jitter (Polly's), still capped by --max-delay." };
+    public Option<string> Jitter { get; } = new("--jitter")
+    {
+        Description = "Randomise the backoff, still capped by --max-delay: decorrelated (Polly's; plain --jitter) or full (a random share of the delay, as AWS and gRPC).",
+        HelpName = "full|decorrelated",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    /// <summary>
+    /// The words an option with an optional value takes as its value when they follow it
+    /// (<c>--jitter full</c>); any other word after it is the command (<c>--jitter ./job</c>).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> OptionalValueWords = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["--jitter"] = ["full", "decorrelated"],
+    };
     public Option<string> AttemptTimeout { get; } = Value("--attempt-timeout", "D", "Stop an attempt that runs longer (grace, then kill); it counts as a failure with code 124.");
     public Option<string> Deadline { get; } = Value("--deadline", "D", "Overall limit for the whole run, backoff waits included; exits 124.");
     public Option<string> RetryOn { get; } = Value("--retry-on", "CODES", "Retry only these exit codes, e.g. 1,75,137 (default: any non-zero but 126, 127).");
@@ -118,7 +135,7 @@ internal sealed class CliOptions
             "Usage: budget-run [options] -- command [args...]\n" +
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
-            MaxAttempts, MaxCostCents, CostPerAttemptCents, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
+            MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
             Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
             PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };

@@ -111,7 +111,7 @@ internal static class LedgerBinder
         }
         if (!LedgerAccount.IsValidKey(key))
         {
-            throw new UsageException($"{keySource}: '{key}' is not a budget key (1 to {LedgerAccount.MaxKeyLength} letters, digits and . _ - / : @ +, starting with a letter or digit)");
+            throw new UsageException($"{keySource}: '{key}' is not a budget key ({LedgerAccount.KeyRule})");
         }
 
         BudgetWindow? window = null;

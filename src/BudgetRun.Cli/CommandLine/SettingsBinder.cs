@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BudgetRun.Cli.Files;
 using BudgetRun.Engine;
+using BudgetRun.Engine.Retry;
 
 namespace BudgetRun.Cli.CommandLine;
 
@@ -26,6 +27,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         var maxAttempts = Number(options.MaxAttempts, CliOptions.MaxAttemptsEnv, 1, int.MaxValue) ?? defaults.MaxAttempts;
         var budget = BudgetCents(options, Text, environment);
         var cost = Number(options.CostPerAttemptCents, CliOptions.CostPerAttemptCentsEnv, 0, Limits.MaxFlagCents) ?? defaults.CostPerAttemptCents;
+        var (perMinute, slice) = Meter(defaults);
         var baseDelay = Duration(options.BaseDelay) ?? defaults.BaseDelay;
         var maxDelay = Duration(options.MaxDelay) ?? defaults.MaxDelay;
         var retryOn = Text(options.RetryOn) is { } retry ? ValueParsers.ExitCodeList("--retry-on", retry) : null;
@@ -64,9 +66,11 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             MaxAttempts = (int)maxAttempts,
             MaxCostCents = budget,
             CostPerAttemptCents = cost,
+            CostPerMinuteCents = perMinute,
+            MeterSlice = slice,
             BaseDelay = baseDelay,
             MaxDelay = maxDelay,
-            Jitter = parsed.GetValue(options.Jitter),
+            Jitter = JitterOf(),
             AttemptTimeout = Duration(options.AttemptTimeout),
             Deadline = Duration(options.Deadline),
             RetryOn = retryOn,
@@ -118,6 +122,59 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             : ValueParsers.WholeNumber(environmentVariable, fromEnvironment, min, max);
     }
 
+    /// <summary>
+    /// <c>--cost-per-minute-cents</c> or <c>--cost-per-hour-cents</c> (one of them) and <c>--meter-slice</c>,
+    /// which means nothing without a rate; a slice must reserve whole cents the ledger can hold.
+    /// </summary>
+    private (decimal PerMinute, TimeSpan Slice) Meter(SupervisorOptions defaults)
+    {
+        var perMinute = Text(options.CostPerMinuteCents) is { } minute ? ValueParsers.Rate(options.CostPerMinuteCents.Name, minute, Limits.MaxRequestCents) : 0m;
+        if (Text(options.CostPerHourCents) is { } hour)
+        {
+            if (perMinute > 0)
+            {
+                throw new UsageException("--cost-per-hour-cents: give one rate, --cost-per-minute-cents or --cost-per-hour-cents, not both");
+            }
+            perMinute = ValueParsers.Rate(options.CostPerHourCents.Name, hour, Limits.MaxRequestCents) / 60m;
+        }
+        var slice = defaults.MeterSlice;
+        var sliceText = Text(options.MeterSlice);
+        if (sliceText is not null)
+        {
+            if (perMinute == 0)
+            {
+                throw new UsageException($"--meter-slice: '{sliceText}' meters nothing without --cost-per-minute-cents or --cost-per-hour-cents");
+            }
+            slice = ValueParsers.Duration(options.MeterSlice.Name, sliceText);
+            if (slice < TimeSpan.FromSeconds(1) || slice > TimeSpan.FromHours(24))
+            {
+                throw new UsageException($"--meter-slice: '{sliceText}' is not from 1s to 24h");
+            }
+        }
+        if (perMinute > 0 && BudgetRun.Engine.Budget.MeteredCost.SliceCentsOf(perMinute, slice) > Limits.MaxRequestCents)
+        {
+            throw new UsageException($"--meter-slice: a slice of {sliceText ?? Durations.Format(slice)} at that rate is more than {Limits.MaxRequestCents} cents; use a shorter slice");
+        }
+        return (perMinute, slice);
+    }
+
     private TimeSpan? Duration(Option<string> option) =>
         Text(option) is { } value ? ValueParsers.Duration(option.Name, value) : null;
+
+    /// <summary><c>--jitter</c> alone is decorrelated jitter (as before), <c>--jitter full</c> full jitter; <c>=true</c>/<c>=false</c> still work.</summary>
+    private JitterKind JitterOf()
+    {
+        if (parsed.GetResult(options.Jitter) is not { } result)
+        {
+            return JitterKind.None;
+        }
+        var value = result.Tokens.Count == 0 ? null : result.Tokens[0].Value;
+        return value switch
+        {
+            null or "decorrelated" or "true" => JitterKind.Decorrelated,
+            "full" => JitterKind.Full,
+            "false" => JitterKind.None,
+            _ => throw new UsageException($"--jitter: '{value}' is not a valid value (use --jitter, --jitter=full or --jitter=decorrelated)"),
+        };
+    }
 }

@@ -23,6 +23,18 @@ internal static partial class ValueParsers
         return number;
     }
 
+    /// <summary>A rate in cents: greater than zero, at most <paramref name="max"/>, up to 6 decimals, no sign or exponent.</summary>
+    public static decimal Rate(string source, string value, decimal max)
+    {
+        if (!RatePattern().IsMatch(value)
+            || !decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate)
+            || rate <= 0 || rate > max)
+        {
+            throw new UsageException($"{source}: '{value}' is not a rate in cents (a number above 0 and at most {max.ToString(CultureInfo.InvariantCulture)}, up to 6 decimals: 12, 0.5)");
+        }
+        return rate;
+    }
+
     /// <summary>A number (decimals allowed) with a unit ms, s, m or h; positive and at most 7 days.</summary>
     public static TimeSpan Duration(string source, string value)
     {
@@ -115,6 +127,9 @@ internal static partial class ValueParsers
         }
         return codes;
     }
+
+    [GeneratedRegex(@"^[0-9]{1,16}(\.[0-9]{1,6})?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex RatePattern();
 
     [GeneratedRegex(@"^(?<amount>[0-9]+(\.[0-9]+)?)(?<unit>ms|s|m|h)$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();

@@ -59,12 +59,12 @@ internal static class RunHost
         using var loggers = new SerilogLoggerFactory(log);
 
         var options = settings.Supervisor with { RunId = runId };
-        var budget = new RunBudget(accountOrRun, new PerAttemptCost(options.CostPerAttemptCents), control);
+        var budget = new RunBudget(accountOrRun, CostModels.For(options), control);
         IRunObserver observer = NullRunObserver.Instance;
         IHost? host = null;
         if (settings.ControlPlane is { } controlPlane)
         {
-            metrics = new RunMetrics(settings.Workload, accountOrRun, () => control.Reason == StopReason.KillSwitch);
+            metrics = new RunMetrics(settings.Workload, accountOrRun, () => control.Reason == StopReason.KillSwitch, ledger);
             var status = new RunStatusTracker();
             var plane = new ControlPlaneState(controlPlane, options.MaxAttempts, control, budget, status, metrics, ledger);
             host = ControlPlaneComposition.Build(controlPlane, lifetime, log, metrics, [metrics, status], app => ControlEndpoints.Map(app, plane));

@@ -55,7 +55,7 @@ internal static class ServeHost
             log.Warning("ledger error during {Operation}: {Error}", fault.Operation.DisplayName(), fault.Message);
         }).ConfigureAwait(false);
         LedgerComposition.WarnAboutTerms(ledger, ledgerSettings, serve: true, log);
-        metrics = new RunMetrics(workload, ledger, () => ledger.KillSwitch.Engaged);
+        metrics = new RunMetrics(workload, ledger, () => ledger.KillSwitch.Engaged, ledger);
         ledger.KillSwitchChanged += (_, state) =>
         {
             if (state.Engaged)

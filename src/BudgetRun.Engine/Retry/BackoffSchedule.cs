@@ -1,13 +1,13 @@
 namespace BudgetRun.Engine.Retry;
 
 /// <summary>
-/// The delay before the next attempt: min(base * 2^(n-1), max) after the n-th failure, or Polly's
+/// The delay before the next attempt: min(base * 2^(n-1), max) after the n-th failure, Polly's
 /// decorrelated jitter ("V2", the formula Polly v8 uses for exponential backoff with jitter),
-/// capped by max. Polly's own generator counts its attempts internally and cannot start over, which
+/// capped by max, or full jitter (a uniform random share of the capped exponential delay). Polly's own generator counts its attempts internally and cannot start over, which
 /// <c>--reset-after</c> needs, so the pipeline takes its delays from here through its
 /// <c>DelayGenerator</c>.
 /// </summary>
-internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, bool jitter, Func<double> random)
+internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, JitterKind jitter, Func<double> random)
 {
     // Constants of Polly's DecorrelatedJitterBackoffV2 (Polly.Core/Retry/RetryHelper.cs).
     private const double PFactor = 4.0;
@@ -46,7 +46,7 @@ internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, boo
         }
         double ticks;
         var jitterState = _jitterState;
-        if (jitter)
+        if (jitter == JitterKind.Decorrelated)
         {
             var t = attempt + random();
             var next = Math.Pow(2, t) * Math.Tanh(Math.Sqrt(PFactor * t));
@@ -61,6 +61,11 @@ internal sealed class BackoffSchedule(TimeSpan baseDelay, TimeSpan maxDelay, boo
         else
         {
             ticks = Math.Pow(2, attempt) * baseDelay.Ticks;
+            if (jitter == JitterKind.Full)
+            {
+                // Capped first, then a random share of it: min(max, base * 2^n) * U[0, 1).
+                ticks = Math.Min(double.IsNaN(ticks) ? maxDelay.Ticks : ticks, maxDelay.Ticks) * random();
+            }
         }
         // The double comparison also absorbs overflow (2^1100 * base is +infinity, never a wrap);
         // a NaN could only come from a bug above, and must never mean "no wait at all".

@@ -15,10 +15,16 @@ namespace BudgetRun.Ledgers.Redis;
 /// <c>lv</c>: the bucket and open keys it holds cents on, tab-separated; a reservation of the
 /// previous releases has only its <c>bucket</c> on its own account), <c>:op:ID</c> (a reported spend, once),
 /// <c>:h</c> (stream: the level's history; the entry id is the server's clock).
+/// Every key a script touches is one of its KEYS (servers that enforce declared keys, proxies). A
+/// key known only to the server (an overdue reservation, the levels it holds cents on) is asked
+/// for: the script changes nothing and answers which reservations it needs, the client reads
+/// their <c>lv</c> and calls again with those keys declared (<see cref="RedisHoldings"/>).
 /// </summary>
 internal static class RedisScripts
 {
     private const string Helpers = """
+        local declared = {}
+        for _, k in ipairs(KEYS) do declared[k] = true end
         local function num(v) return tonumber(v) or 0 end
         local function bucket(key)
           local b = redis.call('HMGET', key, 'spent', 'reserved')
@@ -29,10 +35,14 @@ internal static class RedisScripts
           for part in string.gmatch(text, '[^\t]+') do parts[#parts + 1] = part end
           return parts
         end
+        -- An open-set member's reservation key: the key itself, or a previous release's bare id.
+        local function reservationof(member, prefix)
+          if string.sub(member, 1, 11) ~= 'budget-run:' then return prefix .. ':r:' .. member end
+          return member
+        end
         -- The reservation key of an open-set member, and the {bucket key, open key} pairs it holds cents on.
         local function holding(member, prefix, open)
-          local rk = member
-          if string.sub(member, 1, 11) ~= 'budget-run:' then rk = prefix .. ':r:' .. member end
+          local rk = reservationof(member, prefix)
           local rv = redis.call('HMGET', rk, 'lv', 'bucket', 'cents', 'state')
           local pairs_ = {}
           if rv[1] then
@@ -48,6 +58,26 @@ internal static class RedisScripts
           return (string.gsub(string.sub(prefix, 13), '}', '', 1))
         end
         local function prefixof(open) return string.sub(open, 1, #open - 5) end
+        local asked = {}
+        -- Adds {reservation key, open} to need (once: a reservation may be in several levels' open sets)
+        -- unless the reservation is declared and, when deep (the script may finish or expire it), the
+        -- bucket, open set and history of every level it holds cents on.
+        local function needs(member, prefix, open, need, deep)
+          local rk = reservationof(member, prefix)
+          if declared[rk] then
+            if not deep then return end
+            local _, held = holding(member, prefix, open)
+            local all = true
+            for _, h in ipairs(held) do
+              all = all and declared[h[1]] and declared[h[2]] and declared[prefixof(h[2]) .. ':h']
+            end
+            if all then return end
+          end
+          if asked[rk] then return end
+          asked[rk] = true
+          need[#need + 1] = rk
+          need[#need + 1] = open
+        end
         -- One history entry on a level's stream, stamped by the server's clock (the stream id); entries
         -- older than the retention go in bounded batches (MINID ~). Fields: kind, account, bucket,
         -- spent and reserved deltas, reservation, origin, run, host, pid, user, detail.
@@ -101,20 +131,23 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: reservation, then per level (root first, the run's account last): acct, bucket (the acct
-    /// key again for a level without one), open. ARGV: levels, id, cents, the client's now ('' in
+    /// key again for a level without one), open, history; then the keys that expiring overdue
+    /// reservations needs (from an answer 5). ARGV: levels, id, cents, the client's now ('' in
     /// production: the server's clock decides; set by tests that move time), time to live, run, pid, host, retention, then the run's terms
     /// (limit, window, calendar, tz: written only when its account has no terms stored, it was lost),
     /// user, history retention, the run's account, then per level: prefix, bucket ('' for none),
     /// terms version, the window's start and end on the server's clock (Unix ms). Returns {status,
     /// decider, the server's now, then per level: spent, reserved, killed, reason, killed_at} where
-    /// status is 1 reserved, 0 insufficient, 2 killed, 3 stale, 4 outside a level's window.
+    /// status is 1 reserved, 0 insufficient, 2 killed, 3 stale, 4 outside a level's window; or
+    /// {5, -1, now, then per overdue reservation whose keys are not declared: its key, the open set
+    /// it was found in}, having changed nothing.
     /// </summary>
     public const string Reserve = Helpers + """
 
         local n = tonumber(ARGV[1])
         local now = ARGV[4] ~= '' and tonumber(ARGV[4]) or servertime()
         local function level(i)
-          local k = 1 + (i - 1) * 3
+          local k = 1 + (i - 1) * 4
           local a = 16 + (i - 1) * 5
           return KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
         end
@@ -133,6 +166,16 @@ internal static class RedisScripts
           if killswitch(acct) then return answer(2, i - 1) end
         end
         if redis.call('EXISTS', KEYS[1]) == 1 then return answer(1, -1) end
+        local need = {}
+        for i = 1, n do
+          local _, _, open, prefix = level(i)
+          for _, member in ipairs(redis.call('ZRANGEBYSCORE', open, '-inf', now)) do needs(member, prefix, open, need, true) end
+        end
+        if #need > 0 then
+          local out = {5, -1, now}
+          for _, k in ipairs(need) do out[#out + 1] = k end
+          return out
+        end
         local limits = {}
         for i = 1, n do
           local acct, _, _, prefix, _, version = level(i)
@@ -190,11 +233,13 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: reservation, open (the account's own). ARGV: prefix, id, actual, nonce, now, retention,
+    /// KEYS: reservation, open (the account's own), then the bucket, open and history keys of every
+    /// level it holds cents on (<see cref="RedisHoldings"/>). ARGV: prefix, id, actual, nonce, now, retention,
     /// final state (settled or released), cancel (1: an unknown id is recorded as released, so a
     /// reservation with that id arriving later is a replay that reserves nothing), run, pid, host,
     /// user, history retention. Finishes it on every level it holds cents on. Returns 1 done (or a retry of the same call), -1 not found, -2
-    /// already finished.
+    /// already finished, -3 not
+    /// done: the keys of a level it holds cents on were not all declared.
     /// </summary>
     public const string Finish = Helpers + """
 
@@ -211,6 +256,9 @@ internal static class RedisScripts
           if rv[2] == ARGV[4] then return 1 end
           return -2
         end
+        local need = {}
+        needs(KEYS[1], ARGV[1], KEYS[2], need, true)
+        if #need > 0 then return -3 end
         local _, held, cents, state = holding(KEYS[1], ARGV[1], KEYS[2])
         local actual = tonumber(ARGV[3])
         local kind = ARGV[7] == 'settled' and 'settle' or 'release'
@@ -235,7 +283,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: operation, then per level: acct, bucket (the acct key again for none). ARGV: levels, cents,
+    /// KEYS: operation, then per level: acct, bucket (the acct key again for none), history. ARGV: levels, cents,
     /// how long to remember the operation, run, pid, host, user, history retention, the run's account,
     /// then per level: prefix, bucket ('' for none). Adds once per operation id (a retry after a lost
     /// answer does not add again). Returns per level {spent, reserved, killed, reason, killed_at}.
@@ -246,7 +294,7 @@ internal static class RedisScripts
         local first = redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3])
         local out = {}
         for i = 1, n do
-          local acct, bk = KEYS[2 + (i - 1) * 2], KEYS[3 + (i - 1) * 2]
+          local acct, bk = KEYS[2 + (i - 1) * 3], KEYS[3 + (i - 1) * 3]
           local prefix, b = ARGV[10 + (i - 1) * 2], ARGV[11 + (i - 1) * 2]
           local s, r = 0, 0
           if b ~= '' then
@@ -262,30 +310,42 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: per level: acct, bucket (the acct key again for none), open. ARGV: levels, now, then per
-    /// level: prefix, bucket ('' for none). Reads without writing; reservations overdue at now count
-    /// as spent. Returns per level {spent, reserved, killed, reason, killed_at}.
+    /// KEYS: per level: acct, bucket (the acct key again for none), open; then the keys of overdue
+    /// reservations (from an answer 0). ARGV: levels, now, then per level: prefix, bucket ('' for
+    /// none). Reads without writing; reservations overdue at now count as spent. Returns {1, then per
+    /// level: spent, reserved, killed, reason, killed_at}, or {0, then per overdue reservation not
+    /// declared: its key, the open set it was found in}.
     /// </summary>
     public const string Read = Helpers + """
 
         local n = tonumber(ARGV[1])
-        local out = {}
+        local function level(i)
+          return KEYS[1 + (i - 1) * 3], KEYS[2 + (i - 1) * 3], KEYS[3 + (i - 1) * 3], ARGV[3 + (i - 1) * 2], ARGV[4 + (i - 1) * 2]
+        end
+        local overdue = {}
+        local need = {0}
         for i = 1, n do
-          local acct, bk, open = KEYS[1 + (i - 1) * 3], KEYS[2 + (i - 1) * 3], KEYS[3 + (i - 1) * 3]
-          local prefix, b = ARGV[3 + (i - 1) * 2], ARGV[4 + (i - 1) * 2]
+          local _, _, open, prefix, b = level(i)
+          overdue[i] = b ~= '' and redis.call('ZRANGEBYSCORE', open, '-inf', ARGV[2]) or {}
+          for _, member in ipairs(overdue[i]) do needs(member, prefix, open, need, false) end
+        end
+        if #need > 1 then return need end
+        local out = {1}
+        for i = 1, n do
+          local acct, bk, open, prefix, b = level(i)
           local s, r = 0, 0
           if b ~= '' then
             s, r = bucket(bk)
-            local overdue = 0
-            for _, member in ipairs(redis.call('ZRANGEBYSCORE', open, '-inf', ARGV[2])) do
+            local overdue_cents = 0
+            for _, member in ipairs(overdue[i]) do
               local _, held, cents, state = holding(member, prefix, open)
               if state == 'open' then
                 for _, h in ipairs(held) do
-                  if h[1] == bk then overdue = overdue + cents end
+                  if h[1] == bk then overdue_cents = overdue_cents + cents end
                 end
               end
             end
-            s, r = s + overdue, r - overdue
+            s, r = s + overdue_cents, r - overdue_cents
           end
           push_level(out, s, r, acct)
         end
@@ -303,18 +363,22 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: none declared (a one-time move on a single server). ARGV: the previous layout's prefix of
-    /// an account whose key has levels, its prefix now. Moves every key of the account to the new
-    /// prefix unless the new one has an account already. Returns how many keys moved.
+    /// KEYS: the new acct, then each key of the account as <see cref="LegacyKeys"/> listed it and its
+    /// new name (a one-time move on a single server). ARGV: the previous layout's prefix of an
+    /// account whose key has levels, its prefix now. Moves every key of the account to the new prefix
+    /// unless the new one has an account already. Returns how many keys moved, or -1 (nothing moved)
+    /// when a key of the account was not declared: one written since the listing.
     /// </summary>
     public const string MoveLegacyAccount = """
-        if redis.call('EXISTS', ARGV[2] .. ':acct') == 1 then return 0 end
-        local moved = 0
-        for _, key in ipairs(redis.call('KEYS', ARGV[1] .. ':*')) do
-          redis.call('RENAME', key, ARGV[2] .. string.sub(key, #ARGV[1] + 1))
-          moved = moved + 1
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        local declared = {}
+        for _, k in ipairs(KEYS) do declared[k] = true end
+        local found = redis.call('KEYS', ARGV[1] .. ':*')
+        for _, key in ipairs(found) do
+          if not declared[key] or not declared[ARGV[2] .. string.sub(key, #ARGV[1] + 1)] then return -1 end
         end
-        return moved
+        for _, key in ipairs(found) do redis.call('RENAME', key, ARGV[2] .. string.sub(key, #ARGV[1] + 1)) end
+        return #found
         """;
 
     /// <summary>
@@ -326,7 +390,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: acct. ARGV: limit, window, calendar ('' for none), tz ('' for none), now, prefix, the
+    /// KEYS: acct, history. ARGV: limit, window, calendar ('' for none), tz ('' for none), now, prefix, the
     /// history's detail, run, pid, host, user, history retention. Gives the account
     /// these terms (one version up) unless it has a limit already. Returns 1 when it did.
     /// </summary>
@@ -342,7 +406,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: acct. ARGV: as <see cref="CreateAccount"/>. Replaces the terms, one version up; returns the ones
+    /// KEYS: acct, history. ARGV: as <see cref="CreateAccount"/>. Replaces the terms, one version up; returns the ones
     /// before as {limit, window, calendar, tz, tv} (false where absent).
     /// </summary>
     public const string SetTerms = Helpers + """
@@ -357,7 +421,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: acct. ARGV: engage (1 or 0), reason, now, channel, prefix, run, pid, host, user, history
+    /// KEYS: acct, history. ARGV: engage (1 or 0), reason, now, channel, prefix, run, pid, host, user, history
     /// retention. Sets the switch and publishes the change on the channel. Returns 1 when that changed it.
     /// </summary>
     public const string SetKillSwitch = Helpers + """

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Authentication;
@@ -25,6 +26,9 @@ internal sealed class RedisStore : ILedgerStore
     /// <summary>The sonames .NET probes for OpenSSL, newest first.</summary>
     private static readonly string[] _openSslNames = ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.1.0.0", "libssl.so.10", "libssl.so"];
 
+    /// <summary>How many reservations' keys are kept for their settle: past that, a settle reads them first.</summary>
+    private const int HeldMemory = 10_000;
+
     private const string PasswordRefused = $"the server refused the password (check {LedgerUriParser.PasswordVariable})";
 
     private readonly LedgerOptions _options;
@@ -38,6 +42,12 @@ internal sealed class RedisStore : ILedgerStore
     private readonly IReadOnlyList<string> _levels;
     private readonly ReplicaAcknowledgement? _acknowledgement;
     private readonly string _cannotConnect;
+
+    /// <summary>The keys each reservation made here holds, so that its settle declares them without reading them first.</summary>
+    private readonly ConcurrentDictionary<string, RedisKey[]> _held = new(StringComparer.Ordinal);
+
+    /// <summary>The scripts as <see cref="LedgerOptions.RewriteScript"/> made them (tests only).</summary>
+    private readonly ConcurrentDictionary<string, string> _rewritten = new(StringComparer.Ordinal);
 
     private RedisStore(ConnectionMultiplexer connection, RedisLedgerLocation location, string accountKey, LedgerOptions options)
     {
@@ -174,9 +184,27 @@ internal sealed class RedisStore : ILedgerStore
             }
             else
             {
-                await WriteAsync(RedisScripts.MoveLegacyAccount, [], [legacy, now]).ConfigureAwait(false);
+                await MoveOnOneServerAsync(legacy, now).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Lists the account's keys, then moves them in one script that declares them all; a key written
+    /// between the two (a run of the previous release) makes the script move nothing and list again.
+    /// </summary>
+    private async ValueTask MoveOnOneServerAsync(string legacy, string now)
+    {
+        for (var round = 1; round <= RedisHoldings.MaxRounds; round++)
+        {
+            var found = (RedisResult[])(await EvaluateAsync(RedisScripts.LegacyKeys, [legacy + ":acct"], [legacy]).ConfigureAwait(false))!;
+            var keys = found.Select(item => (string)item!).SelectMany(key => new RedisKey[] { key, now + key[legacy.Length..] });
+            if ((long)await WriteAsync(RedisScripts.MoveLegacyAccount, [now + ":acct", .. keys], [legacy, now]).ConfigureAwait(false) >= 0)
+            {
+                return;
+            }
+        }
+        throw RedisHoldings.TooManyRounds("the move from the previous layout");
     }
 
     private bool IsCluster => _connection.GetServers().Any(server => server.ServerType == ServerType.Cluster);
@@ -219,7 +247,7 @@ internal sealed class RedisStore : ILedgerStore
     public async ValueTask<ReserveAnswer> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
     {
         var levels = request.Levels;
-        var keys = new RedisKey[1 + levels.Count * 3];
+        var keys = new RedisKey[1 + levels.Count * 4];
         var values = new RedisValue[16 + levels.Count * 5];
         keys[0] = ReservationKey(request.Id);
         var terms = request.LeafTerms;
@@ -230,16 +258,17 @@ internal sealed class RedisStore : ILedgerStore
         for (var i = 0; i < levels.Count; i++)
         {
             var prefix = PrefixOf(levels[i].Key);
-            keys[1 + (i * 3)] = prefix + ":acct";
-            keys[2 + (i * 3)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
-            keys[3 + (i * 3)] = prefix + ":open";
+            keys[1 + (i * 4)] = prefix + ":acct";
+            keys[2 + (i * 4)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
+            keys[3 + (i * 4)] = prefix + ":open";
+            keys[4 + (i * 4)] = prefix + ":h";
             values[16 + (i * 5)] = prefix;
             values[17 + (i * 5)] = levels[i].Bucket ?? "";
             values[18 + (i * 5)] = levels[i].Version;
             values[19 + (i * 5)] = levels[i].StartMs;
             values[20 + (i * 5)] = levels[i].EndMs;
         }
-        var items = (RedisResult[])(await WriteAsync(RedisScripts.Reserve, keys, values).ConfigureAwait(false))!;
+        var items = await EvaluateDeclaringAsync(RedisScripts.Reserve, keys, values, 5, 3, "a reservation", writes: true).ConfigureAwait(false);
         var status = (long)items[0] switch
         {
             1 => ReserveStatus.Reserved,
@@ -249,6 +278,10 @@ internal sealed class RedisStore : ILedgerStore
             _ => ReserveStatus.OutsideWindow,
         };
         var ledgerNow = (long)items[2];
+        if (status == ReserveStatus.Reserved && _held.Count < HeldMemory)
+        {
+            _held[request.Id] = RedisHoldings.Of(levels.Where(level => level.Bucket is not null).Select(level => (PrefixOf(level.Key), level.Bucket!)));
+        }
         return status is ReserveStatus.Stale or ReserveStatus.OutsideWindow
             ? new ReserveAnswer(status, [], -1, ledgerNow)
             : new ReserveAnswer(status, LevelStates(items, 3, levels), (int)(long)items[1], ledgerNow);
@@ -264,12 +297,22 @@ internal sealed class RedisStore : ILedgerStore
     public async ValueTask<SettleOutcome> FinishAsync(FinishRequest request, CancellationToken cancellationToken)
     {
         // A cancellation that arrives first records no run (the script leaves run, pid and host empty).
-        var result = await WriteAsync(RedisScripts.Finish,
-            [ReservationKey(request.Id), _openKey],
-            [_prefix, request.Id, request.ActualCents, request.Nonce, request.NowMs, RetentionMs,
+        var reservation = ReservationKey(request.Id);
+        var held = _held.TryRemove(request.Id, out var known) ? known : await ReadHeldAsync(reservation).ConfigureAwait(false);
+        RedisValue[] values = [_prefix, request.Id, request.ActualCents, request.Nonce, request.NowMs, RetentionMs,
              request.Kind == FinishKind.Settle ? "settled" : "released", request.Kind == FinishKind.Cancel ? "1" : "0",
-             request.Run.RunId, request.Run.ProcessId, request.Run.Host, request.Run.User, HistoryRetentionMs]).ConfigureAwait(false);
-        return (long)result switch
+             request.Run.RunId, request.Run.ProcessId, request.Run.Host, request.Run.User, HistoryRetentionMs];
+        long result;
+        for (var round = 1; (result = (long)await WriteAsync(RedisScripts.Finish, [reservation, _openKey, .. held], values).ConfigureAwait(false)) == -3; round++)
+        {
+            // Reserved after the read above (a cancellation that arrived first): read what it holds now.
+            if (round == RedisHoldings.MaxRounds)
+            {
+                throw RedisHoldings.TooManyRounds("a settle");
+            }
+            held = await ReadHeldAsync(reservation).ConfigureAwait(false);
+        }
+        return result switch
         {
             1 => SettleOutcome.Settled,
             -1 => SettleOutcome.NotFound,
@@ -277,10 +320,14 @@ internal sealed class RedisStore : ILedgerStore
         };
     }
 
+    /// <summary>What a reservation made elsewhere (another process, or before a restart) holds: read from its hash.</summary>
+    private async Task<RedisKey[]> ReadHeldAsync(RedisKey reservation) =>
+        [.. (await RedisHoldings.ReadAsync(_database, [((string)reservation!, (string)_openKey!)]).ConfigureAwait(false)).Skip(1)];
+
     public async ValueTask<IReadOnlyList<BucketState>> AddSpendAsync(AddSpendRequest request, CancellationToken cancellationToken)
     {
         var levels = request.Levels;
-        var keys = new RedisKey[1 + levels.Count * 2];
+        var keys = new RedisKey[1 + levels.Count * 3];
         var values = new RedisValue[9 + (levels.Count * 2)];
         keys[0] = _prefix + ":op:" + request.OperationId;
         RedisValue[] head = [levels.Count, request.Cents, OperationMemoryMs, request.Run.RunId, request.Run.ProcessId, request.Run.Host,
@@ -289,8 +336,9 @@ internal sealed class RedisStore : ILedgerStore
         for (var i = 0; i < levels.Count; i++)
         {
             var prefix = PrefixOf(levels[i].Key);
-            keys[1 + (i * 2)] = prefix + ":acct";
-            keys[2 + (i * 2)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
+            keys[1 + (i * 3)] = prefix + ":acct";
+            keys[2 + (i * 3)] = levels[i].Bucket is { } bucket ? prefix + ":b:" + bucket : prefix + ":acct";
+            keys[3 + (i * 3)] = prefix + ":h";
             values[9 + (i * 2)] = prefix;
             values[10 + (i * 2)] = levels[i].Bucket ?? "";
         }
@@ -312,8 +360,8 @@ internal sealed class RedisStore : ILedgerStore
             values[2 + (i * 2)] = prefix;
             values[3 + (i * 2)] = levels[i].Bucket ?? "";
         }
-        var items = (RedisResult[])(await EvaluateAsync(RedisScripts.Read, keys, values).ConfigureAwait(false))!;
-        return LevelStates(items, 0, levels);
+        var items = await EvaluateDeclaringAsync(RedisScripts.Read, keys, values, 0, 1, "a read").ConfigureAwait(false);
+        return LevelStates(items, 1, levels);
     }
 
     public async ValueTask<IReadOnlyList<AccountConfig>> ReadTermsAsync(CancellationToken cancellationToken)
@@ -482,6 +530,7 @@ internal sealed class RedisStore : ILedgerStore
     /// </summary>
     private async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values)
     {
+        script = Rewritten(script);
         try
         {
             return await _database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
@@ -503,6 +552,7 @@ internal sealed class RedisStore : ILedgerStore
         {
             return await EvaluateAsync(script, keys, values).ConfigureAwait(false);
         }
+        script = Rewritten(script);
         try
         {
             return await acknowledgement.EvaluateAsync(_database, script, keys, values).ConfigureAwait(false);
@@ -510,6 +560,34 @@ internal sealed class RedisStore : ILedgerStore
         catch (RedisConnectionException) when (_connection.IsConnected)
         {
             return await acknowledgement.EvaluateAsync(_database, script, keys, values).ConfigureAwait(false);
+        }
+    }
+
+    private string Rewritten(string script) => _options.RewriteScript is { } rewrite ? _rewritten.GetOrAdd(script, rewrite) : script;
+
+    /// <summary>
+    /// Runs a script that may answer <paramref name="askStatus"/> with reservations it needs declared
+    /// (from <paramref name="askAt"/> on, having changed nothing): reads them and runs it again with
+    /// their keys added, at most <see cref="RedisHoldings.MaxRounds"/> times.
+    /// </summary>
+    private async Task<RedisResult[]> EvaluateDeclaringAsync(string script, RedisKey[] keys, RedisValue[] values, long askStatus, int askAt, string what,
+        bool writes = false)
+    {
+        var declared = new List<RedisKey>(keys);
+        var seen = new HashSet<RedisKey>(keys);
+        for (var round = 1; ; round++)
+        {
+            var items = (RedisResult[])(await (writes ? WriteAsync(script, [.. declared], values) : EvaluateAsync(script, [.. declared], values))
+                .ConfigureAwait(false))!;
+            if ((long)items[0] != askStatus)
+            {
+                return items;
+            }
+            if (round == RedisHoldings.MaxRounds)
+            {
+                throw RedisHoldings.TooManyRounds(what);
+            }
+            declared.AddRange((await RedisHoldings.ReadAsync(_database, items, askAt).ConfigureAwait(false)).Where(seen.Add));
         }
     }
 

@@ -78,4 +78,28 @@ public sealed class ArgumentSplitterTests
         Assert.Empty(options);
         Assert.Equal(["-"], command);
     }
+
+    [Theory]
+    [InlineData("--jitter=")] // the parser would read it as plain --jitter
+    [InlineData("--jitter=maybe")]
+    [InlineData("--jitter= full")]
+    public void JitterWithAnEmptyOrUnknownValue_IsAUsageErrorNamingTheFlagAndItsWords(string flag)
+    {
+        var error = Assert.Throws<UsageException>(() => Split(flag, "cmd"));
+
+        Assert.Equal($"--jitter: '{flag["--jitter=".Length..]}' is not a valid value (use --jitter, --jitter=full or --jitter=decorrelated)", error.Message);
+    }
+
+    [Theory]
+    [InlineData("--jitter=full")]
+    [InlineData("--jitter=decorrelated")]
+    [InlineData("--jitter=true")]
+    [InlineData("--jitter=false")]
+    public void JitterWithAKnownValue_StaysWithOurOptions(string flag)
+    {
+        var (options, command) = Split(flag, "full");
+
+        Assert.Equal([flag], options);
+        Assert.Equal(["full"], command);
+    }
 }

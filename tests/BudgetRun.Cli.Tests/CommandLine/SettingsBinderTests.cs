@@ -13,6 +13,87 @@ public sealed class SettingsBinderTests
         return binder.Bind(command.Length == 0 ? ["job"] : command);
     }
 
+    [Theory]
+    [InlineData("--jitter job", "Decorrelated", "job")]
+    [InlineData("--jitter full job", "Full", "job")]
+    [InlineData("--jitter=full job", "Full", "job")]
+    [InlineData("--jitter decorrelated job", "Decorrelated", "job")]
+    [InlineData("--jitter=true job", "Decorrelated", "job")]
+    [InlineData("--jitter=false job", "None", "job")]
+    [InlineData("--jitter ./full", "Decorrelated", "./full")] // any other word after it is the command
+    [InlineData("--jitter full full", "Full", "full")]
+    [InlineData("--jitter -- full", "Decorrelated", "full")]
+    public void Jitter_TakesFullOrDecorrelated_AndAnyOtherWordIsTheCommand(string line, string kind, string command)
+    {
+        var options = new CliOptions();
+        var root = options.CreateRoot();
+        var (ours, rest) = ArgumentSplitter.Split(line.Split(' '), root);
+        var parsed = root.Parse(ours);
+        Assert.Empty(parsed.Errors);
+
+        var settings = new SettingsBinder(options, parsed, _ => null).Bind(rest);
+
+        Assert.Equal(Enum.Parse<BudgetRun.Engine.Retry.JitterKind>(kind), settings.Supervisor.Jitter);
+        Assert.Equal(command, Assert.Single(settings.Supervisor.Command));
+    }
+
+    [Theory]
+    [InlineData("--jitter=maybe")]
+    [InlineData("--jitter=Full")]
+    [InlineData("--jitter=yes")]
+    public void Jitter_WithAnotherValue_IsAUsageErrorNamingTheFlag(string flag)
+    {
+        var error = Assert.Throws<UsageException>(() => Bind([flag]));
+
+        Assert.StartsWith("--jitter: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--jitter=full", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--cost-per-minute-cents 12", "12", 60)]
+    [InlineData("--cost-per-minute-cents 0.5 --meter-slice 10s", "0.5", 10)]
+    [InlineData("--cost-per-hour-cents 90", "1.5", 60)]
+    [InlineData("--cost-per-hour-cents=600 --meter-slice=2m", "10", 120)]
+    [InlineData("--cost-per-minute-cents 0.000001", "0.000001", 60)]
+    public void Meter_TakesARatePerMinuteOrPerHour_AndASlice(string line, string perMinute, int sliceSeconds)
+    {
+        var settings = Bind(line.Split(' ')).Supervisor;
+
+        Assert.Equal(decimal.Parse(perMinute, System.Globalization.CultureInfo.InvariantCulture), settings.CostPerMinuteCents);
+        Assert.Equal(TimeSpan.FromSeconds(sliceSeconds), settings.MeterSlice);
+    }
+
+    [Fact]
+    public void Meter_IsOffByDefault()
+    {
+        var settings = Bind([]).Supervisor;
+
+        Assert.Equal((0m, TimeSpan.FromMinutes(1)), (settings.CostPerMinuteCents, settings.MeterSlice));
+    }
+
+    [Theory]
+    [InlineData("--cost-per-minute-cents 0", "--cost-per-minute-cents: '0' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents -1", "--cost-per-minute-cents: '-1' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 1e3", "--cost-per-minute-cents: '1e3' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 1,5", "--cost-per-minute-cents: '1,5' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 0.0000001", "--cost-per-minute-cents: '0.0000001' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents .5", "--cost-per-minute-cents: '.5' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 1000000000001", "--cost-per-minute-cents: '1000000000001' is not a rate in cents")]
+    [InlineData("--cost-per-hour-cents nan", "--cost-per-hour-cents: 'nan' is not a rate in cents")]
+    [InlineData("--cost-per-minute-cents 1 --cost-per-hour-cents 60", "--cost-per-hour-cents: give one rate")]
+    [InlineData("--meter-slice 10s", "--meter-slice: '10s' meters nothing without --cost-per-minute-cents or --cost-per-hour-cents")]
+    [InlineData("--cost-per-minute-cents 1 --meter-slice 500ms", "--meter-slice: '500ms' is not from 1s to 24h")]
+    [InlineData("--cost-per-minute-cents 1 --meter-slice 25h", "--meter-slice: '25h' is not from 1s to 24h")]
+    [InlineData("--cost-per-minute-cents 1 --meter-slice soon", "--meter-slice: 'soon' is not a duration")]
+    [InlineData("--cost-per-minute-cents 1000000000000 --meter-slice 2m", "--meter-slice: a slice of 2m at that rate is more than")]
+    public void Meter_WithABadRateOrSlice_IsAUsageErrorNamingTheFlag(string line, string expected)
+    {
+        var error = Assert.Throws<UsageException>(() => Bind(line.Split(' ')));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     [Fact]
     public void Bind_WithNothingSet_UsesTheContractsDefaults()
     {
@@ -24,7 +105,7 @@ public sealed class SettingsBinderTests
         Assert.Equal(TimeSpan.FromSeconds(1), settings.BaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.MaxDelay);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.KillGrace);
-        Assert.False(settings.Jitter);
+        Assert.Equal(BudgetRun.Engine.Retry.JitterKind.None, settings.Jitter);
         Assert.Null(settings.AttemptTimeout);
         Assert.Null(settings.Deadline);
         Assert.Null(settings.ResetAfter);
@@ -98,7 +179,7 @@ public sealed class SettingsBinderTests
 
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Supervisor.BaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Supervisor.MaxDelay);
-        var schedule = new BudgetRun.Engine.Retry.BackoffSchedule(settings.Supervisor.BaseDelay, settings.Supervisor.MaxDelay, jitter: false, () => 0.5);
+        var schedule = new BudgetRun.Engine.Retry.BackoffSchedule(settings.Supervisor.BaseDelay, settings.Supervisor.MaxDelay, BudgetRun.Engine.Retry.JitterKind.None, () => 0.5);
         Assert.Equal(TimeSpan.FromSeconds(2), schedule.Next());
     }
 
@@ -127,7 +208,7 @@ public sealed class SettingsBinderTests
         Assert.Equal(30, settings.CostPerAttemptCents);
         Assert.Equal(TimeSpan.FromMilliseconds(500), settings.BaseDelay);
         Assert.Equal(TimeSpan.FromMinutes(2), settings.MaxDelay);
-        Assert.True(settings.Jitter);
+        Assert.Equal(BudgetRun.Engine.Retry.JitterKind.Decorrelated, settings.Jitter);
         Assert.Equal(TimeSpan.FromSeconds(1.5), settings.AttemptTimeout);
         Assert.Equal(TimeSpan.FromHours(1), settings.Deadline);
         Assert.Equal(new HashSet<int> { 1, 75, 137 }, settings.RetryOn);

@@ -49,6 +49,10 @@ public sealed class SidecarLifecycleTests(RedisFixture redis) : SidecarTest(redi
         Assert.Equal(120, metrics.Value("budget_run_cost_cents_total", "workload=queue-worker"));
         Assert.Equal(0, metrics.Value("budget_run_kill_switch_engaged", "workload=queue-worker"));
         Assert.Equal(0, metrics.Value("budget_run_ledger_errors_total", "workload=queue-worker"));
+        // The account's own level, labelled with its key: the fleet-wide figures of the ledger.
+        Assert.Equal((500d, 120d, 30d, 350d, 0d), (metrics.Value("budget_run_account_budget_cents", $"budget_key={Key}"),
+            metrics.Value("budget_run_account_spent_cents", $"budget_key={Key}"), metrics.Value("budget_run_account_reserved_cents", $"budget_key={Key}"),
+            metrics.Value("budget_run_account_remaining_cents", $"budget_key={Key}"), metrics.Value("budget_run_account_kill_switch_engaged", $"budget_key={Key}")));
     }
 
     [Theory]

@@ -45,6 +45,9 @@ internal sealed class FakeAccountLedger(string key, long limitCents, LedgerSwitc
     /// <summary>What <see cref="StatusAsync"/> shows as the end of the window.</summary>
     public DateTimeOffset? WindowEndsAt { get; set; }
 
+    /// <summary>The levels above the account that <see cref="StatusAsync"/> reports, as a store would read them.</summary>
+    public IReadOnlyList<AccountStatus>? Levels { get; set; }
+
     public async ValueTask<ReserveResult> ReserveAsync(long cents, CancellationToken cancellationToken)
     {
         await @switch.EnterAsync("reserve", cancellationToken);
@@ -191,5 +194,6 @@ internal sealed class FakeAccountLedger(string key, long limitCents, LedgerSwitc
     }
 
     private AccountStatus StatusLocked() => new(Account.Key, limitCents, _spent, _reserved,
-        Math.Max(0, limitCents - _spent - _reserved), WindowEndsAt, _killSwitch.Engaged, _killSwitch.Reason);
+        Math.Max(0, limitCents - _spent - _reserved), WindowEndsAt, _killSwitch.Engaged, _killSwitch.Reason)
+    { Levels = Levels };
 }

@@ -14,18 +14,43 @@ public sealed class BackoffScheduleTests
     [Fact]
     public void Next_WithoutJitter_DoublesFromBaseUntilTheCap()
     {
-        var schedule = new BackoffSchedule(Base, Max, jitter: false, () => 0.5);
+        var schedule = new BackoffSchedule(Base, Max, JitterKind.None, () => 0.5);
 
         var delays = Enumerable.Range(0, 8).Select(_ => schedule.Next().TotalSeconds);
 
         Assert.Equal([1, 2, 4, 8, 10, 10, 10, 10], delays);
     }
 
+    [Theory]
+    [InlineData(0.5, new[] { 0.5, 1, 2, 4, 5, 5, 5 })]
+    [InlineData(0.0, new[] { 0.0, 0, 0, 0, 0, 0, 0 })]
+    [InlineData(0.999, new[] { 0.999, 1.998, 3.996, 7.992, 9.99, 9.99, 9.99 })]
+    public void Next_WithFullJitter_IsTheRandomShareOfTheCappedExponentialDelay(double random, double[] seconds)
+    {
+        var schedule = new BackoffSchedule(Base, Max, JitterKind.Full, () => random);
+
+        var delays = Enumerable.Range(0, seconds.Length).Select(_ => schedule.Next().TotalSeconds).ToArray();
+
+        Assert.Equal(seconds, delays, (a, b) => Math.Abs(a - b) < 1e-6);
+    }
+
+    [Fact]
+    public void Next_WithFullJitter_AfterThousandsOfFailures_StaysBetweenZeroAndTheCap_AndKeepsVarying()
+    {
+        var schedule = new BackoffSchedule(Base, Max, JitterKind.Full, new Random(7).NextDouble);
+
+        var late = Enumerable.Range(0, 3000).Select(_ => schedule.Next()).Skip(1100).ToList();
+
+        Assert.All(late, delay => Assert.InRange(delay, TimeSpan.Zero, Max));
+        Assert.True(late.Distinct().Count() > 1000, "full jitter draws every delay afresh, even at the cap");
+        Assert.InRange(late.Average(d => d.TotalSeconds), 4.5, 5.5); // uniform over [0, 10 s)
+    }
+
     [Fact]
     public void Next_WithoutJitter_IsExactlyBaseTimesTwoToTheFailureCount()
     {
         var baseDelay = TimeSpan.FromMilliseconds(300);
-        var schedule = new BackoffSchedule(baseDelay, TimeSpan.FromHours(1), jitter: false, () => 0.5);
+        var schedule = new BackoffSchedule(baseDelay, TimeSpan.FromHours(1), JitterKind.None, () => 0.5);
 
         for (var n = 1; n <= 12; n++)
         {
@@ -36,7 +61,7 @@ public sealed class BackoffScheduleTests
     [Fact]
     public void Next_WhenBaseEqualsMax_AlwaysWaitsMax()
     {
-        var schedule = new BackoffSchedule(Max, Max, jitter: false, () => 0.5);
+        var schedule = new BackoffSchedule(Max, Max, JitterKind.None, () => 0.5);
 
         Assert.All(Enumerable.Range(0, 5).Select(_ => schedule.Next()), delay => Assert.Equal(Max, delay));
     }
@@ -44,9 +69,9 @@ public sealed class BackoffScheduleTests
     // With jitter, 2^t overflows to infinity at the 1025th failure; infinity minus infinity must not
     // become a NaN that casts to a zero delay (a hot retry loop) from the 1026th failure on.
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Next_AfterThousandsOfFailures_StaysAtTheCapWithoutOverflow(bool jitter)
+    [InlineData(JitterKind.None)]
+    [InlineData(JitterKind.Decorrelated)]
+    public void Next_AfterThousandsOfFailures_StaysAtTheCapWithoutOverflow(JitterKind jitter)
     {
         var random = new Random(7);
         var schedule = new BackoffSchedule(Base, Max, jitter, random.NextDouble);
@@ -60,7 +85,7 @@ public sealed class BackoffScheduleTests
     [Fact]
     public void Reset_StartsTheSequenceOverAtBase()
     {
-        var schedule = new BackoffSchedule(Base, Max, jitter: false, () => 0.5);
+        var schedule = new BackoffSchedule(Base, Max, JitterKind.None, () => 0.5);
         for (var i = 0; i < 6; i++)
         {
             _ = schedule.Next();
@@ -79,7 +104,7 @@ public sealed class BackoffScheduleTests
         var random = new Random(12345);
         for (var run = 0; run < 200; run++)
         {
-            var schedule = new BackoffSchedule(Base, Max, jitter: true, random.NextDouble);
+            var schedule = new BackoffSchedule(Base, Max, JitterKind.Decorrelated, random.NextDouble);
             for (var n = 0; n < 30; n++)
             {
                 Assert.InRange(schedule.Next(), TimeSpan.Zero, Max);
@@ -92,7 +117,7 @@ public sealed class BackoffScheduleTests
     {
         foreach (var value in new[] { 0.0, 0.999_999_999 })
         {
-            var schedule = new BackoffSchedule(Base, Max, jitter: true, () => value);
+            var schedule = new BackoffSchedule(Base, Max, JitterKind.Decorrelated, () => value);
             for (var n = 0; n < 30; n++)
             {
                 Assert.InRange(schedule.Next(), TimeSpan.Zero, Max);
@@ -120,7 +145,7 @@ public sealed class BackoffScheduleTests
         for (var sample = 0; sample < Samples; sample++)
         {
             // A cap far above the medians, so it does not shape them.
-            var schedule = new BackoffSchedule(Base, TimeSpan.FromHours(1), jitter: true, random.NextDouble);
+            var schedule = new BackoffSchedule(Base, TimeSpan.FromHours(1), JitterKind.Decorrelated, random.NextDouble);
             for (var k = 0; k < Steps; k++)
             {
                 delays[k][sample] = schedule.Next().TotalSeconds;
@@ -176,14 +201,14 @@ public sealed class BackoffScheduleTests
         }
         await run.WaitAsync(Eventually.Limit);
 
-        var schedule = new BackoffSchedule(Base, max, jitter: true, new Random(99).NextDouble);
+        var schedule = new BackoffSchedule(Base, max, JitterKind.Decorrelated, new Random(99).NextDouble);
         Assert.Equal(polly, Enumerable.Range(0, Retries).Select(_ => schedule.Next()));
     }
 
     [Fact]
     public void Reset_WithJitter_ForgetsThePreviousDelay()
     {
-        var schedule = new BackoffSchedule(Base, TimeSpan.FromHours(1), jitter: true, () => 0.5);
+        var schedule = new BackoffSchedule(Base, TimeSpan.FromHours(1), JitterKind.Decorrelated, () => 0.5);
         var first = Enumerable.Range(0, 4).Select(_ => schedule.Next()).ToList();
 
         schedule.Reset();

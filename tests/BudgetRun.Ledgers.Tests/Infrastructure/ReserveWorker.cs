@@ -32,6 +32,7 @@ internal static class ReserveWorker
                 BusyTimeout = TimeSpan.FromSeconds(30),
                 RedisTimeout = TimeSpan.FromSeconds(30),
                 PostgresTimeout = TimeSpan.FromSeconds(30),
+                RewriteScript = Environment.GetEnvironmentVariable(DeclaredKeysOnly.Variable) == "1" ? DeclaredKeysOnly.Rewrite : null,
             };
             await using var ledger = await LedgerFactory.OpenAsync(location, new LedgerAccount(key, limit, BudgetWindow.None),
                 RunIdentity.ForCurrentProcess(), patient);

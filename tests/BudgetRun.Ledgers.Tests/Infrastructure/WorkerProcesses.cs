@@ -8,11 +8,16 @@ namespace BudgetRun.Ledgers.Tests.Infrastructure;
 internal static class WorkerProcesses
 {
     /// <summary>Returns how many reservations each worker made (until refused, or for <paramref name="duration"/>); all start together.</summary>
-    public static Task<int[]> RunAsync(string ledgerUri, string key, long limitCents, long cents, int workers, TimeSpan? duration = null) =>
-        RunAsync(ledgerUri, Enumerable.Repeat(key, workers).ToArray(), limitCents, cents, duration);
+    public static Task<int[]> RunAsync(string ledgerUri, string key, long limitCents, long cents, int workers, TimeSpan? duration = null,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        RunAsync(ledgerUri, Enumerable.Repeat(key, workers).ToArray(), limitCents, cents, duration, environment);
 
-    /// <summary>One worker per key in <paramref name="keys"/> (the same key may appear several times), all started together.</summary>
-    public static async Task<int[]> RunAsync(string ledgerUri, IReadOnlyList<string> keys, long limitCents, long cents, TimeSpan? duration = null)
+    /// <summary>
+    /// One worker per key in <paramref name="keys"/> (the same key may appear several times), all started
+    /// together, with <paramref name="environment"/> added to theirs.
+    /// </summary>
+    public static async Task<int[]> RunAsync(string ledgerUri, IReadOnlyList<string> keys, long limitCents, long cents, TimeSpan? duration = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         using var scratch = new Scratch();
         var goFile = scratch.Path("go");
@@ -28,7 +33,7 @@ internal static class WorkerProcesses
         {
             for (var i = 0; i < workers; i++)
             {
-                processes.Add(Start(Arguments(keys[i])));
+                processes.Add(Start(Arguments(keys[i]), environment));
             }
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             foreach (var process in processes)
@@ -86,10 +91,15 @@ internal static class WorkerProcesses
         }
     }
 
-    private static Process Start(string[] arguments)
+    private static Process Start(string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        return Process.Start(ProcessStart.Info(dotnet, [typeof(WorkerProcesses).Assembly.Location, .. arguments], redirectStdin: false))!;
+        var start = ProcessStart.Info(dotnet, [typeof(WorkerProcesses).Assembly.Location, .. arguments], redirectStdin: false);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        return Process.Start(start)!;
     }
 
     private static async Task ExpectReadyAsync(Process process, CancellationToken cancellationToken)

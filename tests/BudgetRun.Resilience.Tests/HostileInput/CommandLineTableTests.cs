@@ -108,6 +108,8 @@ public sealed class CommandLineTableTests : ResilienceTest
         { "--budget-key", "", ["--budget-key=-job", ChildCommand] },
         { "--budget-key", "", ["--budget-key", "white space", ChildCommand] },
         { "--budget-key", "", ["--budget-key", new string('k', 201), ChildCommand] },
+        { "--budget-key", "", ["--budget-key", "a/b/c/d/e/f/g/h/i", "--ledger", "sqlite:{scratch}/ledger.db", ChildCommand] },
+        { "BUDGET_RUN_BUDGET_KEY", "BUDGET_RUN_BUDGET_KEY=a/b/c/d/e/f/g/h/i/j", ["--ledger", "sqlite:{scratch}/ledger.db", ChildCommand] },
         { "BUDGET_RUN_BUDGET_KEY", "BUDGET_RUN_BUDGET_KEY=bad key!", [ChildCommand] },
         { "--budget-window", "", ["--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db", "--budget-window", "0h", ChildCommand] },
         { "--budget-window", "", ["--budget-key", "job", "--ledger", "sqlite:{scratch}/ledger.db", "--budget-window", "1w", ChildCommand] },
