@@ -6,7 +6,8 @@ namespace BudgetRun.Ledgers.Locations;
 /// Parses <c>--ledger</c> (env <c>BUDGET_RUN_LEDGER</c>): <c>sqlite:PATH</c>, <c>redis://HOST:PORT[/DB]</c>,
 /// <c>rediss://HOST:PORT[/DB]</c> (TLS), a Redis Cluster's seed list <c>redis://HOST:PORT,HOST:PORT,...[/DB]</c>
 /// (IPv6 in brackets; a cluster has database 0 only, which the server enforces when the ledger opens),
-/// or <c>postgres://[USER@]HOST[:PORT]/DB[?sslmode=MODE]</c> (also <c>postgresql://</c>). Nothing
+/// the sentinels of a Redis primary <c>redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]</c> (also
+/// <c>rediss+sentinel://</c>, port 26379 by default), or <c>postgres://[USER@]HOST[:PORT]/DB[?sslmode=MODE]</c> (also <c>postgresql://</c>). Nothing
 /// given means the default SQLite file. Passwords never come from the URI: Redis's from
 /// <c>BUDGET_RUN_REDIS_PASSWORD</c>, PostgreSQL's from <c>PGPASSWORD</c> or the <c>.pgpass</c> file, as
 /// libpq reads them. A bad value is a <see cref="LedgerUriException"/> whose one-line message names
@@ -17,6 +18,7 @@ internal static class LedgerUriParser
     public const string LedgerVariable = "BUDGET_RUN_LEDGER";
     public const string PasswordVariable = "BUDGET_RUN_REDIS_PASSWORD";
     public const int DefaultRedisPort = 6379;
+    public const int DefaultSentinelPort = 26379;
     public const string PostgresPasswordVariable = "PGPASSWORD";
     public const string PostgresPassFileVariable = "PGPASSFILE";
     public const string PostgresUserVariable = "PGUSER";
@@ -25,7 +27,7 @@ internal static class LedgerUriParser
     /// <summary>libpq's <c>sslmode</c> values.</summary>
     public static readonly IReadOnlyList<string> PostgresSslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 
-    private const string Forms = "use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB] or postgres://[USER@]HOST[:PORT]/DB";
+    private const string Forms = "use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,...]/SERVICE[/DB] or postgres://[USER@]HOST[:PORT]/DB";
 
     /// <summary>Parses <paramref name="text"/>; <paramref name="source"/> names where it came from in messages.</summary>
     /// <param name="text">The value; null or blank for the default SQLite ledger.</param>
@@ -50,6 +52,7 @@ internal static class LedgerUriParser
         {
             "sqlite" => ParseSqlite(text, text[(colon + 1)..], environment, source),
             "redis" or "rediss" => ParseRedis(text, scheme == "rediss", environment, source),
+            "redis+sentinel" or "rediss+sentinel" => ParseSentinel(text, scheme == "rediss+sentinel", environment, source),
             "postgres" or "postgresql" => ParsePostgres(text, environment, source),
             _ => throw Error(source, text, $"unknown ledger scheme '{scheme}'; {Forms}"),
         };
@@ -117,28 +120,91 @@ internal static class LedgerUriParser
         {
             throw Error(source, text, $"credentials do not belong in the URI: put the password in {PasswordVariable}");
         }
+        var endpoints = ParseEndpoints(text, authority, "endpoint {0} of the seed list", DefaultRedisPort, expected, source);
+        var (_, db) = ParseRedisUri(text, $"{scheme}://{authority.Split(',')[0]}{tail}", expected, source);
+        return new RedisLedgerLocation(endpoints, db, tls, password);
+    }
+
+    /// <summary>
+    /// The sentinels of a Redis primary and the service (the master's name in their configuration):
+    /// the client asks them for the current primary and follows a failover.
+    /// </summary>
+    private static RedisLedgerLocation ParseSentinel(string text, bool tls, Func<string, string?> environment, string source)
+    {
+        var expected = $"{(tls ? "rediss" : "redis")}+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]";
+        var afterScheme = text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        if (!afterScheme.StartsWith("//", StringComparison.Ordinal))
+        {
+            throw Error(source, text, $"not a valid Redis Sentinel URI; expected {expected}");
+        }
+        var authority = afterScheme[2..];
+        var end = authority.IndexOfAny(['/', '?', '#']);
+        var tail = end < 0 ? "" : authority[end..];
+        authority = end < 0 ? authority : authority[..end];
+        if (authority.Contains('@', StringComparison.Ordinal))
+        {
+            throw Error(source, text, $"credentials do not belong in the URI: put the password in {PasswordVariable}");
+        }
+        if (authority.Length == 0)
+        {
+            throw Error(source, text, $"no sentinel; expected {expected}");
+        }
+        if (tail.StartsWith('?') || tail.StartsWith('#') || tail.Contains('?', StringComparison.Ordinal) || tail.Contains('#', StringComparison.Ordinal))
+        {
+            throw Error(source, text, $"options after '?' or '#' are not supported; expected {expected}");
+        }
+        var endpoints = ParseEndpoints(text, authority, "sentinel {0} of the list", DefaultSentinelPort, expected, source);
+        var segments = tail.TrimStart('/').Split('/');
+        var service = segments[0];
+        if (service.Length == 0)
+        {
+            throw Error(source, text, $"no service: name the primary as the sentinels know it (sentinel monitor NAME ...); expected {expected}");
+        }
+        if (!service.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            throw Error(source, text, $"the service '{service}' holds characters a Sentinel service name cannot have (letters, digits, '.', '_', '-'); expected {expected}");
+        }
+        var database = 0;
+        if (segments.Length > 2 && !(segments.Length == 3 && segments[2].Length == 0))
+        {
+            throw Error(source, text, $"too many path segments; expected {expected}");
+        }
+        if (segments.Length > 1 && segments[1].Length > 0
+            && !int.TryParse(segments[1], NumberStyles.None, CultureInfo.InvariantCulture, out database))
+        {
+            throw Error(source, text, $"the database '{segments[1]}' is not a number; expected {expected}");
+        }
+        var password = environment(PasswordVariable);
+        return new RedisLedgerLocation(endpoints, database, tls, string.IsNullOrEmpty(password) ? null : password, service);
+    }
+
+    /// <summary>A comma-separated list of <c>HOST[:PORT]</c>; <paramref name="entry"/> names the n-th one in a message.</summary>
+    private static List<RedisEndpoint> ParseEndpoints(string text, string authority, string entry, int defaultPort, string expected, string source)
+    {
         var endpoints = new List<RedisEndpoint>();
         foreach (var piece in authority.Split(','))
         {
             if (piece.Length == 0)
             {
-                throw Error(source, text, $"endpoint {endpoints.Count + 1} of the seed list is empty; expected {expected}");
+                var name = string.Format(CultureInfo.InvariantCulture, entry, endpoints.Count + 1);
+                throw Error(source, text, $"{name} is empty; expected {expected}");
             }
             var portAt = piece.LastIndexOf(':');
-            if (portAt > piece.LastIndexOf(']') && (!int.TryParse(piece.AsSpan(portAt + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            var hasPort = portAt > piece.LastIndexOf(']');
+            if (hasPort && (!int.TryParse(piece.AsSpan(portAt + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
                 || port is < 1 or > 65535))
             {
                 throw Error(source, text, $"the port of '{piece}' is not a number from 1 to 65535; expected {expected}");
             }
-            var (endpoint, _) = ParseRedisUri(text, $"{scheme}://{piece}", expected, source);
+            var (endpoint, _) = ParseRedisUri(text, $"redis://{piece}", expected, source);
+            endpoint = hasPort ? endpoint : endpoint with { Port = defaultPort };
             if (endpoints.Any(e => e.Port == endpoint.Port && string.Equals(e.Host, endpoint.Host, StringComparison.OrdinalIgnoreCase)))
             {
                 throw Error(source, text, $"'{endpoint}' is listed twice; expected {expected}");
             }
             endpoints.Add(endpoint);
         }
-        var (_, db) = ParseRedisUri(text, $"{scheme}://{authority.Split(',')[0]}{tail}", expected, source);
-        return new RedisLedgerLocation(endpoints, db, tls, password);
+        return endpoints;
     }
 
     /// <summary>One endpoint and the database of <paramref name="uriText"/>; errors show <paramref name="text"/>.</summary>

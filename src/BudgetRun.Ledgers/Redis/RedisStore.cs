@@ -12,7 +12,9 @@ namespace BudgetRun.Ledgers.Redis;
 /// script (<see cref="RedisScripts"/>), atomic across replicas. Commands fail fast while disconnected
 /// (no queueing behind the caller's back), so an unreachable server fails closed at once, and the
 /// connection is re-established in the background. Every write is idempotent (client-made ids,
-/// settle nonces, spend operation ids), so a retry after a lost answer never charges twice.
+/// settle nonces, spend operation ids), so a retry after a lost answer never charges twice. Behind
+/// Sentinel the client follows the primary the sentinels name, and a write counts as done only once
+/// a replica has it (<see cref="ReplicaAcknowledgement"/>).
 /// </summary>
 internal sealed class RedisStore : ILedgerStore
 {
@@ -38,6 +40,8 @@ internal sealed class RedisStore : ILedgerStore
     private readonly RedisKey _openKey;
     private readonly string _channelName;
     private readonly IReadOnlyList<string> _levels;
+    private readonly ReplicaAcknowledgement? _acknowledgement;
+    private readonly string _cannotConnect;
 
     /// <summary>The keys each reservation made here holds, so that its settle declares them without reading them first.</summary>
     private readonly ConcurrentDictionary<string, RedisKey[]> _held = new(StringComparer.Ordinal);
@@ -57,7 +61,14 @@ internal sealed class RedisStore : ILedgerStore
         _openKey = _prefix + ":open";
         _channelName = _prefix + ":kill";
         _levels = AccountPath.Levels(accountKey);
+        _acknowledgement = location.UsesSentinel ? new ReplicaAcknowledgement(options.RedisTimeout) : null;
+        _cannotConnect = CannotConnect(location);
     }
+
+    /// <summary>Behind Sentinel the server is whichever primary the sentinels name: the message says so.</summary>
+    private static string CannotConnect(RedisLedgerLocation location) => location.UsesSentinel
+        ? $"cannot reach a primary of the service '{location.ServiceName}' through the sentinels"
+        : "cannot connect to the server";
 
     /// <summary>A level's prefix: every key of a tree shares the hash tag of its root (one slot, one script).</summary>
     internal static string PrefixOf(string level)
@@ -102,6 +113,8 @@ internal sealed class RedisStore : ILedgerStore
             SslHost = location.UseTls ? location.Host : null,
             Password = location.Password,
             ClientName = "budget-run",
+            // The endpoints are then sentinels: the client asks them for the primary and follows a failover.
+            ServiceName = location.ServiceName,
         };
         // A seed list names a cluster's nodes: the client discovers the rest, and the slots, from any of them.
         foreach (var endpoint in location.Endpoints)
@@ -117,7 +130,9 @@ internal sealed class RedisStore : ILedgerStore
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
         {
-            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, "cannot connect to the server", ex, options);
+            // Through Sentinel a refused password shows here: the sentinels refused it.
+            var reason = RefusedPassword(ex, log.ToString()) ? PasswordRefused : CannotConnect(location);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, reason, ex, options);
         }
         var store = new RedisStore(connection, location, accountKey, options);
         if (location.Database != 0 && store.IsCluster)
@@ -135,10 +150,7 @@ internal sealed class RedisStore : ILedgerStore
         catch (Exception ex) when (store.DescribeFault(ex) is { } reason)
         {
             await store.DisposeAsync().ConfigureAwait(false);
-            var text = log.ToString();
-            var refused = TlsFailure(ex) is null && text.Contains(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal)
-                || text.Contains("NOAUTH", StringComparison.Ordinal) || text.Contains("WRONGPASS", StringComparison.Ordinal);
-            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, refused ? PasswordRefused : reason, ex, options);
+            throw StoreGuard.Unavailable(location.DisplayName, LedgerOperation.Open, RefusedPassword(ex, log.ToString()) ? PasswordRefused : reason, ex, options);
         }
         try
         {
@@ -187,7 +199,7 @@ internal sealed class RedisStore : ILedgerStore
         {
             var found = (RedisResult[])(await EvaluateAsync(RedisScripts.LegacyKeys, [legacy + ":acct"], [legacy]).ConfigureAwait(false))!;
             var keys = found.Select(item => (string)item!).SelectMany(key => new RedisKey[] { key, now + key[legacy.Length..] });
-            if ((long)await EvaluateAsync(RedisScripts.MoveLegacyAccount, [now + ":acct", .. keys], [legacy, now]).ConfigureAwait(false) >= 0)
+            if ((long)await WriteAsync(RedisScripts.MoveLegacyAccount, [now + ":acct", .. keys], [legacy, now]).ConfigureAwait(false) >= 0)
             {
                 return;
             }
@@ -256,7 +268,7 @@ internal sealed class RedisStore : ILedgerStore
             values[19 + (i * 5)] = levels[i].StartMs;
             values[20 + (i * 5)] = levels[i].EndMs;
         }
-        var items = await EvaluateDeclaringAsync(RedisScripts.Reserve, keys, values, 5, 3, "a reservation").ConfigureAwait(false);
+        var items = await EvaluateDeclaringAsync(RedisScripts.Reserve, keys, values, 5, 3, "a reservation", writes: true).ConfigureAwait(false);
         var status = (long)items[0] switch
         {
             1 => ReserveStatus.Reserved,
@@ -291,7 +303,7 @@ internal sealed class RedisStore : ILedgerStore
              request.Kind == FinishKind.Settle ? "settled" : "released", request.Kind == FinishKind.Cancel ? "1" : "0",
              request.Run.RunId, request.Run.ProcessId, request.Run.Host, request.Run.User, HistoryRetentionMs];
         long result;
-        for (var round = 1; (result = (long)await EvaluateAsync(RedisScripts.Finish, [reservation, _openKey, .. held], values).ConfigureAwait(false)) == -3; round++)
+        for (var round = 1; (result = (long)await WriteAsync(RedisScripts.Finish, [reservation, _openKey, .. held], values).ConfigureAwait(false)) == -3; round++)
         {
             // Reserved after the read above (a cancellation that arrived first): read what it holds now.
             if (round == RedisHoldings.MaxRounds)
@@ -330,7 +342,7 @@ internal sealed class RedisStore : ILedgerStore
             values[9 + (i * 2)] = prefix;
             values[10 + (i * 2)] = levels[i].Bucket ?? "";
         }
-        var items = (RedisResult[])(await EvaluateAsync(RedisScripts.AddSpend, keys, values).ConfigureAwait(false))!;
+        var items = (RedisResult[])(await WriteAsync(RedisScripts.AddSpend, keys, values).ConfigureAwait(false))!;
         return LevelStates(items, 0, levels);
     }
 
@@ -359,7 +371,7 @@ internal sealed class RedisStore : ILedgerStore
     }
 
     public async ValueTask<bool> CreateAccountAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken) =>
-        (long)await EvaluateAsync(RedisScripts.CreateAccount, [_accountKey, _prefix + ":h"],
+        (long)await WriteAsync(RedisScripts.CreateAccount, [_accountKey, _prefix + ":h"],
             TermsArguments(terms, nowMs, "created: " + terms.Describe(), actor)).ConfigureAwait(false) == 1;
 
     public async ValueTask<AccountConfig> SetTermsAsync(AccountConfig terms, long nowMs, RunIdentity actor, CancellationToken cancellationToken)
@@ -367,7 +379,7 @@ internal sealed class RedisStore : ILedgerStore
         // The history's "was" is the client's read: one step earlier than the script's, and only words.
         var current = ConfigFrom(await _database.HashGetAsync(_accountKey, TermFields).ConfigureAwait(false));
         var detail = terms.Describe() + (current.HasTerms ? $" (was {current.Describe()})" : " (new account)");
-        var before = (RedisResult[])(await EvaluateAsync(RedisScripts.SetTerms, [_accountKey, _prefix + ":h"],
+        var before = (RedisResult[])(await WriteAsync(RedisScripts.SetTerms, [_accountKey, _prefix + ":h"],
             TermsArguments(terms, nowMs, detail, actor)).ConfigureAwait(false))!;
         return ConfigFrom([.. before.Select(item => item.IsNull ? RedisValue.Null : (RedisValue)item)]);
     }
@@ -416,7 +428,7 @@ internal sealed class RedisStore : ILedgerStore
     public async ValueTask<bool> SetKillSwitchAsync(KillSwitchChange change, CancellationToken cancellationToken)
     {
         var actor = change.Actor;
-        var result = await EvaluateAsync(RedisScripts.SetKillSwitch,
+        var result = await WriteAsync(RedisScripts.SetKillSwitch,
             [_accountKey, _prefix + ":h"],
             [change.Engaged ? "1" : "0", change.Reason ?? "", change.NowMs, _channelName, _prefix, actor.RunId, actor.ProcessId, actor.Host,
              actor.User, HistoryRetentionMs]).ConfigureAwait(false);
@@ -492,10 +504,11 @@ internal sealed class RedisStore : ILedgerStore
         RedisConnectionException ex when IsAuthenticationFailure(ex) => PasswordRefused,
         RedisConnectionException { FailureType: ConnectionFailureType.SocketClosed or ConnectionFailureType.SocketFailure } =>
             "the connection to the server was lost",
-        RedisConnectionException => "cannot connect to the server",
+        RedisConnectionException => _cannotConnect,
         RedisTimeoutException => string.Create(CultureInfo.InvariantCulture,
             $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
         RedisServerException ex => $"the server answered an error: {Scrub(ex.Message)}",
+        ReplicaNotAcknowledgedException ex => ex.Message,
         RedisException ex => Scrub(ex.Message),
         TimeoutException => string.Create(CultureInfo.InvariantCulture,
             $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
@@ -517,10 +530,7 @@ internal sealed class RedisStore : ILedgerStore
     /// </summary>
     private async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values)
     {
-        if (_options.RewriteScript is { } rewrite)
-        {
-            script = _rewritten.GetOrAdd(script, rewrite);
-        }
+        script = Rewritten(script);
         try
         {
             return await _database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
@@ -532,17 +542,43 @@ internal sealed class RedisStore : ILedgerStore
     }
 
     /// <summary>
+    /// Runs a script that writes: as <see cref="EvaluateAsync"/>, and behind Sentinel only done once a
+    /// replica has it. A write no replica confirmed may be on the primary: the caller's kept update
+    /// (or cancellation) makes it again, idempotently, once one does.
+    /// </summary>
+    private async Task<RedisResult> WriteAsync(string script, RedisKey[] keys, RedisValue[] values)
+    {
+        if (_acknowledgement is not { } acknowledgement)
+        {
+            return await EvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+        script = Rewritten(script);
+        try
+        {
+            return await acknowledgement.EvaluateAsync(_database, script, keys, values).ConfigureAwait(false);
+        }
+        catch (RedisConnectionException) when (_connection.IsConnected)
+        {
+            return await acknowledgement.EvaluateAsync(_database, script, keys, values).ConfigureAwait(false);
+        }
+    }
+
+    private string Rewritten(string script) => _options.RewriteScript is { } rewrite ? _rewritten.GetOrAdd(script, rewrite) : script;
+
+    /// <summary>
     /// Runs a script that may answer <paramref name="askStatus"/> with reservations it needs declared
     /// (from <paramref name="askAt"/> on, having changed nothing): reads them and runs it again with
     /// their keys added, at most <see cref="RedisHoldings.MaxRounds"/> times.
     /// </summary>
-    private async Task<RedisResult[]> EvaluateDeclaringAsync(string script, RedisKey[] keys, RedisValue[] values, long askStatus, int askAt, string what)
+    private async Task<RedisResult[]> EvaluateDeclaringAsync(string script, RedisKey[] keys, RedisValue[] values, long askStatus, int askAt, string what,
+        bool writes = false)
     {
         var declared = new List<RedisKey>(keys);
         var seen = new HashSet<RedisKey>(keys);
         for (var round = 1; ; round++)
         {
-            var items = (RedisResult[])(await EvaluateAsync(script, [.. declared], values).ConfigureAwait(false))!;
+            var items = (RedisResult[])(await (writes ? WriteAsync(script, [.. declared], values) : EvaluateAsync(script, [.. declared], values))
+                .ConfigureAwait(false))!;
             if ((long)items[0] != askStatus)
             {
                 return items;
@@ -636,6 +672,11 @@ internal sealed class RedisStore : ILedgerStore
         }
         return null;
     }
+
+    /// <summary>Whether the connect log (passwords masked by the client) says a server refused the password, and not a TLS handshake.</summary>
+    private static bool RefusedPassword(Exception error, string log) =>
+        TlsFailure(error) is null && log.Contains(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal)
+        || log.Contains("NOAUTH", StringComparison.Ordinal) || log.Contains("WRONGPASS", StringComparison.Ordinal);
 
     /// <summary>A refused password shows as "no connection", with the reason further down the chain.</summary>
     private static bool IsAuthenticationFailure(Exception error)

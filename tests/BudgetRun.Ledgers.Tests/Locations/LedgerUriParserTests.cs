@@ -97,6 +97,54 @@ public sealed class LedgerUriParserTests
         Assert.Equal(message, error.Message);
     }
 
+    [Theory]
+    [InlineData("redis+sentinel://10.0.0.1:26379,10.0.0.2:26380,10.0.0.3/ledger/2", "10.0.0.1:26379 10.0.0.2:26380 10.0.0.3:26379", "ledger", 2, false)]
+    [InlineData("redis+sentinel://sentinel.internal/ledger", "sentinel.internal:26379", "ledger", 0, false)]
+    [InlineData("REDIS+SENTINEL://[::1]:5000,[fe80::2]/my-master_1.a/", "[::1]:5000 [fe80::2]:26379", "my-master_1.a", 0, false)]
+    [InlineData("rediss+sentinel://a.internal:26379,b.internal:26379/ledger/0/", "a.internal:26379 b.internal:26379", "ledger", 0, true)]
+    public void SentinelUris_NameTheSentinelsTheServiceAndTheDatabase(string text, string sentinels, string service, int database, bool tls)
+    {
+        var location = Assert.IsType<RedisLedgerLocation>(Parse(text));
+
+        Assert.Equal((sentinels, service, database, tls, true),
+            (string.Join(' ', location.Endpoints), location.ServiceName, location.Database, location.UseTls, location.UsesSentinel));
+    }
+
+    [Fact]
+    public void SentinelUri_ShowsEverySentinelAndTheService_AndNoPassword()
+    {
+        var location = Assert.IsType<RedisLedgerLocation>(Parse("redis+sentinel://a.internal,[::1]:26380/ledger"));
+
+        Assert.Equal("redis+sentinel://a.internal:26379,[::1]:26380/ledger/0", location.DisplayName);
+        Assert.Equal("s3cret-pass", location.Password);
+        Assert.DoesNotContain("s3cret-pass", location.ToString(), StringComparison.Ordinal);
+        Assert.False(Assert.IsType<RedisLedgerLocation>(Parse("redis://h")).UsesSentinel);
+    }
+
+    [Theory]
+    [InlineData("redis+sentinel://a:26379", "--ledger 'redis+sentinel://a:26379': no service: name the primary as the sentinels know it (sentinel monitor NAME ...); expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a:26379/", "--ledger 'redis+sentinel://a:26379/': no service: name the primary as the sentinels know it (sentinel monitor NAME ...); expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel:///ledger", "--ledger 'redis+sentinel:///ledger': no sentinel; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a:26379,,b/ledger", "--ledger 'redis+sentinel://a:26379,,b/ledger': sentinel 2 of the list is empty; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://,/ledger", "--ledger 'redis+sentinel://,/ledger': sentinel 1 of the list is empty; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a:263790/ledger", "--ledger 'redis+sentinel://a:263790/ledger': the port of 'a:263790' is not a number from 1 to 65535; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("rediss+sentinel://a:x/ledger", "--ledger 'rediss+sentinel://a:x/ledger': the port of 'a:x' is not a number from 1 to 65535; expected rediss+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a,A:26379/ledger", "--ledger 'redis+sentinel://a,A:26379/ledger': 'a:26379' is listed twice; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a/ledger/two", "--ledger 'redis+sentinel://a/ledger/two': the database 'two' is not a number; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a/ledger/0/x", "--ledger 'redis+sentinel://a/ledger/0/x': too many path segments; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a/led%20ger", "--ledger 'redis+sentinel://a/led%20ger': the service 'led%20ger' holds characters a Sentinel service name cannot have (letters, digits, '.', '_', '-'); expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a/ledger?db=1", "--ledger 'redis+sentinel://a/ledger?db=1': options after '?' or '#' are not supported; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://:hunter2@a:26379/ledger", "--ledger 'redis+sentinel://***@a:26379/ledger': credentials do not belong in the URI: put the password in BUDGET_RUN_REDIS_PASSWORD")]
+    [InlineData("redis+sentinel://a,user:hunter2@b/ledger", "--ledger 'redis+sentinel://***@b/ledger': credentials do not belong in the URI: put the password in BUDGET_RUN_REDIS_PASSWORD")]
+    [InlineData("redis+sentinel:a:26379/ledger", "--ledger 'redis+sentinel:a:26379/ledger': not a valid Redis Sentinel URI; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    [InlineData("redis+sentinel://a b/ledger", "--ledger 'redis+sentinel://a b/ledger': not a valid Redis URI; expected redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")]
+    public void BadSentinelUris_AreOneLineUsageErrors(string text, string message)
+    {
+        var error = Assert.Throws<LedgerUriException>(() => Parse(text));
+
+        Assert.Equal(message, error.Message);
+    }
+
     [Fact]
     public void RedisPassword_ComesFromTheEnvironment_AndNeverShows()
     {
@@ -138,8 +186,8 @@ public sealed class LedgerUriParserTests
     }
 
     [Theory]
-    [InlineData("mysql://db/ledger", "--ledger 'mysql://db/ledger': unknown ledger scheme 'mysql'; use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB] or postgres://[USER@]HOST[:PORT]/DB")]
-    [InlineData("/var/lib/ledger.db", "--ledger '/var/lib/ledger.db': no ledger scheme; use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB] or postgres://[USER@]HOST[:PORT]/DB (for a file, write sqlite:/var/lib/ledger.db)")]
+    [InlineData("mysql://db/ledger", "--ledger 'mysql://db/ledger': unknown ledger scheme 'mysql'; use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,...]/SERVICE[/DB] or postgres://[USER@]HOST[:PORT]/DB")]
+    [InlineData("/var/lib/ledger.db", "--ledger '/var/lib/ledger.db': no ledger scheme; use sqlite:PATH, redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,...]/SERVICE[/DB] or postgres://[USER@]HOST[:PORT]/DB (for a file, write sqlite:/var/lib/ledger.db)")]
     [InlineData("redis:cache:6379", "--ledger 'redis:cache:6379': not a valid Redis URI; expected redis://HOST:PORT[/DB]")]
     [InlineData("redis://cache:99999", "--ledger 'redis://cache:99999': not a valid Redis URI; expected redis://HOST:PORT[/DB]")]
     [InlineData("redis://cache:6379/two", "--ledger 'redis://cache:6379/two': the database 'two' is not a number; expected redis://HOST:PORT[/DB]")]
