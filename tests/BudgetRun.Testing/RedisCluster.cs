@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 
 namespace BudgetRun.Testing;
 
@@ -170,43 +167,30 @@ internal sealed class RedisCluster : IAsyncDisposable
 
     private sealed class Node(int port, string directory) : IAsyncDisposable
     {
-        private readonly StringBuilder _output = new();
-        private Process? _process;
+        private RedisProcess? _process;
 
         public int Port { get; } = port;
 
         public void Start(int busPort)
         {
             var (client, bus) = (Port.ToString(CultureInfo.InvariantCulture), busPort.ToString(CultureInfo.InvariantCulture));
-            string[] arguments =
+            _process = RedisProcess.Start(
             [
                 "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(directory, $"nodes-{client}.conf"),
                 "--cluster-port", bus, "--port", client, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", directory, "--daemonize", "no", "--loglevel", "warning",
-            ];
-            _process = Process.Start(ProcessStart.Info(RedisServer.Executable, arguments, redirectStdin: false))!;
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
+            ]);
         }
 
         public async Task WaitUntilAnswersAsync()
         {
-            var clock = Stopwatch.StartNew();
-            while (!await AnswersPingAsync())
+            try
             {
-                if (_process is null or { HasExited: true } || clock.Elapsed > _startLimit)
-                {
-                    string log;
-                    lock (_output)
-                    {
-                        log = _output.ToString();
-                    }
-                    var message = $"cluster node redis-server did not start on port {Port}:\n{log}";
-                    throw log.Contains("Address already in use", StringComparison.Ordinal) ? new PortTakenException(message) : new InvalidOperationException(message);
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System);
+                await _process!.WaitUntilAnswersAsync(Port, "cluster node redis-server");
+            }
+            catch (InvalidOperationException ex) when (_process!.Output.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                throw new PortTakenException(ex.Message);
             }
         }
 
@@ -214,39 +198,8 @@ internal sealed class RedisCluster : IAsyncDisposable
         {
             if (_process is { } process)
             {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                    await process.WaitForExitAsync();
-                }
-                process.Dispose();
+                await process.DisposeAsync();
                 _process = null;
-            }
-        }
-
-        private void Append(string? line)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-
-        private async Task<bool> AnswersPingAsync()
-        {
-            try
-            {
-                using var client = new TcpClient();
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
-                var stream = client.GetStream();
-                await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
-                var buffer = new byte[64];
-                return await stream.ReadAsync(buffer, timeout.Token) > 0 && buffer[0] == (byte)'+';
-            }
-            catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
-            {
-                return false;
             }
         }
     }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace BudgetRun.Testing;
@@ -230,8 +228,7 @@ internal sealed class RedisSentinel : IAsyncDisposable
     /// <summary>One <c>redis-server --sentinel</c> with a configuration file of its own (a sentinel rewrites it).</summary>
     private sealed class SentinelNode(int port, string configFile) : IAsyncDisposable
     {
-        private readonly StringBuilder _output = new();
-        private Process? _process;
+        private RedisProcess? _process;
 
         public int Port { get; } = port;
 
@@ -252,70 +249,17 @@ internal sealed class RedisSentinel : IAsyncDisposable
                     .AppendLine(CultureInfo.InvariantCulture, $"sentinel auth-pass {ServiceName} {password}");
             }
             File.WriteAllText(configFile, config.ToString());
-            _process = Process.Start(ProcessStart.Info(RedisServer.Executable, [configFile, "--sentinel", "--loglevel", "warning"], redirectStdin: false))!;
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
+            _process = RedisProcess.Start([configFile, "--sentinel", "--loglevel", "warning"]);
         }
 
-        public async Task WaitUntilAnswersAsync()
-        {
-            var clock = Stopwatch.StartNew();
-            while (!await AnswersAsync())
-            {
-                if (_process is null or { HasExited: true } || clock.Elapsed > _startLimit)
-                {
-                    string log;
-                    lock (_output)
-                    {
-                        log = _output.ToString();
-                    }
-                    throw new InvalidOperationException($"redis-sentinel did not start on port {Port}:\n{log}");
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System);
-            }
-        }
+        public Task WaitUntilAnswersAsync() => _process!.WaitUntilAnswersAsync(Port, "redis-sentinel");
 
         public async ValueTask DisposeAsync()
         {
             if (_process is { } process)
             {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                    await process.WaitForExitAsync();
-                }
-                process.Dispose();
+                await process.DisposeAsync();
                 _process = null;
-            }
-        }
-
-        private void Append(string? line)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-
-        private async Task<bool> AnswersAsync()
-        {
-            try
-            {
-                using var client = new TcpClient();
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
-                var stream = client.GetStream();
-                await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
-                var buffer = new byte[64];
-                // A password-protected sentinel answers -NOAUTH: it is up all the same.
-                var read = await stream.ReadAsync(buffer, timeout.Token);
-                return read > 0 && (buffer[0] == (byte)'+' || buffer[0] == (byte)'-');
-            }
-            catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
-            {
-                return false;
             }
         }
     }

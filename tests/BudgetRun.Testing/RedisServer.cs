@@ -148,7 +148,7 @@ internal sealed class RedisServer : IAsyncDisposable
         _process = process;
 
         var clock = Stopwatch.StartNew();
-        while (!await (_tls ? ListensAsync() : AnswersPingAsync()))
+        while (!await (_tls ? ListensAsync() : RedisProcess.AnswersPingAsync(Port)))
         {
             if (process.HasExited || clock.Elapsed > _startLimit)
             {
@@ -168,26 +168,6 @@ internal sealed class RedisServer : IAsyncDisposable
         lock (output)
         {
             output.AppendLine(line);
-        }
-    }
-
-    private async Task<bool> AnswersPingAsync()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
-            var buffer = new byte[64];
-            var read = await stream.ReadAsync(buffer, timeout.Token);
-            // A password-protected server answers -NOAUTH: it is up all the same.
-            return read > 0 && (buffer[0] == (byte)'+' || buffer[0] == (byte)'-');
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
-        {
-            return false;
         }
     }
 
