@@ -512,6 +512,9 @@ internal sealed class RedisStore : ILedgerStore
         RedisException ex => Scrub(ex.Message),
         TimeoutException => string.Create(CultureInfo.InvariantCulture,
             $"no answer from the server within {_options.RedisTimeout.TotalSeconds:0.###}s"),
+        // The client's read loop racing its own reconnect (StackExchange.Redis #2692, #3085): the
+        // connection was torn down under the request, as in a reset; seen after a SIGSTOPped server woke.
+        InvalidOperationException ex when IsPipeTornDown(ex) => "the request was dropped when the connection to the server was reset",
         // No Redis step takes a token, so a cancelled step is the client dropping a request it had
         // queued when its connection was torn down (seen after a SIGSTOPped server woke up).
         OperationCanceledException => "the request was dropped when the connection to the server was reset",
@@ -519,6 +522,11 @@ internal sealed class RedisStore : ILedgerStore
     };
 
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
+
+    /// <summary>System.IO.Pipelines' "reading is not allowed after reader was completed", thrown into a request by the client's read loop.</summary>
+    private static bool IsPipeTornDown(InvalidOperationException error) =>
+        error.Message.StartsWith("Reading is not allowed after reader was completed", StringComparison.Ordinal)
+        || error.StackTrace?.Contains("System.IO.Pipelines", StringComparison.Ordinal) == true;
 
     private long RetentionMs => (long)_options.Retention.TotalMilliseconds;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Ledgers.Locations;
+using BudgetRun.Ledgers.Redis;
 using Xunit.Abstractions;
 
 namespace BudgetRun.Ledgers.Tests.Redis;
@@ -44,6 +45,20 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         Assert.Equal(SettleOutcome.AlreadySettled, await ledger.SettleByIdAsync(running.Id, 7, default));
         Assert.Equal((14L, 0L), Numbers(await ledger.StatusAsync(default)));
         await AssertHistoryEqualsAccountAsync(ledger); // the restart lost no entry and wrote none twice
+    }
+
+    [Theory]
+    [InlineData("Reading is not allowed after reader was completed.", true)] // StackExchange.Redis #2692, #3085
+    [InlineData("Sequence contains no elements", false)]                     // a bug of ours: it must not pass for an outage
+    public async Task AnInvalidOperation_IsALedgerFault_OnlyWhenTheClientsReadLoopWasTornDown(string message, bool fault)
+    {
+        await using var server = await RedisServer.StartAsync();
+        var location = (RedisLedgerLocation)LedgerUriParser.Parse(server.Uri, _ => null);
+        await using var store = await RedisStore.OpenAsync(location, Key, new LedgerOptions());
+
+        var reason = store.DescribeFault(new InvalidOperationException(message));
+
+        Assert.Equal(fault ? "the request was dropped when the connection to the server was reset" : null, reason);
     }
 
     [Fact]

@@ -126,6 +126,11 @@ public sealed partial class EndpointFaultTests(ITestOutputHelper output) : Resil
         {
             await AssertSidecarLedgerFaultAsync(client, server, ids.Dequeue(), answers);
         }
+        catch
+        {
+            output.WriteLine($"--- serve ---\n{serve.StderrSoFar}");
+            throw;
+        }
         finally
         {
             server.Continue();
