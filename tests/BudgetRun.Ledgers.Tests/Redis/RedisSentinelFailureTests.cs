@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Ledgers.Locations;
+using BudgetRun.Ledgers.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace BudgetRun.Ledgers.Tests.Redis;
@@ -11,6 +12,7 @@ namespace BudgetRun.Ledgers.Tests.Redis;
 /// loses no charge and charges nothing twice (the kept updates are made again on the new primary),
 /// the store follows the new primary by itself, and a write no replica confirmed fails closed.
 /// </summary>
+[Collection(RedisSentinelCollection.Name)]
 public sealed class RedisSentinelFailureTests(ITestOutputHelper output)
 {
     private const string Key = "sentinel-team/openai";
