@@ -80,7 +80,7 @@ internal static class ArgumentSplitter
             // `--jitter=` would parse as plain `--jitter`: an empty value is a mistake, not a default.
             if (!words.Contains(value, StringComparer.Ordinal) && value is not ("true" or "false"))
             {
-                throw new UsageException($"{arg[..equals]}: '{value}' is not a valid value (use {arg[..equals]}, {string.Join(" or ", words.Select(word => $"{arg[..equals]}={word}"))})");
+                throw CliOptions.OptionalValueError(arg[..equals], value);
             }
             return;
         }

@@ -174,7 +174,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             null or "decorrelated" or "true" => JitterKind.Decorrelated,
             "full" => JitterKind.Full,
             "false" => JitterKind.None,
-            _ => throw new UsageException($"--jitter: '{value}' is not a valid value (use --jitter, --jitter=full or --jitter=decorrelated)"),
+            _ => throw CliOptions.OptionalValueError(options.Jitter.Name, value),
         };
     }
 }
