@@ -63,6 +63,7 @@ internal sealed class CliOptions
     /// <summary>The one error for a value <paramref name="option"/> (one of <see cref="OptionalValueWords"/>) does not take.</summary>
     public static UsageException OptionalValueError(string option, string value) =>
         new($"{option}: '{value}' is not a valid value (use {option}, {string.Join(" or ", OptionalValueWords[option].Select(word => $"{option}={word}"))})");
+
     public Option<string> AttemptTimeout { get; } = Value("--attempt-timeout", "D", "Stop an attempt that runs longer (grace, then kill); it counts as a failure with code 124.");
     public Option<string> Deadline { get; } = Value("--deadline", "D", "Overall limit for the whole run, backoff waits included; exits 124.");
     public Option<string> RetryOn { get; } = Value("--retry-on", "CODES", "Retry only these exit codes, e.g. 1,75,137 (default: any non-zero but 126, 127).");
