@@ -20,6 +20,9 @@ fi
 # What ships is the Native AOT binary, so that is what the integration tests run (set
 # BUDGET_RUN_EXE yourself to test another build, e.g. the framework-dependent Debug one).
 if [ -z "${BUDGET_RUN_EXE:-}" ]; then
+  # The tool packages first (ToolPackageTests install them): packing for linux-x64 compiles the
+  # Native AOT binary, and the publish after it reuses that compilation.
+  bash eng/pack.sh || { echo "packing failed"; echo "0 passed, 1 failed"; exit 1; }
   dotnet publish src/BudgetRun.Cli -c Release -r linux-x64 -o artifacts/aot -nologo -v quiet \
     || { echo "AOT publish failed"; echo "0 passed, 1 failed"; exit 1; }
   export BUDGET_RUN_EXE="$repo/artifacts/aot/budget-run"

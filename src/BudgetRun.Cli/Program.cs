@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using BudgetRun.Cli.CommandLine;
 using BudgetRun.Cli.Hosting;
 using BudgetRun.Cli.Logging;
@@ -117,6 +118,14 @@ internal static class Program
         {
             StderrLine.Error($"{ex.Message} (see budget-run --help)");
             return ExitCodes.Usage;
+        }
+        catch (DllNotFoundException)
+        {
+            // Only the framework-dependent build (the `any` tool package, `dotnet run`) loads the
+            // helper from a file; the Native AOT binary has it linked in.
+            StderrLine.Error($"budget-run's native helper (libbudgetrun_native.so) is missing or not built for this machine ({RuntimeInformation.RuntimeIdentifier}): "
+                + "install the Native AOT build for this platform, or build budget-run from source here");
+            return ExitCodes.InternalError;
         }
 #pragma warning disable CA1031 // the last line of defence: one clear line instead of a crash
         catch (Exception ex)

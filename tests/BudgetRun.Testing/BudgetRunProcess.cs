@@ -32,6 +32,10 @@ internal sealed class BudgetRunProcess : IDisposable
         _description = $"{Path.GetFileName(program)} {string.Join(' ', args)}";
         var start = ProcessStart.Info(program, args,
             _budgetVariables.Select(name => KeyValuePair.Create(name, (string?)null)).Concat(settings.Environment));
+        if (settings.WorkingDirectory is { } directory)
+        {
+            start.WorkingDirectory = directory;
+        }
 
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.Exited += (_, _) => Interlocked.CompareExchange(ref _exitedAtTicks, _clock!.Elapsed.Ticks, -1);

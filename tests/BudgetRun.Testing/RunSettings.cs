@@ -12,6 +12,9 @@ internal sealed record RunSettings
     /// <summary>Leave stdin open for the test to write to (<see cref="BudgetRunProcess.Stdin"/>).</summary>
     public bool KeepStdinOpen { get; init; }
 
+    /// <summary>The program's working directory; null: the test's own.</summary>
+    public string? WorkingDirectory { get; init; }
+
     /// <summary>The program must exit within this, or the test fails and its process tree is killed.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds budget-run's NuGet packages into artifacts/nupkg (or the folder given as $1):
+#   budget-run.VERSION.nupkg            the .NET tool's pointer package (what `dotnet tool install` asks for)
+#   budget-run.linux-x64.VERSION.nupkg  the Native AOT binary it points to on linux-x64
+#   budget-run.any.VERSION.nupkg        the framework-dependent fallback for every other RID
+# The zip entries carry the commit's time, not the clock's, so the same commit packs to the same
+# bytes.
+# Runs on linux-x64 (Native AOT compiles for the machine it runs on).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+out="$(realpath -m "${1:-$repo/artifacts/nupkg}")"
+stamp="$(git log -1 --format=%ct 2>/dev/null || echo 0)"
+common=(-c Release -nologo -v quiet -o "$out" "-p:DeterministicTimestamp=$stamp")
+
+mkdir -p "$out"
+rm -f "$out"/budget-run.*nupkg
+dotnet pack src/BudgetRun.Cli "${common[@]}"
+dotnet pack src/BudgetRun.Cli -r linux-x64 "${common[@]}"
+dotnet pack src/BudgetRun.Cli -r any -p:PublishAot=false "${common[@]}"
+ls -l "$out"/budget-run.*nupkg
