@@ -18,6 +18,7 @@ internal enum LogFormat
 /// <param name="Ledger">The persistent account, when --budget-key names one; null: a per-run budget.</param>
 /// <param name="Warnings">Things worth a log line at start that do not stop the run.</param>
 /// <param name="OnEnd">The <c>--on-end</c> command, if any.</param>
+/// <param name="WarnAtPercent"><c>--warn-at-percent</c>; null: off.</param>
 internal sealed record CliSettings(
     SupervisorOptions Supervisor,
     string? ReportPath,
@@ -26,4 +27,5 @@ internal sealed record CliSettings(
     ControlPlaneSettings? ControlPlane,
     LedgerSettings? Ledger,
     IReadOnlyList<string> Warnings,
-    EndHookSettings? OnEnd = null);
+    EndHookSettings? OnEnd = null,
+    int? WarnAtPercent = null);

@@ -80,7 +80,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             HiddenEnvironment = HiddenFromChild,
         };
         warnings.AddRange(supervisor.CrossFieldWarnings());
-        return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings, OnEnd(supervisor.KillGrace));
+        return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings, OnEnd(supervisor.KillGrace), WarnAtPercentOf());
     }
 
     /// <summary><c>--log-format</c>, for a run and for <c>serve</c>.</summary>
@@ -157,6 +157,14 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         }
         return (perMinute, slice);
     }
+
+    /// <summary><c>--warn-at-percent</c>: 1 to 100, or 0 / <c>off</c> for none.</summary>
+    private int? WarnAtPercentOf() => Text(options.WarnAtPercent) switch
+    {
+        null => CliOptions.DefaultWarnAtPercent,
+        "0" or "off" => null,
+        var text => (int)ValueParsers.WholeNumber(options.WarnAtPercent.Name, text, 1, 100),
+    };
 
     /// <summary><c>--on-end</c> and <c>--on-end-timeout</c>, which means nothing without it.</summary>
     private EndHookSettings? OnEnd(TimeSpan killGrace)

@@ -61,7 +61,15 @@ internal static class RunHost
         using var loggers = new SerilogLoggerFactory(log);
 
         var options = settings.Supervisor with { RunId = runId };
-        var budget = new RunBudget(accountOrRun, CostModels.For(options), control);
+        // Of the run's own budget (or its run cap in an account); a shared account without a run cap has no run budget to warn of.
+        var spendWarning = settings.WarnAtPercent is { } percent && (settings.Ledger is null || settings.Ledger.LimitGiven)
+            ? new SpendWarning(percent, options.MaxCostCents, spent =>
+            {
+                log.Warning(LogMessages.SpendWarning, spent, options.MaxCostCents, percent);
+                metrics?.BudgetWarningCrossed();
+            })
+            : null;
+        var budget = new RunBudget(accountOrRun, CostModels.For(options), control, spendWarning);
         IRunObserver observer = NullRunObserver.Instance;
         IHost? host = null;
         if (settings.ControlPlane is { } controlPlane)
