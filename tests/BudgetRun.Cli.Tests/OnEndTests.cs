@@ -68,6 +68,20 @@ public sealed class OnEndTests : CliTest
         Assert.False(Posix.IsAlive(escaped));
     }
 
+    [Fact]
+    public async Task OnEnd_RunsToo_WhenTheLedgerCannotBeOpened()
+    {
+        var ledger = $"redis://127.0.0.1:{Ports.FreeLoopback()}/0";
+        var report = Scratch.Path("run.json");
+        var hook = $"echo \"$BUDGET_RUN_OUTCOME $BUDGET_RUN_EXIT_CODE $BUDGET_RUN_ATTEMPTS $BUDGET_RUN_REPORT\" > '{Scratch.Path("hook.out")}'";
+
+        var result = await RunAsync(["--ledger", ledger, "--budget-key", "on-end", "--ledger-timeout", "1s", "--max-cost-cents", "100", "--report", report, "--on-end", hook,
+            "--", .. Child("exit", "0")]);
+
+        result.AssertExitCode(69);
+        Assert.Equal($"ledgerUnavailable 69 0 {report}\n", File.ReadAllText(Scratch.Path("hook.out")));
+    }
+
     [Theory]
     [InlineData("--on-end-timeout=5s", "--on-end-timeout: '5s' bounds nothing without --on-end")]
     [InlineData("--on-end= ", "--on-end: the command is empty")]
