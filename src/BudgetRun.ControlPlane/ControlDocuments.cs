@@ -33,6 +33,12 @@ internal sealed record CostRequest([property: JsonRequired] long Cents);
 
 internal sealed record CostResponse(long SpentCents, long RemainingCents);
 
+/// <summary><c>POST /retry</c> body: <c>{"after": "45s"}</c> or <c>{"retry": false, "reason": "..."}</c>.</summary>
+internal sealed record RetryRequest(string? After, bool? Retry, string? Reason);
+
+/// <summary>What the run will do after the attempt: retry after at least <c>afterMs</c>, or not retry.</summary>
+internal sealed record RetryResponse(bool Retry, long? AfterMs);
+
 internal sealed record KillResponse(bool KillSwitch, string? Reason);
 
 internal sealed record HealthResponse(string Status, string? Reason);
@@ -51,6 +57,8 @@ internal sealed record Problem(string Title, int Status, string? Detail);
 [JsonSerializable(typeof(KillRequest))]
 [JsonSerializable(typeof(CostRequest))]
 [JsonSerializable(typeof(CostResponse))]
+[JsonSerializable(typeof(RetryRequest))]
+[JsonSerializable(typeof(RetryResponse))]
 [JsonSerializable(typeof(KillResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(Problem))]

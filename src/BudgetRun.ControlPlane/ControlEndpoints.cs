@@ -1,5 +1,7 @@
 using BudgetRun.Engine;
+using System.Globalization;
 using BudgetRun.Engine.Budget;
+using BudgetRun.Engine.Retry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -12,10 +14,11 @@ namespace BudgetRun.ControlPlane;
 /// trimmer to lose. Spend decisions are the engine's (<see cref="RunBudget"/>): a handler reports
 /// and maps the answer to a status code; ledger faults become 503 in <see cref="EndpointErrors"/>.
 /// </summary>
-internal static class ControlEndpoints
+internal static partial class ControlEndpoints
 {
     public const string KillPath = "/kill";
     public const string CostPath = "/cost";
+    public const string RetryPath = "/retry";
 
     public static void Map(IEndpointRouteBuilder endpoints, ControlPlaneState state)
     {
@@ -24,6 +27,7 @@ internal static class ControlEndpoints
         endpoints.MapGet(SharedEndpoints.StatusPath, new RequestDelegate(context => StatusAsync(context, state)));
         endpoints.MapPost(KillPath, new RequestDelegate(context => KillAsync(context, state)));
         endpoints.MapPost(CostPath, new RequestDelegate(context => CostAsync(context, state)));
+        endpoints.MapPost(RetryPath, new RequestDelegate(context => RetryAsync(context, state)));
     }
 
     private static async Task StatusAsync(HttpContext context, ControlPlaneState state)
@@ -103,6 +107,60 @@ internal static class ControlEndpoints
         await HttpJson.WriteAsync(context, answer.Verdict == SpendVerdict.Exhausted ? StatusCodes.Status402PaymentRequired : StatusCodes.Status200OK,
             new CostResponse(answer.Budget.SpentCents, answer.Budget.RemainingCents), ControlJsonContext.Default.CostResponse).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The child's say on the retry after its attempt: handed to the engine as a fact for the retry
+    /// decision (<see cref="RetryDecision"/>), which caps the wait and keeps the deadline.
+    /// </summary>
+    private static async Task RetryAsync(HttpContext context, ControlPlaneState state)
+    {
+        if (!await BearerAuth.RequireAsync(context, state.ChildToken, state.Settings.ControlToken).ConfigureAwait(false))
+        {
+            return;
+        }
+        var (request, error) = await HttpJson.ReadAsync(context, ControlJsonContext.Default.RetryRequest).ConfigureAwait(false);
+        TimeSpan? after = null;
+        error ??= request switch
+        {
+            null => "give {\"after\": \"45s\"} or {\"retry\": false, \"reason\": \"...\"}",
+            { Reason.Length: > Limits.MaxReasonLength } => $"reason is longer than {Limits.MaxReasonLength} characters",
+            { Retry: false, After: not null } => "after means nothing with retry: false",
+            { Retry: not false, After: null } => "give after (a duration such as 45s) or retry: false",
+            { After: { } text } when (after = Duration(text)) is null => $"after: '{text}' is not a duration (a number with a unit: 500ms, 45s, 2m, 1h)",
+            _ => null,
+        };
+        if (error is not null)
+        {
+            await HttpJson.ProblemAsync(context, StatusCodes.Status400BadRequest, "bad request", error).ConfigureAwait(false);
+            return;
+        }
+        var asked = new ChildRetryRequest(after, request!.Retry is not false, request.Reason);
+        state.Control.AskRetry(asked);
+        await HttpJson.WriteAsync(context, StatusCodes.Status202Accepted,
+            new RetryResponse(asked.Retry, after is { } wait ? (long)(wait < RetryDecision.MaxChildDelay ? wait : RetryDecision.MaxChildDelay).TotalMilliseconds : null),
+            ControlJsonContext.Default.RetryResponse).ConfigureAwait(false);
+    }
+
+    /// <summary>A positive duration in the flags' form (<c>500ms</c>, <c>1.5s</c>, <c>2m</c>, <c>1h</c>), up to 7 days; null otherwise.</summary>
+    private static TimeSpan? Duration(string text)
+    {
+        var match = DurationPattern().Match(text);
+        if (!match.Success || !decimal.TryParse(match.Groups["amount"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+        {
+            return null;
+        }
+        var unit = match.Groups["unit"].Value switch
+        {
+            "ms" => TimeSpan.TicksPerMillisecond,
+            "s" => TimeSpan.TicksPerSecond,
+            "m" => TimeSpan.TicksPerMinute,
+            _ => TimeSpan.TicksPerHour,
+        };
+        return amount > 0 && amount <= (decimal)TimeSpan.FromDays(7).Ticks / unit ? TimeSpan.FromTicks((long)(amount * unit)) : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<amount>[0-9]{1,12}(\.[0-9]{1,9})?)(?<unit>ms|s|m|h)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex DurationPattern();
 
     private static string StateName(RunPhase phase) => phase switch
     {

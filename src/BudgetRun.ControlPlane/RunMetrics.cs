@@ -30,6 +30,7 @@ internal sealed class RunMetrics : IRunObserver
     private readonly Gauge _lastExitCode;
     private readonly Counter _ledgerErrors;
     private readonly Gauge _lastSuccess;
+    private readonly Gauge _budgetWarning;
     private readonly Gauge _accountBudget;
     private readonly Gauge _accountSpent;
     private readonly Gauge _accountReserved;
@@ -63,6 +64,7 @@ internal sealed class RunMetrics : IRunObserver
         // epoch, and its final push must leave a previous run's success in the Pushgateway alone.
         _lastSuccess = factory.CreateGauge(MetricNames.LastSuccess, "When an attempt last succeeded (Unix seconds); absent until one does.",
             new GaugeConfiguration { SuppressInitialValue = true });
+        _budgetWarning = factory.CreateGauge(MetricNames.BudgetWarning, "1 once the run's spend has reached --warn-at-percent of its budget.");
         string[] level = [MetricNames.BudgetKeyLabel];
         _accountBudget = factory.CreateGauge(MetricNames.AccountBudget, "The limit of each level of the account path that has one, for its current window.", level);
         _accountSpent = factory.CreateGauge(MetricNames.AccountSpent, "Cents spent by the whole fleet in each level's current window.", level);
@@ -136,6 +138,9 @@ internal sealed class RunMetrics : IRunObserver
     public void Spent(long cents) => _cost.Inc(cents);
 
     public void LedgerError() => _ledgerErrors.Inc();
+
+    /// <summary>The run's spend has reached <c>--warn-at-percent</c> of its budget.</summary>
+    public void BudgetWarningCrossed() => _budgetWarning.Set(1);
 
     public void AttemptStarted(int number, int pid)
     {

@@ -30,4 +30,10 @@ public static class LogMessages
 
     /// <summary>A run in a shared account whose ledger cannot be read at the end.</summary>
     public const string RunEndedAccountUnknown = "run ended: {Outcome} (exit {ExitCode}): {Reason}; this run spent {SpentCents} cents in {Attempts} attempt(s); account {BudgetKey}: unknown (the ledger cannot be reached)";
+
+    /// <summary><c>--on-end</c> failed, timed out or could not start: one line, and the run's exit code stands.</summary>
+    public const string EndHookFailed = "--on-end failed: {Error}; the run's exit code stands";
+
+    /// <summary><c>--warn-at-percent</c>: once per run, when its committed spend reaches the percentage of its budget.</summary>
+    public const string SpendWarning = "spend warning: this run has spent {SpentCents} of its {BudgetCents} cents, at least {Percent}% (--warn-at-percent)";
 }

@@ -11,6 +11,7 @@ public sealed class RunControl : IDisposable
     private int _reason = -1;
     private int _stopSignal;
     private Action<int>? _forward;
+    private Retry.ChildRetryRequest? _retryRequest;
 
     /// <summary>Cancelled once a stop has been requested.</summary>
     public CancellationToken StopToken => _stop.Token;
@@ -81,6 +82,15 @@ public sealed class RunControl : IDisposable
             _kill.Cancel();
         }
     }
+
+    /// <summary>
+    /// The child's say on the retry after its attempt (<c>POST /retry</c>): read by the decision
+    /// that follows the attempt, once; a later request replaces an earlier one not yet read.
+    /// </summary>
+    internal void AskRetry(Retry.ChildRetryRequest request) => Volatile.Write(ref _retryRequest, request);
+
+    /// <summary>The child's request since the last decision, if any; it is read once.</summary>
+    internal Retry.ChildRetryRequest? TakeRetryRequest() => Interlocked.Exchange(ref _retryRequest, null);
 
     /// <summary>Passes a signal on to the current child's process group, if a child is running.</summary>
     public void Forward(int signal) => Volatile.Read(ref _forward)?.Invoke(signal);

@@ -40,6 +40,10 @@ internal sealed partial class Supervisor
 
     /// <summary>The backoff waited before the attempt about to start (zero before the first).</summary>
     private TimeSpan _lastDelay;
+    private ChildRetryRequest? _childRequest;
+
+    /// <summary>The wait the child asked for, longer than the backoff's, for the retry just decided.</summary>
+    private TimeSpan? _childDelay;
     private DateTimeOffset? _deadlineAt;
     private (RunOutcome Outcome, int ExitCode, string Message)? _end;
 
@@ -78,7 +82,11 @@ internal sealed partial class Supervisor
                 // The cap is the decision's: --reset-after makes the count start over.
                 MaxRetryAttempts = int.MaxValue,
                 ShouldHandle = args => args.Outcome.Result is { } outcome ? DecideAsync(outcome) : ValueTask.FromResult(false),
-                DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(_backoff.Next()),
+                DelayGenerator = _ =>
+                {
+                    var scheduled = _backoff.Next(); // the schedule moves on whoever set this wait
+                    return ValueTask.FromResult<TimeSpan?>(_childDelay ?? scheduled);
+                },
                 OnRetry = args => BackingOff(args.RetryDelay),
             })
             .Build();
@@ -114,6 +122,8 @@ internal sealed partial class Supervisor
     /// <summary>Asks the decision (and the budget, only when the decision needs it), then carries the verdict out.</summary>
     private async ValueTask<bool> DecideAsync(AttemptOutcome outcome)
     {
+        _childRequest = _control.TakeRetryRequest();
+        _childDelay = null;
         var verdict = _decision.Decide(outcome, Facts(nextAttemptFits: null));
         if (verdict is RetryVerdict.AskBudget)
         {
@@ -121,6 +131,10 @@ internal sealed partial class Supervisor
         }
         switch (verdict)
         {
+            case RetryVerdict.Retry { ChildAsked: true } asked:
+                _childDelay = asked.Delay;
+                LogRetryingAsAsked(_logger, outcome.Attempt!.Number, RetryDecision.Describe(outcome.Attempt), Durations.Format(asked.Delay));
+                return true;
             case RetryVerdict.Retry retry:
                 LogRetrying(_logger, outcome.Attempt!.Number, RetryDecision.Describe(outcome.Attempt), Durations.Format(retry.Delay));
                 return true;
@@ -152,7 +166,8 @@ internal sealed partial class Supervisor
         _backoff.Peek(),
         _time.GetUtcNow(),
         _deadlineAt,
-        _resetAt > 0);
+        _resetAt > 0,
+        _childRequest);
 
     /// <summary>One attempt: reserve its cost, run the child (topping the reservation up when the cost model asks), charge it.</summary>
     private async ValueTask<AttemptOutcome> RunAttemptAsync()
@@ -373,6 +388,9 @@ internal sealed partial class Supervisor
 
     [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} failed with {Result}; next attempt in {Delay}")]
     private static partial void LogRetrying(ILogger logger, int attempt, string result, string delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} failed with {Result}; next attempt in {Delay}, as the child asked (POST /retry)")]
+    private static partial void LogRetryingAsAsked(ILogger logger, int attempt, string result, string delay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "stopped {Count} process(es) left behind by attempt {Attempt}")]
     private static partial void LogSwept(ILogger logger, int count, int attempt);

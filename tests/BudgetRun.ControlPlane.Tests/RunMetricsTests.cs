@@ -55,7 +55,7 @@ public sealed class RunMetricsTests
 
         Assert.All(text.Samples, sample => Assert.Equal(Workload, sample.Labels[MetricNames.WorkloadLabel]));
         string[] families = [MetricNames.Attempts, MetricNames.Cost, MetricNames.Budget, MetricNames.Remaining, MetricNames.AttemptDuration,
-            MetricNames.Backoff, MetricNames.ChildRunning, MetricNames.KillSwitch, MetricNames.LastExitCode, MetricNames.LedgerErrors, MetricNames.LastSuccess,
+            MetricNames.Backoff, MetricNames.ChildRunning, MetricNames.KillSwitch, MetricNames.LastExitCode, MetricNames.LedgerErrors, MetricNames.LastSuccess, MetricNames.BudgetWarning,
             MetricNames.AccountBudget, MetricNames.AccountSpent, MetricNames.AccountReserved, MetricNames.AccountRemaining, MetricNames.AccountKillSwitch];
         Assert.Equal(families.Order(), text.Types.Keys.Order());
         Assert.Equal(("counter", "gauge", "histogram"), (text.Types[MetricNames.Attempts], text.Types[MetricNames.Budget], text.Types[MetricNames.AttemptDuration]));
@@ -114,6 +114,18 @@ public sealed class RunMetricsTests
         Assert.Equal((1, 0), (running.Value(MetricNames.ChildRunning), running.Value(MetricNames.Backoff)));
         Assert.Equal((0, 12.5), (backingOff.Value(MetricNames.ChildRunning), backingOff.Value(MetricNames.Backoff)));
         Assert.Equal(0, again.Value(MetricNames.Backoff));
+    }
+
+    [Fact]
+    public async Task BudgetWarning_IsZeroFromTheStart_AndOneOnceCrossed()
+    {
+        var metrics = NewMetrics();
+        var before = await CollectAsync(metrics);
+
+        metrics.BudgetWarningCrossed();
+
+        Assert.Equal(0, before.Value(MetricNames.BudgetWarning, $"{MetricNames.WorkloadLabel}={Workload}"));
+        Assert.Equal(1, (await CollectAsync(metrics)).Value(MetricNames.BudgetWarning, $"{MetricNames.WorkloadLabel}={Workload}"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using BudgetRun.Engine.Retry;
 using BudgetRun.Engine.Tests.Fakes;
 
 namespace BudgetRun.Engine.Tests;
@@ -36,6 +37,37 @@ public sealed class SupervisorBackoffTests
         Assert.Equal([TimeSpan.Zero, .. expected], result.Attempts.Select(attempt => attempt.DelayBefore));
         Assert.Equal(expected, harness.Observer.Backoffs);
         Assert.Equal(RunOutcome.AttemptsExhausted, result.Outcome);
+    }
+
+    [Fact]
+    public async Task Run_WhenTheChildAsksForALongerWait_WaitsThatLongOnce_ThenTheScheduleGoesOn()
+    {
+        using var harness = new SupervisorHarness(
+            SupervisorHarness.Defaults() with { MaxAttempts = 3, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(10) },
+            ChildScript.Exits(1));
+        harness.Control.AskRetry(new ChildRetryRequest(TimeSpan.FromSeconds(45))); // read by the decision after attempt 1
+
+        var run = harness.Supervisor.RunAsync();
+        await harness.WaitForStartsAsync(1);
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(45));
+        await harness.WaitForStartsAsync(2);
+        await harness.PassTimerAsync(TimeSpan.FromSeconds(2)); // the schedule's second delay: the child's wait did not reset it
+        var result = await SupervisorHarness.FinishAsync(run);
+
+        Assert.Equal(3, result.AttemptCount);
+        Assert.Equal([TimeSpan.Zero, TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(2)], result.Attempts.Select(attempt => attempt.DelayBefore));
+    }
+
+    [Fact]
+    public async Task Run_WhenTheChildAsksForNoRetry_EndsAfterItsAttemptAsNotRetryable()
+    {
+        using var harness = new SupervisorHarness(SupervisorHarness.Defaults() with { MaxAttempts = 3 }, ChildScript.Exits(1));
+        harness.Control.AskRetry(new ChildRetryRequest(null, Retry: false, Reason: "HTTP 400: the request is malformed"));
+
+        var result = await harness.RunWithoutTimePassingAsync();
+
+        Assert.Equal((RunOutcome.NotRetryable, 1, 1), (result.Outcome, result.ExitCode, result.AttemptCount));
+        Assert.Equal("the child asked not to retry: HTTP 400: the request is malformed", result.Message);
     }
 
     [Fact]

@@ -22,6 +22,9 @@ internal sealed class CliOptions
     public const string LedgerEnv = "BUDGET_RUN_LEDGER";
     public const string BudgetKeyEnv = "BUDGET_RUN_BUDGET_KEY";
 
+    /// <summary>The default of <c>--warn-at-percent</c>.</summary>
+    public const int DefaultWarnAtPercent = 80;
+
     public const string StatusCommand = "status";
     public const string KillCommand = "kill";
     public const string ResumeCommand = "resume";
@@ -70,6 +73,9 @@ internal sealed class CliOptions
     public Option<string> NoRetryOn { get; } = Value("--no-retry-on", "CODES", "These exit codes end the run at once.");
     public Option<string> KillGrace { get; } = Value("--kill-grace", "D", $"Time between SIGTERM and SIGKILL to the whole process tree (default {Durations.Format(Defaults.KillGrace)}).");
     public Option<string> ResetAfter { get; } = Value("--reset-after", "D", "An attempt that ran at least this long was healthy: backoff and the attempt count start over (spend never resets).");
+    public Option<string> WarnAtPercent { get; } = Value("--warn-at-percent", "P", $"Log one line (and set {MetricNames.BudgetWarning}) when this run's committed spend reaches P% of its budget, 1 to 100; 0 or off: never (default {DefaultWarnAtPercent}).");
+    public Option<string> OnEnd { get; } = Value("--on-end", "CMD", "Run CMD with /bin/sh -c once when the run has ended, whatever the outcome, after the report is written; BUDGET_RUN_OUTCOME, _EXIT_CODE, _SPENT_CENTS, _BUDGET_CENTS, _ATTEMPTS and _REPORT tell it how; its failure never changes the exit code.");
+    public Option<string> OnEndTimeout { get; } = Value("--on-end-timeout", "D", $"Stop --on-end's whole process tree after this (SIGTERM, --kill-grace, SIGKILL); default {Durations.Format(EndHookSettings.DefaultTimeout)}.");
     public Option<string> Report { get; } = Value("--report", "PATH", "Write a JSON report of the run to PATH (atomically).");
     public Option<string> LogFormat { get; } = LogFormatOption();
     public Option<string> Name { get; } = Value("--name", "NAME", "The workload label of metrics and reports (default: the command's file name).");
@@ -141,7 +147,7 @@ internal sealed class CliOptions
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
-            Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
+            Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
             PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the

@@ -17,6 +17,8 @@ internal enum LogFormat
 /// <param name="ControlPlane">Null when neither --listen nor --pushgateway asks for one.</param>
 /// <param name="Ledger">The persistent account, when --budget-key names one; null: a per-run budget.</param>
 /// <param name="Warnings">Things worth a log line at start that do not stop the run.</param>
+/// <param name="OnEnd">The <c>--on-end</c> command, if any.</param>
+/// <param name="WarnAtPercent"><c>--warn-at-percent</c>; null: off.</param>
 internal sealed record CliSettings(
     SupervisorOptions Supervisor,
     string? ReportPath,
@@ -24,4 +26,6 @@ internal sealed record CliSettings(
     string Workload,
     ControlPlaneSettings? ControlPlane,
     LedgerSettings? Ledger,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    EndHookSettings? OnEnd = null,
+    int? WarnAtPercent = null);

@@ -80,7 +80,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             HiddenEnvironment = HiddenFromChild,
         };
         warnings.AddRange(supervisor.CrossFieldWarnings());
-        return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings);
+        return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings, OnEnd(supervisor.KillGrace), WarnAtPercentOf());
     }
 
     /// <summary><c>--log-format</c>, for a run and for <c>serve</c>.</summary>
@@ -156,6 +156,29 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             throw new UsageException($"--meter-slice: a slice of {sliceText ?? Durations.Format(slice)} at that rate is more than {Limits.MaxRequestCents} cents; use a shorter slice");
         }
         return (perMinute, slice);
+    }
+
+    /// <summary><c>--warn-at-percent</c>: 1 to 100, or 0 / <c>off</c> for none.</summary>
+    private int? WarnAtPercentOf() => Text(options.WarnAtPercent) switch
+    {
+        null => CliOptions.DefaultWarnAtPercent,
+        "0" or "off" => null,
+        var text => (int)ValueParsers.WholeNumber(options.WarnAtPercent.Name, text, 1, 100),
+    };
+
+    /// <summary><c>--on-end</c> and <c>--on-end-timeout</c>, which means nothing without it.</summary>
+    private EndHookSettings? OnEnd(TimeSpan killGrace)
+    {
+        var timeoutText = Text(options.OnEndTimeout);
+        if (Text(options.OnEnd) is not { } command)
+        {
+            return timeoutText is null ? null : throw new UsageException($"--on-end-timeout: '{timeoutText}' bounds nothing without --on-end");
+        }
+        if (command.Trim().Length == 0)
+        {
+            throw new UsageException("--on-end: the command is empty");
+        }
+        return new EndHookSettings(command, Duration(options.OnEndTimeout) ?? EndHookSettings.DefaultTimeout, killGrace);
     }
 
     private TimeSpan? Duration(Option<string> option) =>

@@ -33,13 +33,17 @@ internal static class RunHost
         }
 
         ListenStart.Preflight(settings.ControlPlane?.Listen);
+        using var control = new RunControl();
+        var time = TimeProvider.System;
+        // The attempts' launcher, also --on-end's (even when the ledger cannot be opened).
+        var launcher = new PosixChildLauncher(time, control.KillToken);
         // A persistent account is opened first: an unreachable ledger fails closed (exit 69) before
         // anything else starts.
         RunMetrics? metrics = null;
         // One id for the run: its reservations and history entries in the ledger, and its attempts' BUDGET_RUN_RUN_ID.
         var runId = Guid.NewGuid().ToString("N");
         await using var ledger = settings.Ledger is { } ledgerSettings
-            ? await OpenLedgerAsync(settings, ledgerSettings, runId, fault =>
+            ? await OpenLedgerAsync(settings, ledgerSettings, runId, launcher, control, fault =>
             {
                 metrics?.LedgerError();
                 if (!ReportedByTheEngine(fault.Operation))
@@ -52,14 +56,20 @@ internal static class RunHost
             ? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents)
             : LedgerComposition.ForRun(ledger, settings.Ledger!, settings.Supervisor.MaxCostCents, log);
 
-        using var control = new RunControl();
         using var lifetime = new SignalLifetime(control);
         await using var killWatch = ledger is null ? null : await LedgerComposition.WireKillSwitchAsync(ledger, control).ConfigureAwait(false);
-        var time = TimeProvider.System;
         using var loggers = new SerilogLoggerFactory(log);
 
         var options = settings.Supervisor with { RunId = runId };
-        var budget = new RunBudget(accountOrRun, CostModels.For(options), control);
+        // Of the run's own budget (or its run cap in an account); a shared account without a run cap has no run budget to warn of.
+        var spendWarning = settings.WarnAtPercent is { } percent && (settings.Ledger is null || settings.Ledger.LimitGiven)
+            ? new SpendWarning(percent, options.MaxCostCents, spent =>
+            {
+                log.Warning(LogMessages.SpendWarning, spent, options.MaxCostCents, percent);
+                metrics?.BudgetWarningCrossed();
+            })
+            : null;
+        var budget = new RunBudget(accountOrRun, CostModels.For(options), control, spendWarning);
         IRunObserver observer = NullRunObserver.Instance;
         IHost? host = null;
         if (settings.ControlPlane is { } controlPlane)
@@ -87,7 +97,7 @@ internal static class RunHost
         RunResult result;
         try
         {
-            var supervisor = new Supervisor(options, new PosixChildLauncher(time, control.KillToken), budget, control, time,
+            var supervisor = new Supervisor(options, launcher, budget, control, time,
                 loggers.CreateLogger<Supervisor>(), observer);
             result = await supervisor.RunAsync().ConfigureAwait(false);
         }
@@ -100,10 +110,22 @@ internal static class RunHost
             }
         }
 
-        WriteReport(settings, result, log);
+        var report = WriteReport(settings, result, log);
+        await RunEndHookAsync(settings, result, runId, report, launcher, control, log).ConfigureAwait(false);
         await LogRunEndedAsync(settings, result, ledger, log).ConfigureAwait(false);
         return result.ExitCode;
     }
+
+    /// <summary>
+    /// <c>--on-end</c>, once, after the report (it may read it) and before the run's last line.
+    /// Only a second stop signal shortens it: the first one has already ended the run it reports on.
+    /// </summary>
+    private static Task RunEndHookAsync(CliSettings settings, RunResult result, string runId, string? report, PosixChildLauncher launcher,
+        RunControl control, ILogger log) =>
+        settings.OnEnd is { } onEnd
+            ? EndHook.RunAsync(onEnd, result, OutcomeName(result.Outcome), runId, report, settings.Supervisor.HiddenEnvironment, launcher,
+                TimeProvider.System, control.KillToken, log)
+            : Task.CompletedTask;
 
     /// <summary>
     /// The run's last line. Its spend is said once, at the end: a run of its own budget says what it
@@ -149,8 +171,8 @@ internal static class RunHost
     }
 
     /// <summary>An account that cannot be opened ends the run before it starts (69), with a report all the same.</summary>
-    private static async Task<AccountLedger> OpenLedgerAsync(CliSettings settings, LedgerSettings ledgerSettings, string runId, Action<LedgerFault> onFault,
-        ILogger log)
+    private static async Task<AccountLedger> OpenLedgerAsync(CliSettings settings, LedgerSettings ledgerSettings, string runId,
+        PosixChildLauncher launcher, RunControl control, Action<LedgerFault> onFault, ILogger log)
     {
         try
         {
@@ -159,26 +181,31 @@ internal static class RunHost
         catch (LedgerUnavailableException ex)
         {
             var now = TimeProvider.System.GetUtcNow();
-            WriteReport(settings, new RunResult(RunOutcome.LedgerUnavailable, ExitCodes.LedgerUnavailable, ex.Message, 0, [],
-                0, settings.Supervisor.MaxCostCents, now, now, null), log);
+            var result = new RunResult(RunOutcome.LedgerUnavailable, ExitCodes.LedgerUnavailable, ex.Message, 0, [],
+                0, settings.Supervisor.MaxCostCents, now, now, null);
+            var report = WriteReport(settings, result, log);
+            await RunEndHookAsync(settings, result, runId, report, launcher, control, log).ConfigureAwait(false);
             throw;
         }
     }
 
-    private static void WriteReport(CliSettings settings, RunResult result, ILogger log)
+    /// <returns>The report's path once written; null without <c>--report</c> or when it could not be written.</returns>
+    private static string? WriteReport(CliSettings settings, RunResult result, ILogger log)
     {
         if (settings.ReportPath is not { } reportPath)
         {
-            return;
+            return null;
         }
         try
         {
             ReportWriter.Write(reportPath, RunReport.From(result, settings.Workload));
+            return reportPath;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // The run's result stands; a failed report is only logged.
             log.Error("could not write the report to {ReportPath}: {Error}", reportPath, ex.Message);
+            return null;
         }
     }
 

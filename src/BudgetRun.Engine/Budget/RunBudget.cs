@@ -4,10 +4,11 @@ namespace BudgetRun.Engine.Budget;
 /// Every spend decision of a run, in one place: an attempt starts only when its up-front cost is
 /// reserved, a running attempt goes on only while its top-ups fit, an attempt is charged what the
 /// cost model says when it ends, and spend reported from outside (<c>POST /cost</c>) ends the run
-/// when nothing is left for another attempt. Adapters (the control plane) report spend and map the
+/// when nothing is left for another attempt; <c>--warn-at-percent</c>'s warning is told of every
+/// change of the run's spend. Adapters (the control plane) report spend and map the
 /// answer to their status codes; they never compare cents themselves.
 /// </summary>
-internal sealed class RunBudget(IBudgetLedger ledger, ICostModel cost, RunControl control)
+internal sealed class RunBudget(IBudgetLedger ledger, ICostModel cost, RunControl control, SpendWarning? warning = null)
 {
     private long _chargedCents;
     private long _reportedCents;
@@ -69,6 +70,7 @@ internal sealed class RunBudget(IBudgetLedger ledger, ICostModel cost, RunContro
     {
         Interlocked.Add(ref _chargedCents, charge);
         Interlocked.Decrement(ref _running);
+        warning?.Observe(RunSpentCents);
         var left = charge;
         LedgerUnavailableException? failure = null;
         var reservations = spend.Reservations;
@@ -146,6 +148,7 @@ internal sealed class RunBudget(IBudgetLedger ledger, ICostModel cost, RunContro
     {
         var budget = await ledger.RecordSpendAsync(cents, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _reportedCents, cents);
+        warning?.Observe(RunSpentCents);
         if (budget.RemainingCents <= 0)
         {
             control.RequestStop(StopReason.BudgetExhausted,

@@ -5,10 +5,15 @@ namespace BudgetRun.Engine.Retry;
 /// precedence (an attempt that ended the run, a stop request, success, the exit-code policy, the
 /// attempt cap, the budget, the deadline the wait would pass). The cap decides before the budget
 /// when both run out at the same moment. Side effects (the delay, the ledger, logs) are the
-/// supervisor's; this only decides.
+/// supervisor's; this only decides. The child's request is a fact like the others: "no retry"
+/// ends the run as not retryable once success is ruled out, and "after" lengthens the wait (up to
+/// <see cref="MaxChildDelay"/>) before the deadline is checked against it.
 /// </summary>
 internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttempts, TimeSpan? deadline)
 {
+    /// <summary>The longest wait a child's <c>after</c> can ask for (README, Control plane): a longer one is cut to this.</summary>
+    public static readonly TimeSpan MaxChildDelay = TimeSpan.FromHours(1);
+
     public RetryVerdict Decide(AttemptOutcome outcome, RetryFacts facts)
     {
         if (outcome.Attempt is not { } attempt)
@@ -32,6 +37,12 @@ internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttemp
         {
             return new RetryVerdict.End(RunOutcome.Succeeded, ExitCodes.Success, $"attempt {attempt.Number} succeeded");
         }
+        if (facts.ChildRequest is { Retry: false } refusal)
+        {
+            return new RetryVerdict.End(RunOutcome.NotRetryable, attempt.Code, refusal.Reason is { Length: > 0 } reason
+                ? $"the child asked not to retry: {reason}"
+                : "the child asked not to retry");
+        }
         if (!classifier.IsRetryable(attempt.Code))
         {
             return new RetryVerdict.End(RunOutcome.NotRetryable, attempt.Code, $"exit code {attempt.Code} is not retried");
@@ -53,13 +64,22 @@ internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttemp
             case false:
                 return new RetryVerdict.EndForBudget();
         }
-        if (facts.DeadlineAt is { } deadlineAt && facts.Now + facts.NextDelay >= deadlineAt)
+        var delay = facts.NextDelay;
+        var childAsked = false;
+        if (facts.ChildRequest?.After is { } after && Min(after, MaxChildDelay) > delay)
+        {
+            delay = Min(after, MaxChildDelay);
+            childAsked = true;
+        }
+        if (facts.DeadlineAt is { } deadlineAt && facts.Now + delay >= deadlineAt)
         {
             return new RetryVerdict.Stop(StopReason.Deadline,
                 $"the next attempt would start after the run's deadline of {Durations.Format(deadline!.Value)}");
         }
-        return new RetryVerdict.Retry(facts.NextDelay);
+        return new RetryVerdict.Retry(delay, childAsked);
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>How an attempt ended, in the words of the log and the report.</summary>
     public static string Describe(AttemptRecord attempt) => attempt.Kind switch

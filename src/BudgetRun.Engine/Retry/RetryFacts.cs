@@ -8,6 +8,7 @@ namespace BudgetRun.Engine.Retry;
 /// <param name="Now">The current time.</param>
 /// <param name="DeadlineAt">When the run's deadline passes, if it has one.</param>
 /// <param name="CountStartedOver">A <c>--reset-after</c> started the count over: attempt numbers have gone past the cap.</param>
+/// <param name="ChildRequest">What the child asked of this retry during its attempt, if anything.</param>
 internal readonly record struct RetryFacts(
     bool StopRequested,
     int AttemptsCounted,
@@ -15,4 +16,5 @@ internal readonly record struct RetryFacts(
     TimeSpan NextDelay,
     DateTimeOffset Now,
     DateTimeOffset? DeadlineAt,
-    bool CountStartedOver = false);
+    bool CountStartedOver = false,
+    ChildRetryRequest? ChildRequest = null);

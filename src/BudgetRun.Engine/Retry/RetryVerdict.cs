@@ -7,8 +7,8 @@ internal abstract record RetryVerdict
     {
     }
 
-    /// <summary>Start another attempt after <paramref name="Delay"/>.</summary>
-    public sealed record Retry(TimeSpan Delay) : RetryVerdict;
+    /// <summary>Start another attempt after <paramref name="Delay"/>; <paramref name="ChildAsked"/>: the child's request made it longer.</summary>
+    public sealed record Retry(TimeSpan Delay, bool ChildAsked = false) : RetryVerdict;
 
     /// <summary>The run ends with this outcome, exit code and message.</summary>
     public sealed record End(RunOutcome Outcome, int ExitCode, string Message) : RetryVerdict;

@@ -46,6 +46,21 @@ public sealed class RetryDecisionTests
         ["a wait that ends just before the deadline goes on"] = (Failed(1), Facts(fits: true, deadlineIn: Delay + TimeSpan.FromTicks(1)),
             new RetryVerdict.Retry(Delay)),
         ["the budget decides before the deadline"] = (Failed(1), Facts(fits: false, deadlineIn: TimeSpan.Zero), new RetryVerdict.EndForBudget()),
+        ["the child's 'no retry' ends the run as not retryable"] = (Failed(1), Facts(fits: true, child: new(null, false, "HTTP 400 from upstream")),
+            End(RunOutcome.NotRetryable, 1, "the child asked not to retry: HTTP 400 from upstream")),
+        ["the child's 'no retry' wins over the cap"] = (Failed(1), Facts(counted: 3, child: new(null, false)),
+            End(RunOutcome.NotRetryable, 1, "the child asked not to retry")),
+        ["the child's 'no retry' does not undo a success"] = (Failed(0, AttemptKind.Success), Facts(child: new(null, false)),
+            End(RunOutcome.Succeeded, 0, "attempt 2 succeeded")),
+        ["the child's 'after' lengthens the wait"] = (Failed(1), Facts(fits: true, child: new(TimeSpan.FromSeconds(45))),
+            new RetryVerdict.Retry(TimeSpan.FromSeconds(45), ChildAsked: true)),
+        ["the child's 'after' never shortens the backoff"] = (Failed(1), Facts(fits: true, child: new(TimeSpan.FromSeconds(1))), new RetryVerdict.Retry(Delay)),
+        ["the child's 'after' is capped at an hour"] = (Failed(1), Facts(fits: true, child: new(TimeSpan.FromHours(5))),
+            new RetryVerdict.Retry(TimeSpan.FromHours(1), ChildAsked: true)),
+        ["the child's 'after' still stops at the deadline"] = (Failed(1), Facts(fits: true, deadlineIn: TimeSpan.FromSeconds(30), child: new(TimeSpan.FromSeconds(45))),
+            new RetryVerdict.Stop(StopReason.Deadline, "the next attempt would start after the run's deadline of 60s")),
+        ["the child's 'after' does not get past the cap"] = (Failed(1), Facts(counted: 3, child: new(TimeSpan.FromSeconds(45))),
+            End(RunOutcome.AttemptsExhausted, 1, "all 3 attempts failed; the last ended with exit code 1")),
     };
 
     public static TheoryData<string> Table() => [.. Rows.Keys];
@@ -98,8 +113,8 @@ public sealed class RetryDecisionTests
 
     private static AttemptOutcome Signalled(int signal) => new(Attempt(null, AttemptKind.Signal, signal));
 
-    private static RetryFacts Facts(bool stop = false, int counted = 1, bool? fits = null, TimeSpan? deadlineIn = null) =>
-        new(stop, counted, fits, Delay, Now, deadlineIn is { } d ? Now + d : null);
+    private static RetryFacts Facts(bool stop = false, int counted = 1, bool? fits = null, TimeSpan? deadlineIn = null, ChildRetryRequest? child = null) =>
+        new(stop, counted, fits, Delay, Now, deadlineIn is { } d ? Now + d : null, ChildRequest: child);
 
     private static RetryVerdict.End End(RunOutcome outcome, int code, string message) => new(outcome, code, message);
 }
