@@ -69,6 +69,8 @@ internal sealed class CliOptions
     public Option<string> RetryOn { get; } = Value("--retry-on", "CODES", "Retry only these exit codes, e.g. 1,75,137 (default: any non-zero but 126, 127).");
     public Option<string> NoRetryOn { get; } = Value("--no-retry-on", "CODES", "These exit codes end the run at once.");
     public Option<string> KillGrace { get; } = Value("--kill-grace", "D", $"Time between SIGTERM and SIGKILL to the whole process tree (default {Durations.Format(Defaults.KillGrace)}).");
+    public Option<string> Cgroup { get; } = Value("--cgroup", "required|auto|off",
+        "Run each attempt in a cgroup v2 of its own, killed as one with cgroup.kill and its CPU time measured: auto (default) where budget-run can make one, required (else exit 2), off.");
     public Option<string> ResetAfter { get; } = Value("--reset-after", "D", "An attempt that ran at least this long was healthy: backoff and the attempt count start over (spend never resets).");
     public Option<string> Report { get; } = Value("--report", "PATH", "Write a JSON report of the run to PATH (atomically).");
     public Option<string> LogFormat { get; } = LogFormatOption();
@@ -141,7 +143,7 @@ internal sealed class CliOptions
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
-            Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
+            Deadline, RetryOn, NoRetryOn, KillGrace, Cgroup, ResetAfter, Report, LogFormat, Name, Listen, ControlTokenFile,
             PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the

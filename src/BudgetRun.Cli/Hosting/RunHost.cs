@@ -33,11 +33,12 @@ internal static class RunHost
         }
 
         ListenStart.Preflight(settings.ControlPlane?.Listen);
+        // One id for the run: its reservations and history entries in the ledger, its cgroup, and its attempts' BUDGET_RUN_RUN_ID.
+        var runId = Guid.NewGuid().ToString("N");
+        using var cgroups = OpenCgroup(settings.Supervisor.Cgroup, runId, log);
         // A persistent account is opened first: an unreachable ledger fails closed (exit 69) before
         // anything else starts.
         RunMetrics? metrics = null;
-        // One id for the run: its reservations and history entries in the ledger, and its attempts' BUDGET_RUN_RUN_ID.
-        var runId = Guid.NewGuid().ToString("N");
         await using var ledger = settings.Ledger is { } ledgerSettings
             ? await OpenLedgerAsync(settings, ledgerSettings, runId, fault =>
             {
@@ -87,8 +88,8 @@ internal static class RunHost
         RunResult result;
         try
         {
-            var supervisor = new Supervisor(options, new PosixChildLauncher(time, control.KillToken), budget, control, time,
-                loggers.CreateLogger<Supervisor>(), observer);
+            var launcher = new PosixChildLauncher(time, control.KillToken, cgroups, options.Cgroup, loggers.CreateLogger<PosixChildLauncher>());
+            var supervisor = new Supervisor(options, launcher, budget, control, time, loggers.CreateLogger<Supervisor>(), observer);
             result = await supervisor.RunAsync().ConfigureAwait(false);
         }
         finally
@@ -103,6 +104,25 @@ internal static class RunHost
         WriteReport(settings, result, log);
         await LogRunEndedAsync(settings, result, ledger, log).ConfigureAwait(false);
         return result.ExitCode;
+    }
+
+    /// <summary>
+    /// The run's cgroup (<c>--cgroup</c>): where the host allows none, <c>required</c> ends the run
+    /// before anything starts (exit 2, one line) and <c>auto</c> says once, at debug level, that the
+    /// attempts run with the process group and the subreaper sweep alone.
+    /// </summary>
+    private static RunCgroup? OpenCgroup(CgroupMode mode, string runId, ILogger log)
+    {
+        var cgroups = RunCgroup.Open(mode, runId, out var whyNot);
+        if (cgroups is null && mode == CgroupMode.Required)
+        {
+            throw new UsageException($"--cgroup required: {whyNot}");
+        }
+        if (cgroups is null && mode == CgroupMode.Auto)
+        {
+            log.Debug("attempts run without a cgroup of their own: {Reason}", whyNot);
+        }
+        return cgroups;
     }
 
     /// <summary>
