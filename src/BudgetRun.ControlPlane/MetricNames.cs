@@ -18,6 +18,7 @@ internal static class MetricNames
     public const string LedgerErrors = "budget_run_ledger_errors_total";
     public const string LastSuccess = "budget_run_last_success_timestamp_seconds";
     public const string BudgetWarning = "budget_run_budget_warning_crossed";
+    public const string ChildCpu = "budget_run_child_cpu_seconds_total";
 
     // Per level of the --budget-key path that has terms (acme, acme/support, acme/support/nightly):
     // a process has one fixed key of at most AccountPath.MaxLevels levels, so the budget_key label

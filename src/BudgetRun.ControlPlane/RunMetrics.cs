@@ -31,6 +31,7 @@ internal sealed class RunMetrics : IRunObserver
     private readonly Counter _ledgerErrors;
     private readonly Gauge _lastSuccess;
     private readonly Gauge _budgetWarning;
+    private readonly Counter _childCpu;
     private readonly Gauge _accountBudget;
     private readonly Gauge _accountSpent;
     private readonly Gauge _accountReserved;
@@ -65,6 +66,7 @@ internal sealed class RunMetrics : IRunObserver
         _lastSuccess = factory.CreateGauge(MetricNames.LastSuccess, "When an attempt last succeeded (Unix seconds); absent until one does.",
             new GaugeConfiguration { SuppressInitialValue = true });
         _budgetWarning = factory.CreateGauge(MetricNames.BudgetWarning, "1 once the run's spend has reached --warn-at-percent of its budget.");
+        _childCpu = factory.CreateCounter(MetricNames.ChildCpu, "CPU seconds the attempts used, as their cgroups counted them (escaped processes included); stays 0 without cgroups.");
         string[] level = [MetricNames.BudgetKeyLabel];
         _accountBudget = factory.CreateGauge(MetricNames.AccountBudget, "The limit of each level of the account path that has one, for its current window.", level);
         _accountSpent = factory.CreateGauge(MetricNames.AccountSpent, "Cents spent by the whole fleet in each level's current window.", level);
@@ -155,6 +157,10 @@ internal sealed class RunMetrics : IRunObserver
         _cost.Inc(attempt.CostCents);
         _duration.Observe(attempt.Duration.TotalSeconds);
         _lastExitCode.Set(attempt.Code);
+        if (attempt.Usage is { } usage)
+        {
+            _childCpu.Inc(usage.CpuSeconds);
+        }
         if (attempt.Kind == AttemptKind.Success)
         {
             _lastSuccess.Set((attempt.StartedAt + attempt.Duration).ToUnixTimeMilliseconds() / 1000.0);

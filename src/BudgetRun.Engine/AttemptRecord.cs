@@ -1,6 +1,6 @@
 namespace BudgetRun.Engine;
 
-/// <summary>One attempt as it happened.</summary>
+/// <summary>One attempt as it happened; <see cref="Usage"/> is what its cgroup counted, null without one.</summary>
 public sealed record AttemptRecord(
     int Number,
     DateTimeOffset StartedAt,
@@ -9,7 +9,8 @@ public sealed record AttemptRecord(
     int? ExitCode,
     int? Signal,
     long CostCents,
-    TimeSpan DelayBefore)
+    TimeSpan DelayBefore,
+    AttemptUsage? Usage = null)
 {
     /// <summary>The code the retry policy saw: the exit code, 128 + signal, or 124 for a timeout.</summary>
     public int Code => Kind == AttemptKind.Timeout ? ExitCodes.TimedOut : ExitCode ?? ExitCodes.SignalBase + (Signal ?? 0);

@@ -228,6 +228,7 @@ internal sealed partial class Supervisor
         {
             LogSwept(_logger, leftovers, number);
         }
+        var usage = child.Finish();
         var cost = _budget.ChargeFor(spend, duration);
         try
         {
@@ -247,7 +248,7 @@ internal sealed partial class Supervisor
             { ExitCode: 0 } => AttemptKind.Success,
             _ => AttemptKind.Failure,
         };
-        var record = new AttemptRecord(number, startedAt, duration, kind, exit.ExitCode, exit.Signal, cost, delayBefore);
+        var record = new AttemptRecord(number, startedAt, duration, kind, exit.ExitCode, exit.Signal, cost, delayBefore, usage);
         Record(record);
 
         // Only the terminal's Ctrl-C (the child's group had the terminal) is an interrupt; without the

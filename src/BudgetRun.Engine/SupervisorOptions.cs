@@ -52,6 +52,9 @@ public sealed record SupervisorOptions
     /// <summary>Time between the polite signal and SIGKILL to the whole tree.</summary>
     public TimeSpan KillGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether each attempt runs in a cgroup v2 of its own (contained and killed by the kernel, its CPU time measured).</summary>
+    public Processes.CgroupMode Cgroup { get; init; }
+
     /// <summary>An attempt that ran at least this long was healthy: backoff and the attempt count start over.</summary>
     public TimeSpan? ResetAfter { get; init; }
 

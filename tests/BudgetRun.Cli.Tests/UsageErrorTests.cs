@@ -32,6 +32,7 @@ public sealed class UsageErrorTests : CliTest
         { "--retry-on", "1,x" },
         { "--no-retry-on", "2.5" },
         { "--log-format", "xml" },
+        { "--cgroup", "maybe" },
     };
 
     [Theory]

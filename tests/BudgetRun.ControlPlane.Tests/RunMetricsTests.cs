@@ -56,7 +56,7 @@ public sealed class RunMetricsTests
         Assert.All(text.Samples, sample => Assert.Equal(Workload, sample.Labels[MetricNames.WorkloadLabel]));
         string[] families = [MetricNames.Attempts, MetricNames.Cost, MetricNames.Budget, MetricNames.Remaining, MetricNames.AttemptDuration,
             MetricNames.Backoff, MetricNames.ChildRunning, MetricNames.KillSwitch, MetricNames.LastExitCode, MetricNames.LedgerErrors, MetricNames.LastSuccess, MetricNames.BudgetWarning,
-            MetricNames.AccountBudget, MetricNames.AccountSpent, MetricNames.AccountReserved, MetricNames.AccountRemaining, MetricNames.AccountKillSwitch];
+            MetricNames.ChildCpu, MetricNames.AccountBudget, MetricNames.AccountSpent, MetricNames.AccountReserved, MetricNames.AccountRemaining, MetricNames.AccountKillSwitch];
         Assert.Equal(families.Order(), text.Types.Keys.Order());
         Assert.Equal(("counter", "gauge", "histogram"), (text.Types[MetricNames.Attempts], text.Types[MetricNames.Budget], text.Types[MetricNames.AttemptDuration]));
         // Without a ledger account the account families are declared but hold no series.
@@ -84,6 +84,22 @@ public sealed class RunMetricsTests
         Assert.Equal(8, text.Value(MetricNames.AttemptDuration + "_sum"));
         Assert.Equal(7, text.Value(MetricNames.LastExitCode));
         Assert.Equal(0, text.Value(MetricNames.ChildRunning));
+    }
+
+    [Fact]
+    public async Task AttemptEnded_AddsTheCpuSecondsItsCgroupCounted_AndNothingWithoutOne()
+    {
+        var metrics = NewMetrics();
+        metrics.AttemptEnded(new AttemptRecord(1, DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(1), AttemptKind.Failure, 1, null, 0, TimeSpan.Zero,
+            new AttemptUsage(0.25, null, null)));
+        metrics.AttemptEnded(new AttemptRecord(2, DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(1), AttemptKind.Failure, 1, null, 0, TimeSpan.Zero));
+        metrics.AttemptEnded(new AttemptRecord(3, DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(1), AttemptKind.Success, 0, null, 0, TimeSpan.Zero,
+            new AttemptUsage(1.5, 1 << 20, 0)));
+
+        var text = await CollectAsync(metrics);
+
+        Assert.Equal(1.75, text.Value(MetricNames.ChildCpu), 6);
+        Assert.Equal("counter", text.Types[MetricNames.ChildCpu]);
     }
 
     [Fact]

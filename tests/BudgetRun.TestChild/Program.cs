@@ -22,6 +22,7 @@
 //   print-env NAME               write the variable's value and a newline, or "<unset>\n"
 //   print-envs CODE NAME...      write "NAME=value" (or "NAME=<unset>") per variable, one per line, then exit CODE
 //   ignore-sigterm MS            ignore SIGTERM (only SIGKILL ends it), sleep, then exit 0
+//   burn-cpu MS                  spin until this process has used MS of CPU time (user + system), then exit 0
 //   record-signals FILE MS       append the name of every SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
 //                                SIGUSR2, SIGRTMIN+6 (40) and SIGRTMAX-4 (60) it receives to FILE
 //                                (one per line) and keep sleeping; exits 0 after MS
@@ -160,6 +161,17 @@ internal static class Program
                 using var ignore = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = true);
                 Ready();
                 Thread.Sleep(Int(rest[0]));
+                return 0;
+            }
+            case "burn-cpu":
+            {
+                Ready();
+                var until = TimeSpan.FromMilliseconds(Int(rest[0]));
+                using var self = Process.GetCurrentProcess();
+                while (self.TotalProcessorTime < until)
+                {
+                    self.Refresh();
+                }
                 return 0;
             }
             case "record-signals":

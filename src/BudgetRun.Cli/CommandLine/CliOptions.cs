@@ -72,6 +72,8 @@ internal sealed class CliOptions
     public Option<string> RetryOn { get; } = Value("--retry-on", "CODES", "Retry only these exit codes, e.g. 1,75,137 (default: any non-zero but 126, 127).");
     public Option<string> NoRetryOn { get; } = Value("--no-retry-on", "CODES", "These exit codes end the run at once.");
     public Option<string> KillGrace { get; } = Value("--kill-grace", "D", $"Time between SIGTERM and SIGKILL to the whole process tree (default {Durations.Format(Defaults.KillGrace)}).");
+    public Option<string> Cgroup { get; } = Value("--cgroup", "required|auto|off",
+        "Run each attempt in a cgroup v2 of its own, killed as one with cgroup.kill and its CPU time measured: auto (default) where budget-run can make one, required (else exit 2), off.");
     public Option<string> ResetAfter { get; } = Value("--reset-after", "D", "An attempt that ran at least this long was healthy: backoff and the attempt count start over (spend never resets).");
     public Option<string> WarnAtPercent { get; } = Value("--warn-at-percent", "P", $"Log one line (and set {MetricNames.BudgetWarning}) when this run's committed spend reaches P% of its budget, 1 to 100; 0 or off: never (default {DefaultWarnAtPercent}).");
     public Option<string> OnEnd { get; } = Value("--on-end", "CMD", "Run CMD with /bin/sh -c once when the run has ended, whatever the outcome, after the report is written; BUDGET_RUN_OUTCOME, _EXIT_CODE, _SPENT_CENTS, _BUDGET_CENTS, _ATTEMPTS and _REPORT tell it how; its failure never changes the exit code.");
@@ -147,7 +149,7 @@ internal sealed class CliOptions
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
-            Deadline, RetryOn, NoRetryOn, KillGrace, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
+            Deadline, RetryOn, NoRetryOn, KillGrace, Cgroup, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
             PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BudgetRun.Cli.Files;
 using BudgetRun.Engine;
+using BudgetRun.Engine.Processes;
 using BudgetRun.Engine.Retry;
 
 namespace BudgetRun.Cli.CommandLine;
@@ -76,6 +77,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             RetryOn = retryOn,
             NoRetryOn = noRetryOn,
             KillGrace = Duration(options.KillGrace) ?? defaults.KillGrace,
+            Cgroup = CgroupOf(),
             ResetAfter = Duration(options.ResetAfter),
             HiddenEnvironment = HiddenFromChild,
         };
@@ -183,6 +185,14 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
 
     private TimeSpan? Duration(Option<string> option) =>
         Text(option) is { } value ? ValueParsers.Duration(option.Name, value) : null;
+
+    private CgroupMode CgroupOf() => Text(options.Cgroup) switch
+    {
+        null or "auto" => CgroupMode.Auto,
+        "required" => CgroupMode.Required,
+        "off" => CgroupMode.Off,
+        var other => throw new UsageException($"--cgroup: '{other}' is not one of required, auto, off"),
+    };
 
     /// <summary><c>--jitter</c> alone is decorrelated jitter (as before), <c>--jitter full</c> full jitter; <c>=true</c>/<c>=false</c> still work.</summary>
     private JitterKind JitterOf()

@@ -33,15 +33,17 @@ internal static class RunHost
         }
 
         ListenStart.Preflight(settings.ControlPlane?.Listen);
+        // One id for the run: its reservations and history entries in the ledger, its cgroup, and its attempts' BUDGET_RUN_RUN_ID.
+        var runId = Guid.NewGuid().ToString("N");
+        using var cgroups = OpenCgroup(settings.Supervisor.Cgroup, runId, log);
         using var control = new RunControl();
         var time = TimeProvider.System;
+        using var loggers = new SerilogLoggerFactory(log);
         // The attempts' launcher, also --on-end's (even when the ledger cannot be opened).
-        var launcher = new PosixChildLauncher(time, control.KillToken);
+        var launcher = new PosixChildLauncher(time, control.KillToken, cgroups, settings.Supervisor.Cgroup, loggers.CreateLogger<PosixChildLauncher>());
         // A persistent account is opened first: an unreachable ledger fails closed (exit 69) before
         // anything else starts.
         RunMetrics? metrics = null;
-        // One id for the run: its reservations and history entries in the ledger, and its attempts' BUDGET_RUN_RUN_ID.
-        var runId = Guid.NewGuid().ToString("N");
         await using var ledger = settings.Ledger is { } ledgerSettings
             ? await OpenLedgerAsync(settings, ledgerSettings, runId, launcher, control, fault =>
             {
@@ -58,7 +60,6 @@ internal static class RunHost
 
         using var lifetime = new SignalLifetime(control);
         await using var killWatch = ledger is null ? null : await LedgerComposition.WireKillSwitchAsync(ledger, control).ConfigureAwait(false);
-        using var loggers = new SerilogLoggerFactory(log);
 
         var options = settings.Supervisor with { RunId = runId };
         // Of the run's own budget (or its run cap in an account); a shared account without a run cap has no run budget to warn of.
@@ -126,6 +127,25 @@ internal static class RunHost
             ? EndHook.RunAsync(onEnd, result, OutcomeName(result.Outcome), runId, report, settings.Supervisor.HiddenEnvironment, launcher,
                 TimeProvider.System, control.KillToken, log)
             : Task.CompletedTask;
+
+    /// <summary>
+    /// The run's cgroup (<c>--cgroup</c>): where the host allows none, <c>required</c> ends the run
+    /// before anything starts (exit 2, one line) and <c>auto</c> says once, at debug level, that the
+    /// attempts run with the process group and the subreaper sweep alone.
+    /// </summary>
+    private static RunCgroup? OpenCgroup(CgroupMode mode, string runId, ILogger log)
+    {
+        var cgroups = RunCgroup.Open(mode, runId, out var whyNot);
+        if (cgroups is null && mode == CgroupMode.Required)
+        {
+            throw new UsageException($"--cgroup required: {whyNot}");
+        }
+        if (cgroups is null && mode == CgroupMode.Auto)
+        {
+            log.Debug("attempts run without a cgroup of their own: {Reason}", whyNot);
+        }
+        return cgroups;
+    }
 
     /// <summary>
     /// The run's last line. Its spend is said once, at the end: a run of its own budget says what it

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using BudgetRun.Engine;
 
 namespace BudgetRun.Cli.Reporting;
@@ -35,7 +36,11 @@ internal sealed record RunReport(
         result.Attempts.Select(AttemptReport.From).ToArray());
 }
 
-/// <summary>One attempt in the report: <c>exitCode</c> or <c>signal</c> is set, never both.</summary>
+/// <summary>
+/// One attempt in the report: <c>exitCode</c> or <c>signal</c> is set, never both. <c>cpuSeconds</c>
+/// is what the attempt's cgroup counted (null without one); the memory figures appear only where
+/// the cgroup has the memory controller.
+/// </summary>
 internal sealed record AttemptReport(
     int Number,
     DateTimeOffset StartedAt,
@@ -44,7 +49,10 @@ internal sealed record AttemptReport(
     int? ExitCode,
     int? Signal,
     long CostCents,
-    long DelayBeforeMs)
+    long DelayBeforeMs,
+    double? CpuSeconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? MemoryPeakBytes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? OomKills)
 {
     public static AttemptReport From(AttemptRecord attempt) => new(
         attempt.Number,
@@ -54,5 +62,8 @@ internal sealed record AttemptReport(
         attempt.Kind == AttemptKind.Timeout ? ExitCodes.TimedOut : attempt.ExitCode,
         attempt.Signal,
         attempt.CostCents,
-        (long)attempt.DelayBefore.TotalMilliseconds);
+        (long)attempt.DelayBefore.TotalMilliseconds,
+        attempt.Usage is { } usage ? Math.Round(usage.CpuSeconds, 6) : null,
+        attempt.Usage?.MemoryPeakBytes,
+        attempt.Usage?.OomKills);
 }

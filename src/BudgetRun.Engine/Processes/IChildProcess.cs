@@ -37,6 +37,12 @@ internal interface IChildProcess
     /// left. Returns how many were found.
     /// </summary>
     Task<int> SweepAsync(TimeSpan grace);
+
+    /// <summary>
+    /// After the sweep: what the attempt's cgroup counted (null when the child ran without one); the
+    /// cgroup is removed.
+    /// </summary>
+    AttemptUsage? Finish();
 }
 
 /// <summary>Why a command could not be started; never retried.</summary>

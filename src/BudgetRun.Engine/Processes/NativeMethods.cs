@@ -27,7 +27,12 @@ internal static unsafe partial class NativeMethods
     public static partial int SignalDisposition(int signal);
 
     [LibraryImport(Helper, EntryPoint = "br_spawn")]
-    public static partial int Spawn(byte* path, byte** argv, byte** envp, int ttyFd, int pdeathSignal, out int execErrno);
+    public static partial int Spawn(byte* path, byte** argv, byte** envp, int ttyFd, int pdeathSignal, int cgroupFd,
+        out int execErrno, out int cgroupErrno);
+
+    /// <summary>0 when a child can be created in the cgroup open as <paramref name="cgroupFd"/>, else the clone's errno.</summary>
+    [LibraryImport(Helper, EntryPoint = "br_cgroup_probe")]
+    public static partial int CgroupProbe(int cgroupFd);
 
     [LibraryImport(Helper, EntryPoint = "br_tty_reclaim")]
     public static partial int TtyReclaim(int fd, int childGroup);
@@ -52,6 +57,19 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Access(string path, int mode);
+
+    /// <summary>Opens a directory (a cgroup) for clone3's CLONE_INTO_CGROUP: O_RDONLY | O_DIRECTORY | O_CLOEXEC.</summary>
+    public static int OpenDirectory(string path)
+    {
+        const int ODirectory = 0x10000, OCloexec = 0x80000;
+        return Open(path, ODirectory | OCloexec);
+    }
+
+    [LibraryImport(Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "close")]
+    public static partial int Close(int fd);
 
     [LibraryImport(Libc, EntryPoint = "waitid", SetLastError = true)]
     private static partial int WaitId(int idType, int id, byte* info, int options);

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Extensions.Logging;
 
 namespace BudgetRun.Engine.Processes;
 
@@ -10,8 +11,9 @@ namespace BudgetRun.Engine.Processes;
 /// foreground. stdin, stdout and stderr are inherited untouched: output passes through whole.
 /// Job control: when Ctrl-Z stops the child while it has the terminal, budget-run takes the
 /// terminal back and stops too, so the shell regains it; <c>fg</c> or <c>bg</c> continue both.
+/// With the run's cgroup, each child is created in a cgroup of its own attempt.
 /// </summary>
-internal sealed class PosixChildLauncher : IChildLauncher
+internal sealed partial class PosixChildLauncher : IChildLauncher
 {
     private const int StdinFd = 0;
 
@@ -19,6 +21,9 @@ internal sealed class PosixChildLauncher : IChildLauncher
     private readonly SpawnThread _spawner = new();
     private readonly TimeProvider _time;
     private readonly CancellationToken _kill;
+    private readonly CgroupMode _mode;
+    private readonly ILogger? _logger;
+    private RunCgroup? _cgroups;
 
     /// <summary>
     /// Sets up the process (subreaper, SIGCHLD) once; call before any child exists. Cancelling
@@ -26,10 +31,17 @@ internal sealed class PosixChildLauncher : IChildLauncher
     /// </summary>
     /// <param name="time">The clock of the grace periods.</param>
     /// <param name="kill">See the summary.</param>
-    public PosixChildLauncher(TimeProvider time, CancellationToken kill = default)
+    /// <param name="cgroups">The run's cgroup (<see cref="RunCgroup.Open"/>); null: no attempt gets one.</param>
+    /// <param name="mode">With <see cref="CgroupMode.Required"/>, a child that cannot be created in its cgroup is not started at all.</param>
+    /// <param name="logger">Where a fallback from the cgroup is said, once, at debug level.</param>
+    public PosixChildLauncher(TimeProvider time, CancellationToken kill = default, RunCgroup? cgroups = null,
+        CgroupMode mode = CgroupMode.Auto, ILogger? logger = null)
     {
         _time = time;
         _kill = kill;
+        _cgroups = cgroups;
+        _mode = mode;
+        _logger = logger;
         var error = NativeMethods.Init();
         if (error != 0)
         {
@@ -48,21 +60,80 @@ internal sealed class PosixChildLauncher : IChildLauncher
 
         var argv = startInfo.Command.ToArray();
         var envp = environment.Select(pair => pair.Key + "=" + pair.Value).ToArray();
-        var (pid, execErrno, exited) = _spawner.Invoke(() => SpawnTracked(file, argv, envp));
+        var cgroup = _cgroups?.CreateAttempt();
+        if (cgroup is null && _cgroups is not null)
+        {
+            Unavailable($"cannot create an attempt's cgroup in {_cgroups.Path}");
+        }
+        var (pid, execErrno, exited, cgroupErrno) = cgroup is null ? (-1, 0, null!, 0) : SpawnIn(cgroup, file, argv, envp);
+        if (cgroupErrno != 0)
+        {
+            _ = cgroup!.TryRemove();
+            cgroup = null;
+            Unavailable($"cannot start a process in an attempt's cgroup: {NativeMethods.ErrorText(cgroupErrno)}");
+        }
+        if (cgroup is null)
+        {
+            (pid, execErrno, exited, _) = _spawner.Invoke(() => SpawnTracked(file, argv, envp, -1));
+        }
         if (pid < 0)
         {
+            _ = cgroup?.TryRemove();
             throw new ChildStartException(StartFailure.NotExecutable, $"cannot start {file}: {NativeMethods.ErrorText(execErrno)}");
         }
         if (execErrno != 0)
         {
-            // The child has already exited with 127; the reaper collects it.
+            // The child has already exited with 127; the reaper collects it. Its cgroup can go once it
+            // is reaped (it leaves the cgroup after it closed the pipe that reported the error).
             ReclaimTerminal(pid);
+            if (cgroup is not null)
+            {
+                exited.Wait(); // it has exited: only the reaper's waitpid is left
+                _ = cgroup.TryRemove();
+            }
             var failure = execErrno == NativeMethods.ENOENT ? StartFailure.NotFound : StartFailure.NotExecutable;
             throw new ChildStartException(failure, $"cannot execute {file}: {NativeMethods.ErrorText(execErrno)}");
         }
         var afterExit = exited.ContinueWith(task => task.Result with { HadTerminal = ReclaimTerminal(pid) }, TaskScheduler.Default);
-        return new PosixChildProcess(pid, afterExit, _reaper, _time, _kill);
+        return new PosixChildProcess(pid, afterExit, _reaper, _time, _kill, cgroup);
     }
+
+    private (int Pid, int ExecErrno, Task<ChildExit> Exited, int CgroupErrno) SpawnIn(AttemptCgroup cgroup, string file, string[] argv, string[] envp)
+    {
+        var fd = cgroup.OpenForSpawn();
+        if (fd < 0)
+        {
+            return (-1, 0, null!, NativeMethods.EACCES);
+        }
+        try
+        {
+            return _spawner.Invoke(() => SpawnTracked(file, argv, envp, fd));
+        }
+        finally
+        {
+            _ = NativeMethods.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// The cgroup cannot be used after all (the probe at start passed): with <c>--cgroup required</c>
+    /// nothing starts; otherwise this and every later attempt run without one, said once.
+    /// </summary>
+    private void Unavailable(string reason)
+    {
+        if (_mode == CgroupMode.Required)
+        {
+            throw new ChildStartException(StartFailure.NotExecutable, $"--cgroup required: {reason}");
+        }
+        if (_logger is not null)
+        {
+            LogCgroupFallback(_logger, reason);
+        }
+        _cgroups = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "attempts run without a cgroup of their own: {Reason}")]
+    private static partial void LogCgroupFallback(ILogger logger, string reason);
 
     /// <summary>
     /// Takes the terminal back if the child's group (pid) still has it; true when it had it, i.e.
@@ -84,7 +155,7 @@ internal sealed class PosixChildLauncher : IChildLauncher
         }
     }
 
-    private unsafe (int Pid, int ExecErrno, Task<ChildExit> Exited) SpawnTracked(string file, string[] argv, string[] envp)
+    private unsafe (int Pid, int ExecErrno, Task<ChildExit> Exited, int CgroupErrno) SpawnTracked(string file, string[] argv, string[] envp, int cgroupFd)
     {
         var nativeFile = Utf8(file);
         var nativeArgv = Utf8Array(argv);
@@ -97,9 +168,9 @@ internal sealed class PosixChildLauncher : IChildLauncher
             lock (_reaper.Gate)
             {
                 var pid = NativeMethods.Spawn((byte*)nativeFile, (byte**)nativeArgv, (byte**)nativeEnvp,
-                    ttyFd, Signals.SIGKILL, out var execErrno);
+                    ttyFd, Signals.SIGKILL, cgroupFd, out var execErrno, out var cgroupErrno);
                 var exited = pid > 0 ? _reaper.Track(pid, signal => OnChildStopped(pid, signal)) : Task.FromResult(default(ChildExit));
-                return (pid, pid > 0 ? execErrno : execErrno, exited);
+                return (pid, execErrno, exited, cgroupErrno);
             }
         }
         finally

@@ -3,9 +3,11 @@ namespace BudgetRun.Engine.Processes;
 /// <summary>
 /// A child started by <see cref="PosixChildLauncher"/>; its pid is also its process group. The
 /// kill token is cancelled when a stop must not wait out its grace (a second SIGTERM): SIGKILL
-/// to the tree at once.
+/// to the tree at once. With a <paramref name="cgroup"/> (the child was created in it), SIGKILL
+/// is also the kernel's <c>cgroup.kill</c>, and the attempt is over only once the cgroup is empty.
 /// </summary>
-internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildReaper reaper, TimeProvider time, CancellationToken kill) : IChildProcess
+internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildReaper reaper, TimeProvider time, CancellationToken kill,
+    AttemptCgroup? cgroup = null) : IChildProcess
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan KillWaitLimit = TimeSpan.FromSeconds(10);
@@ -38,7 +40,7 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
         {
             return false;
         }
-        SignalTree(Signals.SIGKILL);
+        KillAll();
         await Exited.ConfigureAwait(false);
         return true;
     }
@@ -47,11 +49,11 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
     {
         var self = Environment.ProcessId;
         var found = ProcessTree.LiveDescendants(self);
-        if (found.Count == 0)
+        if (found.Count == 0 && cgroup is not { IsPopulated: true })
         {
             return 0;
         }
-        var count = found.Count;
+        var count = Math.Max(found.Count, 1);
         // Whoever the stop already signalled is not asked again: many programs take a second
         // SIGINT or SIGTERM as "force quit". They are only waited for.
         SignalTree(Signals.SIGTERM, skipAsked: true);
@@ -60,7 +62,7 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
         {
             await Task.Delay(PollInterval, time).ConfigureAwait(false);
             reaper.Nudge();
-            if (ProcessTree.LiveDescendants(self).Count == 0)
+            if (!AnyLeft(self))
             {
                 return count;
             }
@@ -68,12 +70,33 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
         var killDeadline = time.GetUtcNow() + KillWaitLimit;
         do
         {
-            SignalTree(Signals.SIGKILL);
+            KillAll();
             await Task.Delay(PollInterval, time).ConfigureAwait(false);
             reaper.Nudge();
         }
-        while (ProcessTree.LiveDescendants(self).Count > 0 && time.GetUtcNow() < killDeadline);
+        while (AnyLeft(self) && time.GetUtcNow() < killDeadline);
         return count;
+    }
+
+    public AttemptUsage? Finish()
+    {
+        if (cgroup is null)
+        {
+            return null;
+        }
+        var usage = cgroup.Usage();
+        _ = cgroup.TryRemove(); // one that is still populated after the sweep's kill stays, and the run's with it
+        return usage;
+    }
+
+    /// <summary>A descendant of budget-run alive, or a process (even one that left the tree) still in the attempt's cgroup.</summary>
+    private bool AnyLeft(int self) => ProcessTree.LiveDescendants(self).Count > 0 || cgroup is { IsPopulated: true };
+
+    /// <summary>SIGKILL by the cgroup (every process in it, none missed or mistaken for a reused pid), then to the tree as before.</summary>
+    private void KillAll()
+    {
+        cgroup?.Kill();
+        SignalTree(Signals.SIGKILL);
     }
 
     /// <summary>

@@ -8,21 +8,54 @@
  * glibc's posix_spawn does (vfork with every signal blocked, reset handlers in the child before
  * unblocking, report exec errors through shared memory) plus the two steps posix_spawn lacks.
  *
+ * When budget-run has a cgroup for the attempt, the child is created inside it by clone3 with
+ * CLONE_INTO_CGROUP, so that it is contained from its first instruction (a fork-then-move would let
+ * it fork first). That clone has fork semantics (its own copy of memory, the parent suspended until
+ * it execs, as with vfork); exec errors come back through a close-on-exec pipe.
+ *
  * Everything here is async-signal-safe in the child; the child never returns into managed code.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #define BR_EXPORT __attribute__((visibility("default")))
+
+/* clone3's arguments (linux/sched.h, Linux 5.7+), spelled out here: glibc has no clone3 wrapper and
+ * its <sched.h> clashes with the kernel header. */
+struct br_clone_args
+{
+    uint64_t flags;
+    uint64_t pidfd;
+    uint64_t child_tid;
+    uint64_t parent_tid;
+    uint64_t exit_signal;
+    uint64_t stack;
+    uint64_t stack_size;
+    uint64_t tls;
+    uint64_t set_tid;
+    uint64_t set_tid_size;
+    uint64_t cgroup;
+};
+#define BR_CLONE_VFORK 0x00004000ULL
+#define BR_CLONE_INTO_CGROUP 0x200000000ULL
+#ifndef SYS_clone3
+#define SYS_clone3 435 /* the same number on every architecture */
+#endif
+#ifndef __WCLONE
+#define __WCLONE 0x80000000
+#endif
 
 /* The signal dispositions budget-run was started with, captured before the runtime changes them.
  * The runtime installs its own SIGSEGV and SIGFPE handlers (and ignores SIGPIPE) at start, which
@@ -112,15 +145,108 @@ static size_t vector_length(char *const vector[])
     return n;
 }
 
+/* Reports the child's errno to the parent and ends the child: through the pipe when it was
+ * cloned with its own memory (report_fd >= 0), else through the memory it shares with the
+ * vfork parent. */
+__attribute__((noreturn)) static void child_fail(int report_fd, volatile int *shared_errno, int error)
+{
+    if (report_fd >= 0)
+        (void)!write(report_fd, &error, sizeof error);
+    else
+        *shared_errno = error;
+    _exit(127);
+}
+
+/* The child's side of a spawn: process group, terminal, parent-death signal, signal dispositions
+ * and mask, then exec. Runs with every signal blocked; never returns. */
+__attribute__((noreturn)) static void child_exec(const char *path, char *const argv[], char *const envp[],
+                                                char *const sh_argv[], int tty_fd, int pdeath_signal,
+                                                pid_t parent, int report_fd, volatile int *shared_errno)
+{
+    if (setpgid(0, 0) != 0)
+        child_fail(report_fd, shared_errno, errno);
+    if (tty_fd >= 0)
+        (void)tcsetpgrp(tty_fd, getpid()); /* SIGTTOU is blocked, so this cannot stop us */
+    if (pdeath_signal > 0)
+    {
+        if (prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath_signal, 0UL, 0UL, 0UL) != 0)
+            child_fail(report_fd, shared_errno, errno);
+        if (getppid() != parent) /* the supervisor died before we armed the signal */
+            _exit(128 + pdeath_signal);
+    }
+    /* Caught signals would run the runtime's handlers in this child (in the parent's own memory, on
+     * the vfork path) if one arrived before exec: reset them. Signals inherited as ignored (nohup, a background job's
+     * SIGINT, `trap "" SEGV`) stay ignored. When the start-time dispositions are known
+     * (inherited_known), exactly those are ignored, whatever the runtime did since; otherwise
+     * what is ignored now stays ignored. SIGPIPE is always reset: .NET ignores it for itself,
+     * .NET parents (a CI agent, a test host) hand it down ignored, and a pipeline needs it. */
+    for (int sig = 1; sig < NSIG; sig++)
+    {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        struct sigaction current;
+        if (sigaction(sig, NULL, &current) != 0)
+            continue; /* reserved by the C library */
+        int is_info = (current.sa_flags & SA_SIGINFO) != 0;
+        int is_ignored = !is_info && current.sa_handler == SIG_IGN;
+        int is_default = !is_info && current.sa_handler == SIG_DFL;
+        int keep_ignored = sig != SIGPIPE &&
+                           (inherited_known ? sigismember(&inherited_ignored, sig) == 1 : is_ignored);
+        struct sigaction want;
+        memset(&want, 0, sizeof want);
+        if (keep_ignored)
+        {
+            if (is_ignored)
+                continue;
+            want.sa_handler = SIG_IGN;
+        }
+        else
+        {
+            if (is_default)
+                continue;
+            want.sa_handler = SIG_DFL;
+        }
+        sigaction(sig, &want, NULL);
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    execve(path, argv, envp);
+    if (errno == ENOEXEC)
+    {
+        execve("/bin/sh", sh_argv, envp);
+        errno = ENOEXEC; /* no usable /bin/sh: report the script's own error */
+    }
+    child_fail(report_fd, shared_errno, errno);
+}
+
+/* clone3 into the cgroup open as cgroup_fd, suspending the caller until the child execs or exits
+ * (CLONE_VFORK, without CLONE_VM: the child has its own copy of memory and returns from the syscall
+ * as from fork). exit_signal 0 makes a child that waitpid(-1) does not see (a "clone" child). */
+static long clone_into_cgroup(int cgroup_fd, int exit_signal)
+{
+    struct br_clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = BR_CLONE_VFORK | BR_CLONE_INTO_CGROUP;
+    args.exit_signal = (uint64_t)exit_signal;
+    args.cgroup = (uint64_t)cgroup_fd;
+    return syscall(SYS_clone3, &args, sizeof args);
+}
+
 /* Starts path with argv/envp in a new process group whose leader is the child.
  * tty_fd >= 0: make the child's group the terminal's foreground group (as a shell or tini does).
  * pdeath_signal > 0: the signal the child gets when the spawning thread (or process) dies.
+ * cgroup_fd >= 0: an open cgroup v2 directory the child is created in (clone3, CLONE_INTO_CGROUP);
+ * when that clone fails, nothing is started and *cgroup_errno says why (ENOSYS, EPERM, EACCES...),
+ * so the caller can start it without the cgroup.
  * Returns the pid (> 0) with *exec_errno == 0 on success; the pid with *exec_errno != 0 when the
  * child could not exec (it has already exited with 127 and must still be reaped); -1 with
- * *exec_errno set when no child could be created. */
+ * *exec_errno (or *cgroup_errno) set when no child could be created. */
 BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[],
-                         int tty_fd, int pdeath_signal, int *exec_errno)
+                         int tty_fd, int pdeath_signal, int cgroup_fd, int *exec_errno, int *cgroup_errno)
 {
+    *exec_errno = 0;
+    *cgroup_errno = 0;
     /* A file that is executable but has no #! line makes execve fail with ENOEXEC; then, as
      * execvp, posix_spawnp, env and shells do, it runs as a /bin/sh script: sh PATH ARGS. The
      * vector is built here because the vfork child must not allocate. */
@@ -138,83 +264,58 @@ BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[
     if (argc == 0)
         sh_argv[2] = NULL;
 
+    int report[2] = {-1, -1};
+    if (cgroup_fd >= 0 && pipe2(report, O_CLOEXEC) != 0)
+    {
+        *exec_errno = errno;
+        free(sh_argv);
+        return -1;
+    }
+
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
 
     volatile int child_errno = 0;
     pid_t parent = getpid();
-    pid_t pid = vfork();
-    if (pid == 0)
+    pid_t pid;
+    if (cgroup_fd >= 0)
     {
-        /* Child: shares our memory until exec, runs with every signal blocked. */
-        if (setpgid(0, 0) != 0)
-        {
-            child_errno = errno;
-            _exit(127);
-        }
-        if (tty_fd >= 0)
-            (void)tcsetpgrp(tty_fd, getpid()); /* SIGTTOU is blocked, so this cannot stop us */
-        if (pdeath_signal > 0)
-        {
-            if (prctl(PR_SET_PDEATHSIG, (unsigned long)pdeath_signal, 0UL, 0UL, 0UL) != 0)
-            {
-                child_errno = errno;
-                _exit(127);
-            }
-            if (getppid() != parent) /* the supervisor died before we armed the signal */
-                _exit(128 + pdeath_signal);
-        }
-        /* Caught signals would run the runtime's handlers in this shared address space if one
-         * arrived before exec: reset them. Signals inherited as ignored (nohup, a background job's
-         * SIGINT, `trap "" SEGV`) stay ignored. When the start-time dispositions are known
-         * (inherited_known), exactly those are ignored, whatever the runtime did since; otherwise
-         * what is ignored now stays ignored. SIGPIPE is always reset: .NET ignores it for itself,
-         * .NET parents (a CI agent, a test host) hand it down ignored, and a pipeline needs it. */
-        for (int sig = 1; sig < NSIG; sig++)
-        {
-            if (sig == SIGKILL || sig == SIGSTOP)
-                continue;
-            struct sigaction current;
-            if (sigaction(sig, NULL, &current) != 0)
-                continue; /* reserved by the C library */
-            int is_info = (current.sa_flags & SA_SIGINFO) != 0;
-            int is_ignored = !is_info && current.sa_handler == SIG_IGN;
-            int is_default = !is_info && current.sa_handler == SIG_DFL;
-            int keep_ignored = sig != SIGPIPE &&
-                               (inherited_known ? sigismember(&inherited_ignored, sig) == 1 : is_ignored);
-            struct sigaction want;
-            memset(&want, 0, sizeof want);
-            if (keep_ignored)
-            {
-                if (is_ignored)
-                    continue;
-                want.sa_handler = SIG_IGN;
-            }
-            else
-            {
-                if (is_default)
-                    continue;
-                want.sa_handler = SIG_DFL;
-            }
-            sigaction(sig, &want, NULL);
-        }
-        sigset_t empty;
-        sigemptyset(&empty);
-        sigprocmask(SIG_SETMASK, &empty, NULL);
-        execve(path, argv, envp);
-        if (errno == ENOEXEC)
-        {
-            execve("/bin/sh", sh_argv, envp);
-            errno = ENOEXEC; /* no usable /bin/sh: report the script's own error */
-        }
-        child_errno = errno;
-        _exit(127);
+        pid = (pid_t)clone_into_cgroup(cgroup_fd, SIGCHLD);
+        if (pid == 0)
+            child_exec(path, argv, envp, sh_argv, tty_fd, pdeath_signal, parent, report[1], NULL);
+    }
+    else
+    {
+        pid = vfork();
+        if (pid == 0) /* shares our memory until exec */
+            child_exec(path, argv, envp, sh_argv, tty_fd, pdeath_signal, parent, -1, &child_errno);
     }
 
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     free(sh_argv);
+    if (cgroup_fd >= 0)
+    {
+        close(report[1]);
+        if (pid > 0)
+        {
+            /* The child has exec'd or exited; its end of the pipe closes on exec, or holds its errno. */
+            int reported = 0;
+            ssize_t got;
+            do
+                got = read(report[0], &reported, sizeof reported);
+            while (got < 0 && errno == EINTR);
+            if (got == (ssize_t)sizeof reported)
+                child_errno = reported;
+        }
+        close(report[0]);
+        if (pid < 0)
+        {
+            *cgroup_errno = fork_errno;
+            return -1;
+        }
+    }
     if (pid < 0)
     {
         *exec_errno = fork_errno;
@@ -225,6 +326,28 @@ BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[
     (void)setpgid(pid, pid);
     *exec_errno = child_errno;
     return pid;
+}
+
+/* Whether a child can be created in the cgroup open as cgroup_fd: clone3 with CLONE_INTO_CGROUP of
+ * a child that exits at once and is reaped here (a "clone" child: the reaper's waitpid(-1) never
+ * sees it). Returns 0, or the errno of the clone (ENOSYS or EPERM under a seccomp filter or an
+ * older kernel, EACCES without write access to the cgroups concerned...). */
+BR_EXPORT int br_cgroup_probe(int cgroup_fd)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    long pid = clone_into_cgroup(cgroup_fd, 0);
+    if (pid == 0)
+        _exit(0);
+    int error = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0)
+        return error;
+    int status;
+    while (waitpid((pid_t)pid, &status, __WCLONE) < 0 && errno == EINTR)
+        ;
+    return 0;
 }
 
 /* Calls tcsetpgrp with SIGTTOU blocked: a process outside the foreground group would otherwise be

@@ -1,4 +1,5 @@
 using BudgetRun.Cli.CommandLine;
+using BudgetRun.Engine.Processes;
 
 namespace BudgetRun.Cli.Tests.CommandLine;
 
@@ -47,6 +48,27 @@ public sealed class SettingsBinderTests
 
         Assert.StartsWith("--jitter: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("--jitter=full", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new string[0], CgroupMode.Auto)]
+    [InlineData(new[] { "--cgroup", "auto" }, CgroupMode.Auto)]
+    [InlineData(new[] { "--cgroup", "required" }, CgroupMode.Required)]
+    [InlineData(new[] { "--cgroup=off" }, CgroupMode.Off)]
+    public void Cgroup_IsAutoByDefault_AndTakesRequiredOrOff(string[] flags, CgroupMode mode)
+    {
+        Assert.Equal(mode, Bind(flags).Supervisor.Cgroup);
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("Auto")]
+    [InlineData("")]
+    public void Cgroup_WithAnotherValue_IsAUsageErrorNamingTheFlagAndItsWords(string value)
+    {
+        var error = Assert.Throws<UsageException>(() => Bind(["--cgroup", value]));
+
+        Assert.Equal($"--cgroup: '{value}' is not one of required, auto, off", error.Message);
     }
 
     [Theory]

@@ -67,6 +67,8 @@ internal sealed class FakeChildProcess : IChildProcess
         return Task.FromResult(0);
     }
 
+    public AttemptUsage? Finish() => null;
+
     private async Task<bool> StopCoreAsync(int signal, TimeSpan grace)
     {
         _exitTimer?.Dispose();
