@@ -1,5 +1,5 @@
-using BudgetRun.Engine;
 using System.Globalization;
+using BudgetRun.Engine;
 using BudgetRun.Engine.Budget;
 using BudgetRun.Engine.Retry;
 using Microsoft.AspNetCore.Builder;
