@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Xunit.Sdk;
 
 namespace BudgetRun.Testing;
 
 /// <summary>Polling with a limit: every wait in the suite ends, and says what it waited for.</summary>
-internal static class Wait
+internal static partial class Wait
 {
     private static readonly TimeSpan _poll = TimeSpan.FromMilliseconds(10);
 
@@ -67,6 +68,30 @@ internal static class Wait
             "the 'control plane listening on' line", run);
         return url!;
     }
+
+    /// <summary>
+    /// Waits for <c>budget-run serve</c>'s <c>serving budget K (ledger) on http://ADDR:PORT</c> line
+    /// (start it with <c>--listen 127.0.0.1:0</c>) and returns that base URL.
+    /// </summary>
+    public static async Task<Uri> ForSidecarAsync(BudgetRunProcess serve)
+    {
+        Uri? url = null;
+        await UntilAsync(() => (url = ServingUrl(serve.StderrSoFar)) is not null, TimeSpan.FromSeconds(20),
+            "the 'serving budget ... on http://...' line", serve);
+        return url!;
+    }
+
+    /// <summary>The URL of the first <c>serving budget ... on URL</c> line, or null; a wildcard address becomes loopback.</summary>
+    public static Uri? ServingUrl(string stderr) =>
+        ServingLine().Match(stderr) is { Success: true } match
+            ? new Uri(match.Groups["url"].Value
+                .Replace("//0.0.0.0:", "//127.0.0.1:", StringComparison.Ordinal)
+                .Replace("//[::]:", "//[::1]:", StringComparison.Ordinal))
+            : null;
+
+    // Text log: "serving budget K (ledger) on http://..."; JSON log: the URL in quotes, maybe escaped.
+    [GeneratedRegex(LogMarkers.ServingBudget + @".*? on \\?""?(?<url>http://[^\s""\\]+)")]
+    private static partial Regex ServingLine();
 
     /// <summary>The URL of the first <c>control plane listening on URL</c> line in <paramref name="stderr"/>, or null.</summary>
     public static Uri? ListeningUrl(string stderr)

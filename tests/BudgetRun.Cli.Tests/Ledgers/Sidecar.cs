@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Xunit.Sdk;
 
 namespace BudgetRun.Cli.Tests.Ledgers;
@@ -11,7 +10,7 @@ namespace BudgetRun.Cli.Tests.Ledgers;
 /// of its <c>serving budget K (ledger) on http://...</c> line (it is started on port 0).
 /// Disposing it kills the process.
 /// </summary>
-internal sealed partial class Sidecar : IDisposable
+internal sealed class Sidecar : IDisposable
 {
     private Sidecar(BudgetRunProcess process, ControlPlaneClient client)
     {
@@ -26,19 +25,8 @@ internal sealed partial class Sidecar : IDisposable
     /// <summary>Waits for the serving line of <paramref name="process"/> and connects to its URL.</summary>
     public static async Task<Sidecar> ConnectAsync(BudgetRunProcess process)
     {
-        Uri? url = null;
-        await Wait.UntilAsync(() => (url = ServingUrl(process.StderrSoFar)) is not null, TimeSpan.FromSeconds(20),
-            "the 'serving budget ... on http://...' line", process);
-        return new Sidecar(process, new ControlPlaneClient(url!));
+        return new Sidecar(process, new ControlPlaneClient(await Wait.ForSidecarAsync(process)));
     }
-
-    /// <summary>The URL of the first <c>serving budget ... on URL</c> line, or null; a wildcard address becomes loopback.</summary>
-    public static Uri? ServingUrl(string stderr) =>
-        ServingLine().Match(stderr) is { Success: true } match
-            ? new Uri(match.Groups["url"].Value
-                .Replace("//0.0.0.0:", "//127.0.0.1:", StringComparison.Ordinal)
-                .Replace("//[::]:", "//[::1]:", StringComparison.Ordinal))
-            : null;
 
     public Task<ControlAnswer> ReserveAsync(long cents, string? token = null) =>
         Client.PostAsync("/v1/reserve", string.Create(CultureInfo.InvariantCulture, $"{{\"cents\": {cents}}}"), token);
@@ -63,8 +51,4 @@ internal sealed partial class Sidecar : IDisposable
         Client.Dispose();
         Process.Dispose();
     }
-
-    // Text log: "serving budget K (ledger) on http://..."; JSON log: the URL in quotes, maybe escaped.
-    [GeneratedRegex(LogMarkers.ServingBudget + @".*? on \\?""?(?<url>http://[^\s""\\]+)")]
-    private static partial Regex ServingLine();
 }
