@@ -22,6 +22,11 @@ internal static class Program
         Log.Logger = LoggingSetup.Create(StderrLine.Format);
         try
         {
+            if (args.Length > 0 && args[0].StartsWith(CompletionCommand.SuggestDirective, StringComparison.Ordinal))
+            {
+                // A completion script asking what completes a line (budget-run completion).
+                return CompletionCommand.Suggest(root, args);
+            }
             var (ours, command) = ArgumentSplitter.Split(args, root);
             var parsed = root.Parse(ours, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
@@ -49,6 +54,10 @@ internal static class Program
             if (subcommand == options.Install)
             {
                 return await InstallCommand.RunAsync(parsed.GetValue(options.InstallDestination)!).ConfigureAwait(false);
+            }
+            if (subcommand == options.Completion)
+            {
+                return await CompletionCommand.RunAsync(parsed.GetValue(options.CompletionShell)!).ConfigureAwait(false);
             }
             if (subcommand == options.Serve)
             {

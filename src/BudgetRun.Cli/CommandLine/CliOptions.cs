@@ -35,9 +35,10 @@ internal sealed class CliOptions
     public const string BudgetShowCommand = "show";
     public const string BudgetListCommand = "list";
     public const string HistoryCommand = "history";
+    public const string CompletionCommand = "completion";
 
     /// <summary>Subcommands; a wrapped command with one of these names needs "--" before it.</summary>
-    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand, BudgetCommand, HistoryCommand];
+    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand, BudgetCommand, HistoryCommand, CompletionCommand];
 
     public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default {Defaults.MaxAttempts}).");
     public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default {Defaults.MaxCostCents}); with --budget-key: this run's cap inside the account, and the limit of an account it creates.");
@@ -136,9 +137,16 @@ internal sealed class CliOptions
     /// <summary>Where <c>install</c> copies the binary.</summary>
     public Argument<string> InstallDestination { get; } = new("PATH") { Description = "A directory (the copy is PATH/budget-run) or the file to write." };
 
+    /// <summary>Prints a shell's completion script (Subcommands/CompletionCommand.cs).</summary>
+    public Command Completion { get; } = new(CompletionCommand, "Print the completion script of a shell: eval \"$(budget-run completion bash)\" in ~/.bashrc (zsh, fish likewise).");
+
+    /// <summary>The shell whose completion script <c>completion</c> prints.</summary>
+    public Argument<string> CompletionShell { get; } = ShellArgument();
+
     public RootCommand CreateRoot()
     {
         Install.Arguments.Add(InstallDestination);
+        Completion.Arguments.Add(CompletionShell);
         foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, MaxCostCents, LogFormat, RequireAccount, HistoryRetention })
         {
             Serve.Options.Add(option);
@@ -165,7 +173,23 @@ internal sealed class CliOptions
         Budget.Subcommands.Add(BudgetList.Command);
         root.Subcommands.Add(Budget);
         root.Subcommands.Add(History.Command);
+        root.Subcommands.Add(Completion);
         return root;
+    }
+
+    private static Argument<string> ShellArgument()
+    {
+        string[] shells = ["bash", "zsh", "fish"];
+        var shell = new Argument<string>("SHELL") { Description = "bash, zsh or fish." };
+        shell.CompletionSources.Add(shells);
+        shell.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !shells.Contains(result.Tokens[0].Value))
+            {
+                result.AddError($"completion: '{result.Tokens[0].Value}' is not one of {string.Join(", ", shells)}");
+            }
+        });
+        return shell;
     }
 
     /// <summary>Every command has one: what it writes to stderr (errors, warnings) follows it.</summary>
@@ -274,6 +298,15 @@ internal sealed class CliOptions
         return new BudgetCommandOptions(command, key, keyArgument, ledger, timeout, json, limit, window, zone, prefix);
     }
 
-    private static Option<string> Value(string name, string helpName, string description) =>
-        new(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.ExactlyOne };
+    private static Option<string> Value(string name, string helpName, string description)
+    {
+        var option = new Option<string>(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.ExactlyOne };
+        // A value of a fixed few words ("text|json") completes to them in the shell (budget-run completion).
+        var words = helpName.Split('|');
+        if (words.Length > 1 && words.All(word => word.Length > 0 && word.All(char.IsAsciiLetterLower)))
+        {
+            option.CompletionSources.Add(words);
+        }
+        return option;
+    }
 }
