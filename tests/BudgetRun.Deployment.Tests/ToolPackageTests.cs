@@ -156,6 +156,23 @@ public sealed partial class ToolPackageTests
     }
 
     /// <summary>The package's own files, without NuGet's bookkeeping (nuspec, rels, content types).</summary>
+    [Fact]
+    public void TheClientLibrary_IsPackedBesideTheTool_ForNet8AndNet10_WithItsDocs()
+    {
+        using var client = ZipFile.OpenRead(ToolFeed.Locate().Package("BudgetRun.Client"));
+
+        Assert.Equal(
+            ["LICENSE", "README.md", "lib/net10.0/BudgetRun.Client.dll", "lib/net10.0/BudgetRun.Client.xml", "lib/net8.0/BudgetRun.Client.dll", "lib/net8.0/BudgetRun.Client.xml"],
+            Payload(client));
+        var nuspec = XDocument.Parse(Read(client, "BudgetRun.Client.nuspec"));
+        XNamespace ns = nuspec.Root!.GetDefaultNamespace();
+        var dependencies = nuspec.Descendants(ns + "dependency").Select(dependency => (string)dependency.Attribute("id")!).ToHashSet();
+        Assert.Contains("Polly.Core", dependencies);
+        Assert.Contains("Microsoft.Extensions.Http", dependencies);
+        Assert.DoesNotContain(dependencies, id => id.StartsWith("BudgetRun.", StringComparison.Ordinal) || id.Contains("PublicApiAnalyzers", StringComparison.Ordinal));
+        Assert.Matches(CommitId(), (string)nuspec.Descendants(ns + "repository").Single().Attribute("commit")!);
+    }
+
     private static List<string> Payload(ZipArchive zip) =>
         zip.Entries.Select(entry => entry.FullName)
             .Where(name => !name.EndsWith(".nuspec", StringComparison.Ordinal) && !name.StartsWith('_') && !name.StartsWith('[') && !name.StartsWith("package/", StringComparison.Ordinal))
