@@ -18,7 +18,7 @@ public sealed class AlertingTests : IDisposable
     private readonly Scratch _scratch = new();
 
     [Fact]
-    public async Task SpendPast80Percent_ReachesTheAlertmanagerWebhook()
+    public async Task SpendPast80Percent_ReachesTheAlertmanagerWebhook_WithTheRunsOwnWarning()
     {
         using var webhook = new WebhookReceiver();
         using var alertmanager = await AlertmanagerServer.StartAsync(_scratch, _scratch.Write("alertmanager.yml", $"""
@@ -67,8 +67,13 @@ public sealed class AlertingTests : IDisposable
         Assert.Equal("warning", alert.Labels["severity"]);
         Assert.Equal($"budget-run {Workload} has used 85% of its budget", alert.Annotations["summary"]);
         Assert.Contains("exits 75", alert.Annotations["description"], StringComparison.Ordinal);
+        // 85 of 100 cents is also past the run's own --warn-at-percent (default 80).
+        var warning = await Poll.UntilAsync(() => Task.FromResult(webhook.Alerts.FirstOrDefault(a => a.Labels["alertname"] == "BudgetRunSpendWarning")),
+            _limit, "BudgetRunSpendWarning at the webhook", Story);
+        Assert.Equal((Workload, "warning"), (warning.Labels["workload"], warning.Labels["severity"]));
+        Assert.Equal($"budget-run {Workload} has reached its --warn-at-percent spend", warning.Annotations["summary"]);
         // 15 cents remain: not exhausted, and nothing else is wrong with the run.
-        Assert.All(webhook.Alerts, a => Assert.Equal("BudgetRunSpendAbove80Percent", a.Labels["alertname"]));
+        Assert.All(webhook.Alerts, a => Assert.Contains(a.Labels["alertname"], new[] { "BudgetRunSpendAbove80Percent", "BudgetRunSpendWarning" }));
     }
 
     public void Dispose() => _scratch.Dispose();

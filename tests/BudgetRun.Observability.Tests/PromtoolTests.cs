@@ -34,7 +34,7 @@ public sealed partial class PromtoolTests : IDisposable
     {
         var alerts = ShippedConfig.Alerts();
         Assert.Equal(
-            ["BudgetRunAccountExhausted", "BudgetRunAccountSpendAbove80Percent", "BudgetRunBudgetExhausted", "BudgetRunKillSwitchEngaged", "BudgetRunNoRecentSuccess", "BudgetRunRetryStorm", "BudgetRunSpendAbove80Percent", "BudgetRunTargetDown"],
+            ["BudgetRunAccountExhausted", "BudgetRunAccountSpendAbove80Percent", "BudgetRunBudgetExhausted", "BudgetRunKillSwitchEngaged", "BudgetRunNoRecentSuccess", "BudgetRunRetryStorm", "BudgetRunSpendAbove80Percent", "BudgetRunSpendWarning", "BudgetRunTargetDown"],
             alerts.Order(StringComparer.Ordinal));
 
         var tests = File.ReadAllText(Examples.RulesTestFile);
