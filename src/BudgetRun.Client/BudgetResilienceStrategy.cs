@@ -48,7 +48,7 @@ internal sealed class BudgetResilienceStrategy<T> : ResilienceStrategy<T>
             var refused = Outcome.FromException<T>(e);
             if (e is BudgetRunException)
             {
-                _telemetry.Report(_refused, context, refused, default(BudgetSettleArguments<T>));
+                _telemetry.Report(_refused, context, refused, new BudgetSettleArguments<T>(context, refused, _reserveCents));
             }
             return refused;
         }

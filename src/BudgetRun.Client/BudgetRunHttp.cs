@@ -53,12 +53,11 @@ internal static class BudgetRunHttp
                 return Parse(body, responseType) ?? throw new BudgetRunException(
                     $"budget-run at {Origin(url)} answered {(int)response.StatusCode} with a body that is not its JSON", response.StatusCode, null);
             }
-            throw Refusal(url, response.StatusCode, body, responseType);
+            throw Refusal(url, response.StatusCode, body);
         }
     }
 
-    private static BudgetRunException Refusal<TResponse>(Uri url, HttpStatusCode status, byte[] body, JsonTypeInfo<TResponse> responseType)
-        where TResponse : class
+    private static BudgetRunException Refusal(Uri url, HttpStatusCode status, byte[] body)
     {
         var problem = Parse(body, ClientJsonContext.Default.ProblemResponse);
         var detail = problem?.Detail;
@@ -68,7 +67,7 @@ internal static class BudgetRunHttp
         {
             case HttpStatusCode.PaymentRequired:
                 // POST /cost answers 402 with the run's spend (the cost was recorded); /v1/reserve with a problem.
-                var cost = Parse(body, responseType) as CostResponse;
+                var cost = problem?.Title is null ? Parse(body, ClientJsonContext.Default.CostResponse) : null;
                 return new BudgetExhaustedException(
                     cost is not null ? $"the budget is exhausted: spent {cost.SpentCents} cents, {cost.RemainingCents} remain" : $"the budget is exhausted: {what ?? "402 Payment Required"}",
                     detail, cost?.SpentCents, cost?.RemainingCents);
