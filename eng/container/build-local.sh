@@ -337,7 +337,19 @@ check_control_plane() {
     sleep 0.2
   done
   if [ $ok -eq 0 ]; then
-    curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^budget_run_child_running{.*} 1' || { log "  /metrics lacks budget_run_child_running 1"; ok=1; }
+    # /healthz answers once the listener is up, which can be before attempt 1 has spawned, so wait
+    # for the gauge. The body is read whole first: `curl | grep -q` under pipefail fails whenever
+    # grep matches and exits before curl has written everything (curl then exits 23).
+    local metrics="" running=1
+    while [ $SECONDS -lt $deadline ]; do
+      metrics=$(curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null) || metrics=""
+      if grep -q '^budget_run_child_running{.*} 1' <<<"$metrics"; then
+        running=0
+        break
+      fi
+      sleep 0.2
+    done
+    [ $running -eq 0 ] || { log "  /metrics lacks budget_run_child_running 1"; ok=1; }
     curl -sf -X POST -H "Authorization: Bearer $(cat "$dir/token")" "http://127.0.0.1:$port/kill" >/dev/null || { log "  POST /kill failed"; ok=1; }
     rc=$(timeout 30 podman wait "$name") || rc=timeout
     log "  exit after POST /kill: $rc"
