@@ -59,6 +59,10 @@ internal static class Program
             {
                 return await CompletionCommand.RunAsync(parsed.GetValue(options.CompletionShell)!).ConfigureAwait(false);
             }
+            if (subcommand == options.Reap)
+            {
+                return await ReapCommand.RunAsync(options, parsed).ConfigureAwait(false);
+            }
             if (subcommand == options.Serve)
             {
                 return await ServeHost.RunAsync(options, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);

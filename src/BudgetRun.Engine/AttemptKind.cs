@@ -17,4 +17,10 @@ public enum AttemptKind
     [JsonStringEnumMemberName("signal")] Signal,
     /// <summary>Could not be started.</summary>
     [JsonStringEnumMemberName("start_error")] StartError,
+    /// <summary>
+    /// Died of SIGKILL while its cgroup counted an OOM kill (<c>memory.events oom_kill</c>): the
+    /// kernel's OOM killer, not a plain SIGKILL. Its code is still 137; <c>--retry-on</c> and
+    /// <c>--no-retry-on</c> name it <c>oom</c>. Only where the attempt's cgroup has the memory controller.
+    /// </summary>
+    [JsonStringEnumMemberName("oom")] Oom,
 }

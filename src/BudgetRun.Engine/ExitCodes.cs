@@ -53,4 +53,10 @@ public static class ExitCodes
 
     /// <summary><c>budget-run install</c>: the copy cannot be written (EX_CANTCREAT).</summary>
     public const int CannotCreate = 73;
+
+    /// <summary>
+    /// Not an exit code: how <c>--retry-on</c> and <c>--no-retry-on</c> hold the word <c>oom</c> (an
+    /// attempt the OOM killer ended, whose code is 137), beyond the codes 1 to 255.
+    /// </summary>
+    public const int Oom = 256;
 }

@@ -36,4 +36,10 @@ public static class LogMessages
 
     /// <summary><c>--warn-at-percent</c>: once per run, when its committed spend reaches the percentage of its budget.</summary>
     public const string SpendWarning = "spend warning: this run has spent {SpentCents} of its {BudgetCents} cents, at least {Percent}% (--warn-at-percent)";
+
+    /// <summary>A run on a budget key found processes that an earlier run on it left when its budget-run was SIGKILLed, and killed them.</summary>
+    public const string Reaped = "reaped {Count} process(es) left behind by run {RunId} on budget key {BudgetKey}, whose budget-run (pid {SupervisorPid}) was killed";
+
+    /// <summary>Some of them survived SIGKILL (uninterruptible sleep): the record is kept for the next try.</summary>
+    public const string ReapSurvivors = "{Count} process(es) of run {RunId} are still alive after SIGKILL; budget-run reap tries again";
 }

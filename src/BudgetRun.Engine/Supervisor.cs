@@ -229,7 +229,7 @@ internal sealed partial class Supervisor
             LogSwept(_logger, leftovers, number);
         }
         var usage = child.Finish();
-        var cost = _budget.ChargeFor(spend, duration);
+        var cost = _budget.ChargeFor(spend, duration, usage);
         try
         {
             await _budget.SettleAsync(spend, cost).ConfigureAwait(false);
@@ -244,6 +244,8 @@ internal sealed partial class Supervisor
 
         var kind = stoppedAs ?? exit switch
         {
+            // The child died of SIGKILL and its cgroup counted an OOM kill: the OOM killer's doing.
+            { Signal: Signals.SIGKILL } when usage is { OomKills: > 0 } => AttemptKind.Oom,
             { Signal: not null } => AttemptKind.Signal,
             { ExitCode: 0 } => AttemptKind.Success,
             _ => AttemptKind.Failure,

@@ -27,6 +27,15 @@ public sealed record SupervisorOptions
     /// </summary>
     public decimal CostPerMinuteCents { get; init; }
 
+    /// <summary>
+    /// The rate of <c>--cost-per-cpu-second-cents</c>: cents per CPU second the attempt's cgroup
+    /// counts, on top of <see cref="CostPerAttemptCents"/> (0: not metered by CPU). Needs a cgroup per attempt.
+    /// </summary>
+    public decimal CostPerCpuSecondCents { get; init; }
+
+    /// <summary>The most CPUs an attempt can use at once: a CPU-metered slice reserves its wall time on all of them.</summary>
+    public int MeterCpus { get; init; } = CpuCount.Online();
+
     /// <summary>How much runtime one reservation of a metered attempt pays for.</summary>
     public TimeSpan MeterSlice { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -86,7 +95,7 @@ public sealed record SupervisorOptions
         {
             warnings.Add($"--reset-after {Durations.Format(reset)} is longer than --attempt-timeout {Durations.Format(limit)}: no attempt can run long enough to start the count over");
         }
-        if (CostPerMinuteCents > 0 && KillGrace >= MeterSlice)
+        if ((CostPerMinuteCents > 0 || CostPerCpuSecondCents > 0) && KillGrace >= MeterSlice)
         {
             warnings.Add($"--kill-grace {Durations.Format(KillGrace)} is not shorter than --meter-slice {Durations.Format(MeterSlice)}: a metered attempt holds {(int)(KillGrace / MeterSlice) + 1} slices ahead, so that a refused one still ends it within what was paid");
         }

@@ -17,6 +17,20 @@ internal sealed class BudgetRunProcess : IDisposable
 
     private static readonly TimeSpan _drainLimit = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Every run of this test process records its leftovers here (BUDGET_RUN_STATE_DIR), not in the
+    /// machine's /run/budget-run: a test that SIGKILLs budget-run leaves a record no other test reaps.
+    /// A test may give its own.
+    /// </summary>
+    public static string StateDirectory => _stateDirectory.Value;
+
+    private static readonly Lazy<string> _stateDirectory = new(() =>
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"budget-run-test-state-{Environment.ProcessId}");
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return directory;
+    });
+
     private readonly Process _process;
     private readonly Stopwatch _clock;
     private readonly TimeSpan _timeout;
@@ -31,7 +45,9 @@ internal sealed class BudgetRunProcess : IDisposable
         _timeout = settings.Timeout;
         _description = $"{Path.GetFileName(program)} {string.Join(' ', args)}";
         var start = ProcessStart.Info(program, args,
-            _budgetVariables.Select(name => KeyValuePair.Create(name, (string?)null)).Concat(settings.Environment));
+            _budgetVariables.Select(name => KeyValuePair.Create(name, (string?)null))
+                .Append(KeyValuePair.Create("BUDGET_RUN_STATE_DIR", (string?)StateDirectory))
+                .Concat(settings.Environment));
         if (settings.WorkingDirectory is { } directory)
         {
             start.WorkingDirectory = directory;

@@ -36,15 +36,17 @@ internal sealed class CliOptions
     public const string BudgetListCommand = "list";
     public const string HistoryCommand = "history";
     public const string CompletionCommand = "completion";
+    public const string ReapCommand = "reap";
 
     /// <summary>Subcommands; a wrapped command with one of these names needs "--" before it.</summary>
-    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand, BudgetCommand, HistoryCommand, CompletionCommand];
+    public static readonly string[] Subcommands = [StatusCommand, KillCommand, ResumeCommand, ServeCommand, InstallCommand, BudgetCommand, HistoryCommand, CompletionCommand, ReapCommand];
 
     public Option<string> MaxAttempts { get; } = Value("--max-attempts", "N", $"Attempts in all, >= 1 (env {MaxAttemptsEnv}; default {Defaults.MaxAttempts}).");
     public Option<string> MaxCostCents { get; } = Value("--max-cost-cents", "N", $"Budget in whole cents, >= 0 (env {MaxCostCentsEnv}; default {Defaults.MaxCostCents}); with --budget-key: this run's cap inside the account, and the limit of an account it creates.");
     public Option<string> CostPerAttemptCents { get; } = Value("--cost-per-attempt-cents", "N", $"Cost reserved before and charged for each attempt (env {CostPerAttemptCentsEnv}; default {Defaults.CostPerAttemptCents}).");
     public Option<string> CostPerMinuteCents { get; } = Value("--cost-per-minute-cents", "R", "Meter each attempt's wall time at R cents a minute (decimals allowed), on top of --cost-per-attempt-cents: reserved a slice ahead, and an attempt whose next slice does not fit is stopped in time.");
     public Option<string> CostPerHourCents { get; } = Value("--cost-per-hour-cents", "R", "The same meter, R cents an hour.");
+    public Option<string> CostPerCpuSecondCents { get; } = Value("--cost-per-cpu-second-cents", "R", "Meter each attempt by the CPU time its cgroup counts, R cents a CPU second, on top of --cost-per-attempt-cents: each slice reserves its wall time on every CPU, the attempt is charged what it used (needs a cgroup per attempt).");
     public Option<string> MeterSlice { get; } = Value("--meter-slice", "D", $"Runtime one reservation of a metered attempt pays for, 1s to 24h (default {Durations.Format(Defaults.MeterSlice)}).");
     public Option<string> BaseDelay { get; } = Value("--base-delay", "D", $"First backoff delay; failed attempt n waits min(base * 2^(n-1), max) (default {Durations.Format(Defaults.BaseDelay)}).");
     public Option<string> MaxDelay { get; } = Value("--max-delay", "D", $"Backoff cap (default {Durations.Format(Defaults.MaxDelay)}).");
@@ -143,8 +145,24 @@ internal sealed class CliOptions
     /// <summary>The shell whose completion script <c>completion</c> prints.</summary>
     public Argument<string> CompletionShell { get; } = ShellArgument();
 
+    /// <summary><c>reap</c>: kills what runs whose budget-run was SIGKILLed left behind (Subcommands/ReapCommand.cs).</summary>
+    public Command Reap { get; } = new(ReapCommand, "Kill what runs left behind when their budget-run was SIGKILLed (their cgroup, their process groups, the processes carrying their BUDGET_RUN_RUN_ID), from the records in the state directory.");
+
+    /// <summary>Only the runs of this budget key.</summary>
+    public Option<string> ReapBudgetKey { get; } = Value("--budget-key", "KEY", "Only the runs on this budget key (the environment's BUDGET_RUN_BUDGET_KEY is not read here).");
+
+    /// <summary>The state directory to read (default: as a run writes it).</summary>
+    public Option<string> ReapStateDir { get; } = Value("--state-dir", "DIR", "The state directory of the records (default $BUDGET_RUN_STATE_DIR, else $XDG_RUNTIME_DIR/budget-run, else /run/budget-run for root, /tmp/budget-run-UID for others).");
+
+    /// <summary>Find and list, kill nothing.</summary>
+    public Option<bool> ReapDryRun { get; } = new("--dry-run") { Description = "Say what would be killed; kill nothing, keep the records." };
+
     public RootCommand CreateRoot()
     {
+        foreach (var option in new Option[] { ReapBudgetKey, ReapStateDir, ReapDryRun, LogFormat })
+        {
+            Reap.Options.Add(option);
+        }
         Install.Arguments.Add(InstallDestination);
         Completion.Arguments.Add(CompletionShell);
         foreach (var option in new Option[] { Listen, ControlTokenFile, Name, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, MaxCostCents, LogFormat, RequireAccount, HistoryRetention })
@@ -156,7 +174,7 @@ internal sealed class CliOptions
             "Usage: budget-run [options] -- command [args...]\n" +
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
-            MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
+            MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, CostPerCpuSecondCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
             Deadline, RetryOn, NoRetryOn, KillGrace, Cgroup, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
             PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };
@@ -174,6 +192,7 @@ internal sealed class CliOptions
         root.Subcommands.Add(Budget);
         root.Subcommands.Add(History.Command);
         root.Subcommands.Add(Completion);
+        root.Subcommands.Add(Reap);
         return root;
     }
 

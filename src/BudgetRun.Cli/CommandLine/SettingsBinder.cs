@@ -28,7 +28,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         var maxAttempts = Number(options.MaxAttempts, CliOptions.MaxAttemptsEnv, 1, int.MaxValue) ?? defaults.MaxAttempts;
         var budget = BudgetCents(options, Text, environment);
         var cost = Number(options.CostPerAttemptCents, CliOptions.CostPerAttemptCentsEnv, 0, Limits.MaxFlagCents) ?? defaults.CostPerAttemptCents;
-        var (perMinute, slice) = Meter(defaults);
+        var (perMinute, perCpuSecond, slice) = Meter(defaults);
         var baseDelay = Duration(options.BaseDelay) ?? defaults.BaseDelay;
         var maxDelay = Duration(options.MaxDelay) ?? defaults.MaxDelay;
         var retryOn = Text(options.RetryOn) is { } retry ? ValueParsers.ExitCodeList("--retry-on", retry) : null;
@@ -68,6 +68,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             MaxCostCents = budget,
             CostPerAttemptCents = cost,
             CostPerMinuteCents = perMinute,
+            CostPerCpuSecondCents = perCpuSecond,
             MeterSlice = slice,
             BaseDelay = baseDelay,
             MaxDelay = maxDelay,
@@ -77,7 +78,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             RetryOn = retryOn,
             NoRetryOn = noRetryOn,
             KillGrace = Duration(options.KillGrace) ?? defaults.KillGrace,
-            Cgroup = CgroupOf(),
+            Cgroup = CgroupOf(perCpuSecond),
             ResetAfter = Duration(options.ResetAfter),
             HiddenEnvironment = HiddenFromChild,
         };
@@ -128,7 +129,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
     /// <c>--cost-per-minute-cents</c> or <c>--cost-per-hour-cents</c> (one of them) and <c>--meter-slice</c>,
     /// which means nothing without a rate; a slice must reserve whole cents the ledger can hold.
     /// </summary>
-    private (decimal PerMinute, TimeSpan Slice) Meter(SupervisorOptions defaults)
+    private (decimal PerMinute, decimal PerCpuSecond, TimeSpan Slice) Meter(SupervisorOptions defaults)
     {
         var perMinute = Text(options.CostPerMinuteCents) is { } minute ? ValueParsers.Rate(options.CostPerMinuteCents.Name, minute, Limits.MaxRequestCents) : 0m;
         if (Text(options.CostPerHourCents) is { } hour)
@@ -139,13 +140,22 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             }
             perMinute = ValueParsers.Rate(options.CostPerHourCents.Name, hour, Limits.MaxRequestCents) / 60m;
         }
+        var perCpuSecond = 0m;
+        if (Text(options.CostPerCpuSecondCents) is { } cpu)
+        {
+            if (perMinute > 0)
+            {
+                throw new UsageException("--cost-per-cpu-second-cents: give one rate, by wall time (--cost-per-minute-cents, --cost-per-hour-cents) or by CPU time, not both");
+            }
+            perCpuSecond = ValueParsers.Rate(options.CostPerCpuSecondCents.Name, cpu, Limits.MaxRequestCents);
+        }
         var slice = defaults.MeterSlice;
         var sliceText = Text(options.MeterSlice);
         if (sliceText is not null)
         {
-            if (perMinute == 0)
+            if (perMinute == 0 && perCpuSecond == 0)
             {
-                throw new UsageException($"--meter-slice: '{sliceText}' meters nothing without --cost-per-minute-cents or --cost-per-hour-cents");
+                throw new UsageException($"--meter-slice: '{sliceText}' meters nothing without --cost-per-minute-cents, --cost-per-hour-cents or --cost-per-cpu-second-cents");
             }
             slice = ValueParsers.Duration(options.MeterSlice.Name, sliceText);
             if (slice < TimeSpan.FromSeconds(1) || slice > TimeSpan.FromHours(24))
@@ -157,7 +167,11 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         {
             throw new UsageException($"--meter-slice: a slice of {sliceText ?? Durations.Format(slice)} at that rate is more than {Limits.MaxRequestCents} cents; use a shorter slice");
         }
-        return (perMinute, slice);
+        if (perCpuSecond > 0 && BudgetRun.Engine.Budget.CpuMeteredCost.SliceCentsOf(perCpuSecond, slice, defaults.MeterCpus) > Limits.MaxRequestCents)
+        {
+            throw new UsageException($"--meter-slice: a slice of {sliceText ?? Durations.Format(slice)} on {defaults.MeterCpus} CPUs at that rate is more than {Limits.MaxRequestCents} cents; use a shorter slice");
+        }
+        return (perMinute, perCpuSecond, slice);
     }
 
     /// <summary><c>--warn-at-percent</c>: 1 to 100, or 0 / <c>off</c> for none.</summary>
@@ -186,13 +200,25 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
     private TimeSpan? Duration(Option<string> option) =>
         Text(option) is { } value ? ValueParsers.Duration(option.Name, value) : null;
 
-    private CgroupMode CgroupOf() => Text(options.Cgroup) switch
+    /// <summary>
+    /// <c>--cgroup</c>. Cost by measured CPU time needs each attempt's cgroup: it makes <c>auto</c>
+    /// <c>required</c> (a run whose CPU time could not be counted does not start), and <c>off</c> an error.
+    /// </summary>
+    private CgroupMode CgroupOf(decimal perCpuSecond)
     {
-        null or "auto" => CgroupMode.Auto,
-        "required" => CgroupMode.Required,
-        "off" => CgroupMode.Off,
-        var other => throw new UsageException($"--cgroup: '{other}' is not one of required, auto, off"),
-    };
+        var mode = Text(options.Cgroup) switch
+        {
+            null or "auto" => CgroupMode.Auto,
+            "required" => CgroupMode.Required,
+            "off" => CgroupMode.Off,
+            var other => throw new UsageException($"--cgroup: '{other}' is not one of required, auto, off"),
+        };
+        if (perCpuSecond > 0 && mode == CgroupMode.Off)
+        {
+            throw new UsageException($"{options.CostPerCpuSecondCents.Name}: CPU time is counted by each attempt's cgroup, and --cgroup off gives none");
+        }
+        return perCpuSecond > 0 ? CgroupMode.Required : mode;
+    }
 
     /// <summary><c>--jitter</c> alone is decorrelated jitter (as before), <c>--jitter full</c> full jitter; <c>=true</c>/<c>=false</c> still work.</summary>
     private JitterKind JitterOf()

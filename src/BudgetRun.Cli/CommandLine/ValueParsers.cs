@@ -119,9 +119,14 @@ internal static partial class ValueParsers
         foreach (var part in value.Split(','))
         {
             var trimmed = part.Trim();
+            if (trimmed == "oom")
+            {
+                codes.Add(Engine.ExitCodes.Oom);
+                continue;
+            }
             if (!int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var code) || code is < 1 or > 255)
             {
-                throw new UsageException($"{source}: '{value}' is not a list of exit codes from 1 to 255 (e.g. 1,75,137)");
+                throw new UsageException($"{source}: '{value}' is not a list of exit codes from 1 to 255 or oom (e.g. 1,75,137,oom)");
             }
             codes.Add(code);
         }

@@ -35,7 +35,7 @@ internal static class RunHost
         ListenStart.Preflight(settings.ControlPlane?.Listen);
         // One id for the run: its reservations and history entries in the ledger, its cgroup, and its attempts' BUDGET_RUN_RUN_ID.
         var runId = Guid.NewGuid().ToString("N");
-        using var cgroups = OpenCgroup(settings.Supervisor.Cgroup, runId, log);
+        using var cgroups = OpenCgroup(settings.Supervisor, runId, log);
         using var control = new RunControl();
         var time = TimeProvider.System;
         using var loggers = new SerilogLoggerFactory(log);
@@ -57,6 +57,9 @@ internal static class RunHost
         var accountOrRun = ledger is null
             ? new InMemoryBudgetLedger(settings.Supervisor.MaxCostCents)
             : LedgerComposition.ForRun(ledger, settings.Ledger!, settings.Supervisor.MaxCostCents, log);
+
+        using var leftovers = await OpenLeftoversAsync(settings.Ledger?.Account.Key, runId, cgroups, log).ConfigureAwait(false);
+        launcher.Leftovers = leftovers;
 
         using var lifetime = new SignalLifetime(control);
         await using var killWatch = ledger is null ? null : await LedgerComposition.WireKillSwitchAsync(ledger, control).ConfigureAwait(false);
@@ -128,14 +131,51 @@ internal static class RunHost
                 TimeProvider.System, control.KillToken, log)
             : Task.CompletedTask;
 
+    /// <summary>How long a reap waits for the processes it SIGKILLed to be gone.</summary>
+    public static readonly TimeSpan ReapWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The run's record of what a SIGKILL of budget-run would leave behind (null, said at debug
+    /// level, where the state directory cannot be used). A run on a budget key first reaps what
+    /// earlier runs on that key left when their budget-run was killed.
+    /// </summary>
+    private static async Task<LeftoverRecorder?> OpenLeftoversAsync(string? key, string runId, RunCgroup? cgroups, ILogger log)
+    {
+        var directory = StateDirectory.Default();
+        if (key is not null && StateDirectory.WhyNotUsable(directory, create: false) is null)
+        {
+            var reaped = await LeftoverReaper.ReapAsync(directory, key, dryRun: false, TimeProvider.System, ReapWait,
+                skipped => log.Debug("reap: ignoring {File}", skipped)).ConfigureAwait(false);
+            foreach (var run in reaped.Where(run => !run.SupervisorAlive && run.Found > 0))
+            {
+                log.Warning(LogMessages.Reaped, run.Found - run.Survivors, run.Record.RunId, key, run.Record.SupervisorPid);
+                if (run.Survivors > 0)
+                {
+                    log.Warning(LogMessages.ReapSurvivors, run.Survivors, run.Record.RunId);
+                }
+            }
+        }
+        var recorder = LeftoverRecorder.Open(directory, runId, key, cgroups?.Path, out var whyNot);
+        if (recorder is null)
+        {
+            log.Debug("leftovers are not recorded: {Reason}", whyNot);
+        }
+        return recorder;
+    }
+
     /// <summary>
     /// The run's cgroup (<c>--cgroup</c>): where the host allows none, <c>required</c> ends the run
     /// before anything starts (exit 2, one line) and <c>auto</c> says once, at debug level, that the
     /// attempts run with the process group and the subreaper sweep alone.
     /// </summary>
-    private static RunCgroup? OpenCgroup(CgroupMode mode, string runId, ILogger log)
+    private static RunCgroup? OpenCgroup(SupervisorOptions options, string runId, ILogger log)
     {
+        var mode = options.Cgroup;
         var cgroups = RunCgroup.Open(mode, runId, out var whyNot);
+        if (cgroups is null && options.CostPerCpuSecondCents > 0)
+        {
+            throw new UsageException($"--cost-per-cpu-second-cents: CPU time is counted by each attempt's cgroup, and none can be made here: {whyNot}");
+        }
         if (cgroups is null && mode == CgroupMode.Required)
         {
             throw new UsageException($"--cgroup required: {whyNot}");

@@ -19,6 +19,9 @@ internal interface ICostModel
     /// </summary>
     CostTopUp? NextTopUp(TimeSpan elapsed, long reservedCents);
 
-    /// <summary>What the attempt cost, once it ended after running <paramref name="ran"/>.</summary>
-    long ChargeCents(TimeSpan ran, long reservedCents);
+    /// <summary>
+    /// What the attempt cost, once it ended after running <paramref name="ran"/>;
+    /// <paramref name="usage"/> is what its cgroup counted (null without one).
+    /// </summary>
+    long ChargeCents(TimeSpan ran, long reservedCents, AttemptUsage? usage);
 }

@@ -25,7 +25,7 @@ internal sealed class MeteredCost(long perAttemptCents, decimal centsPerMinute, 
         return new CostTopUp(paidUntil - (slice / 4), SliceCents, paidUntil);
     }
 
-    public long ChargeCents(TimeSpan ran, long reservedCents) =>
+    public long ChargeCents(TimeSpan ran, long reservedCents, AttemptUsage? usage) =>
         perAttemptCents + Math.Min(reservedCents - perAttemptCents, CentsFor(centsPerMinute, ran));
 
     /// <summary>The cost of <paramref name="time"/> at the rate, rounded up to a whole cent.</summary>

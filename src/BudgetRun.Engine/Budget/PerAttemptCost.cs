@@ -7,5 +7,5 @@ internal sealed class PerAttemptCost(long cents) : ICostModel
 
     public CostTopUp? NextTopUp(TimeSpan elapsed, long reservedCents) => null;
 
-    public long ChargeCents(TimeSpan ran, long reservedCents) => cents;
+    public long ChargeCents(TimeSpan ran, long reservedCents, AttemptUsage? usage) => cents;
 }

@@ -58,8 +58,8 @@ internal sealed class RunBudget(IBudgetLedger ledger, ICostModel cost, RunContro
         }
     }
 
-    /// <summary>What the attempt cost, by the cost model, once it ended after running <paramref name="ran"/>.</summary>
-    public long ChargeFor(AttemptSpend spend, TimeSpan ran) => cost.ChargeCents(ran, spend.ReservedCents);
+    /// <summary>What the attempt cost, by the cost model, once it ended after running <paramref name="ran"/> and using <paramref name="usage"/>.</summary>
+    public long ChargeFor(AttemptSpend spend, TimeSpan ran, AttemptUsage? usage = null) => cost.ChargeCents(ran, spend.ReservedCents, usage);
 
     /// <summary>
     /// Charges the attempt <paramref name="charge"/> and gives back what was reserved beyond it.

@@ -46,6 +46,21 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "br_wait_any")]
     public static partial int WaitAny(out int status);
 
+    /// <summary>A pidfd (close-on-exec) for <paramref name="pid"/>, or -errno.</summary>
+    [LibraryImport(Helper, EntryPoint = "br_pidfd_open")]
+    public static partial int PidfdOpen(int pid);
+
+    /// <summary>Sends <paramref name="signal"/> through a pidfd: 0, or the errno (ESRCH once the process has exited).</summary>
+    [LibraryImport(Helper, EntryPoint = "br_pidfd_signal")]
+    public static partial int PidfdSignal(int pidfd, int signal);
+
+    /// <summary>lstat: the owner and the mode with its file type bits (never follows a link); 0 or the errno.</summary>
+    [LibraryImport(Helper, EntryPoint = "br_path_owner", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int PathOwner(string path, out uint uid, out uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+
     [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 

@@ -49,6 +49,9 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
         }
     }
 
+    /// <summary>Where each child's process group is recorded as it starts, for <c>budget-run reap</c> after a SIGKILL of budget-run; null: nowhere.</summary>
+    public LeftoverRecorder? Leftovers { get; set; }
+
     /// <summary>Orphaned descendants reaped so far.</summary>
     public long OrphansReaped => _reaper.OrphansReaped;
 
@@ -94,6 +97,7 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
             var failure = execErrno == NativeMethods.ENOENT ? StartFailure.NotFound : StartFailure.NotExecutable;
             throw new ChildStartException(failure, $"cannot execute {file}: {NativeMethods.ErrorText(execErrno)}");
         }
+        Leftovers?.Started(pid);
         var afterExit = exited.ContinueWith(task => task.Result with { HadTerminal = ReclaimTerminal(pid) }, TaskScheduler.Default);
         return new PosixChildProcess(pid, afterExit, _reaper, _time, _kill, cgroup);
     }

@@ -43,7 +43,7 @@ internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttemp
                 ? $"the child asked not to retry: {reason}"
                 : "the child asked not to retry");
         }
-        if (!classifier.IsRetryable(attempt.Code))
+        if (!classifier.IsRetryable(attempt.Code, attempt.Kind == AttemptKind.Oom))
         {
             return new RetryVerdict.End(RunOutcome.NotRetryable, attempt.Code, $"exit code {attempt.Code} is not retried");
         }
@@ -86,6 +86,7 @@ internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttemp
     {
         AttemptKind.Timeout => "a timeout (124)",
         AttemptKind.Signal or AttemptKind.Killed when attempt.Signal is { } s => $"{Signals.Name(s)} ({attempt.Code})",
+        AttemptKind.Oom => $"the OOM killer (SIGKILL, {attempt.Code})",
         _ => $"exit code {attempt.Code}",
     };
 }

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -435,4 +436,37 @@ BR_EXPORT pid_t br_wait_any(int *status)
             continue;
         return errno == ECHILD ? 0 : -1;
     }
+}
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same number on every architecture (Linux 5.3+) */
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424 /* Linux 5.1+ */
+#endif
+
+/* A pidfd for pid (close-on-exec), or -errno: it names that process and no later one of the same
+ * pid, so a check of the process made after opening it holds for the signal sent through it. */
+BR_EXPORT int br_pidfd_open(pid_t pid)
+{
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd >= 0 ? (int)fd : -errno;
+}
+
+/* Sends signal to the process of pidfd: 0, or the errno (ESRCH once it has exited). */
+BR_EXPORT int br_pidfd_signal(int pidfd, int signal)
+{
+    return syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0) == 0 ? 0 : errno;
+}
+
+/* lstat of path: its owner's uid, and its mode bits with the file type (S_IFDIR, S_IFREG, S_IFLNK...).
+ * 0, or the errno. A symbolic link is described, never followed. */
+BR_EXPORT int br_path_owner(const char *path, uint32_t *uid, uint32_t *mode)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno;
+    *uid = (uint32_t)st.st_uid;
+    *mode = (uint32_t)st.st_mode;
+    return 0;
 }

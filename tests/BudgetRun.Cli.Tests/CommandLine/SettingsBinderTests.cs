@@ -103,7 +103,7 @@ public sealed class SettingsBinderTests
     [InlineData("--cost-per-minute-cents 1000000000001", "--cost-per-minute-cents: '1000000000001' is not a rate in cents")]
     [InlineData("--cost-per-hour-cents nan", "--cost-per-hour-cents: 'nan' is not a rate in cents")]
     [InlineData("--cost-per-minute-cents 1 --cost-per-hour-cents 60", "--cost-per-hour-cents: give one rate")]
-    [InlineData("--meter-slice 10s", "--meter-slice: '10s' meters nothing without --cost-per-minute-cents or --cost-per-hour-cents")]
+    [InlineData("--meter-slice 10s", "--meter-slice: '10s' meters nothing without --cost-per-minute-cents, --cost-per-hour-cents or --cost-per-cpu-second-cents")]
     [InlineData("--cost-per-minute-cents 1 --meter-slice 500ms", "--meter-slice: '500ms' is not from 1s to 24h")]
     [InlineData("--cost-per-minute-cents 1 --meter-slice 25h", "--meter-slice: '25h' is not from 1s to 24h")]
     [InlineData("--cost-per-minute-cents 1 --meter-slice soon", "--meter-slice: 'soon' is not a duration")]

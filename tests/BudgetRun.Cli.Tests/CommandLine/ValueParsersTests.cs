@@ -97,6 +97,21 @@ public sealed class ValueParsersTests
         Assert.Throws<UsageException>(() => ValueParsers.WholeNumber("--max-attempts", value, min, max));
 
     [Fact]
+    public void ExitCodeList_WithTheWordOom_HoldsItBeyondTheCodes() =>
+        Assert.Equal(new HashSet<int> { 1, 137, Engine.ExitCodes.Oom }, ValueParsers.ExitCodeList("--retry-on", "1, oom,137"));
+
+    [Theory]
+    [InlineData("OOM")]
+    [InlineData("oom-kill")]
+    [InlineData("oomx,1")]
+    [InlineData("256")]
+    public void ExitCodeList_WithAnythingElseThanTheExactWordOom_IsAUsageError(string value)
+    {
+        var error = Assert.Throws<UsageException>(() => ValueParsers.ExitCodeList("--retry-on", value));
+        Assert.Equal($"--retry-on: '{value}' is not a list of exit codes from 1 to 255 or oom (e.g. 1,75,137,oom)", error.Message);
+    }
+
+    [Fact]
     public void ExitCodeList_OfCommaSeparatedCodes_IsAccepted() =>
         Assert.Equal(new HashSet<int> { 1, 75, 137 }, ValueParsers.ExitCodeList("--retry-on", "1,75,137"));
 

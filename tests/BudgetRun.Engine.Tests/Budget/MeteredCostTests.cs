@@ -58,7 +58,7 @@ public sealed class MeteredCostTests
     {
         var cost = new MeteredCost(25, 10, Minute);
 
-        Assert.Equal(expected, cost.ChargeCents(TimeSpan.FromSeconds(ranSeconds), reserved));
+        Assert.Equal(expected, cost.ChargeCents(TimeSpan.FromSeconds(ranSeconds), reserved, null));
     }
 
     [Fact]
@@ -67,8 +67,8 @@ public sealed class MeteredCostTests
         var hourly = new MeteredCost(0, 100m / 60m, Minute); // --cost-per-hour-cents 100
 
         Assert.Equal(2, hourly.SliceCents);
-        Assert.Equal(100, hourly.ChargeCents(TimeSpan.FromHours(1), 200));
-        Assert.Equal(51, hourly.ChargeCents(TimeSpan.FromMinutes(30.5), 200)); // 50.83 rounds up
+        Assert.Equal(100, hourly.ChargeCents(TimeSpan.FromHours(1), 200, null));
+        Assert.Equal(51, hourly.ChargeCents(TimeSpan.FromMinutes(30.5), 200, null)); // 50.83 rounds up
     }
 
     [Fact]

@@ -67,7 +67,7 @@ internal sealed class FakeChildProcess : IChildProcess
         return Task.FromResult(0);
     }
 
-    public AttemptUsage? Finish() => null;
+    public AttemptUsage? Finish() => _script.Usage;
 
     private async Task<bool> StopCoreAsync(int signal, TimeSpan grace)
     {

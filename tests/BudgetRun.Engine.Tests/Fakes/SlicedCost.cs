@@ -17,6 +17,6 @@ internal sealed class SlicedCost(TimeSpan slice, long sliceCents, TimeSpan lead)
         return new CostTopUp(paidUntil - lead, sliceCents, paidUntil);
     }
 
-    public long ChargeCents(TimeSpan ran, long reservedCents) =>
+    public long ChargeCents(TimeSpan ran, long reservedCents, AttemptUsage? usage) =>
         Math.Min(reservedCents, sliceCents * Math.Max(1, (long)Math.Ceiling(ran / slice)));
 }
