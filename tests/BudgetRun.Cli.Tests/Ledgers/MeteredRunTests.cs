@@ -1,12 +1,15 @@
+using BudgetRun.Cli.Tests.Infrastructure;
+
 namespace BudgetRun.Cli.Tests.Ledgers;
 
 /// <summary>
-/// Metered attempts with real processes and a real SQLite account, on second-long slices at a cent a
+/// Metered attempts with real processes and real accounts (SQLite, Redis, PostgreSQL), on second-long slices at a cent a
 /// second (<c>--cost-per-minute-cents 60 --meter-slice 1s</c>): an attempt is charged for the time it
 /// ran, one whose next slice does not fit is stopped by the meter (exit 75), and metered runs sharing
 /// an account never spend more than its limit.
 /// </summary>
-public sealed class MeteredRunTests() : LedgerTest(redis: null)
+[Collection(SerialCollection.Name)]
+public sealed class MeteredRunTests(RedisFixture redis) : LedgerTest(redis), IClassFixture<RedisFixture>
 {
     private static readonly string[] _centASecond = ["--cost-per-minute-cents", "60", "--meter-slice", "1s", "--kill-grace", "200ms"];
 
@@ -49,19 +52,57 @@ public sealed class MeteredRunTests() : LedgerTest(redis: null)
         Assert.Equal(0, account.ReservedCents);
     }
 
-    [Fact]
-    public async Task MeteredRuns_SharingAnAccount_NeverSpendMoreThanItsLimit()
+    /// <summary>
+    /// The race: fifty metered runs on one account of 30 cents, every slice a cent a second, all
+    /// started together; each is stopped by the meter when the account runs dry. Together they never
+    /// spend more than the limit, nothing stays reserved, and what their reports say they spent is
+    /// what the ledger recorded. On every ledger.
+    /// </summary>
+    [Theory]
+    [InlineData(LedgerKind.Sqlite)]
+    [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
+    public async Task FiftyMeteredRuns_SharingAnAccount_NeverSpendMoreThanItsLimit(LedgerKind kind)
     {
-        (await RunToEndAsync(["budget", "set", .. Account(LedgerKind.Sqlite), "--max-cost-cents", "12"])).AssertExitCode(0);
+        const int Runs = 50;
+        (await RunToEndAsync(["budget", "set", .. Account(kind), "--max-cost-cents", "30"])).AssertExitCode(0);
 
-        var runs = Enumerable.Range(0, 6).Select(_ => RunToEndAsync(
-            [.. Account(LedgerKind.Sqlite), "--max-cost-cents", "12", .. _centASecond, "--max-attempts", "2", "--base-delay", "10ms", "--", "sleep", "60"],
-            timeout: TimeSpan.FromSeconds(60))).ToList();
-        var results = await Task.WhenAll(runs);
+        var runs = Enumerable.Range(0, Runs).Select(i => Launch(
+            // Fifty processes starting on two cores: a generous --ledger-timeout, so that the machine's
+            // load is not mistaken for an unreachable ledger (which would fail closed, exit 69).
+            [.. Account(kind), "--max-cost-cents", "30", .. _centASecond, "--max-attempts", "2", "--base-delay", "10ms", "--ledger-timeout", "60s",
+                "--report", Scratch.Path($"report-{i}.json"), "--", "sleep", "60"],
+            timeout: TimeSpan.FromMinutes(2))).ToList();
+        ProcessResult[] results;
+        try
+        {
+            results = await Task.WhenAll(runs.Select(run => run.WaitAsync()));
+        }
+        finally
+        {
+            runs.ForEach(run => run.Dispose());
+        }
 
         Assert.All(results, result => result.AssertExitCode(75).AssertNoStackTrace());
-        var account = await StatusAsync(LedgerKind.Sqlite);
-        Assert.InRange(account.SpentCents, 1, 12); // together never past the limit
+        var account = await StatusAsync(kind);
+        Assert.InRange(account.SpentCents, 1, 30); // together never past the limit
+        Assert.Equal(0, account.ReservedCents);
+        var reported = Enumerable.Range(0, Runs).Sum(i => RunReport.Load(Scratch.Path($"report-{i}.json")).CostCents);
+        Assert.Equal(account.SpentCents, reported);
+    }
+
+    [Theory]
+    [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
+    public async Task OnEveryLedger_AnAttemptWhoseNextSliceDoesNotFit_IsStoppedByTheMeter(LedgerKind kind)
+    {
+        var run = await RunToEndAsync([.. Account(kind), "--max-cost-cents", "3", .. _centASecond,
+            "--max-attempts", "3", "--", "sleep", "60"], timeout: TimeSpan.FromSeconds(30));
+
+        run.AssertExitCode(75).AssertNoStackTrace();
+        Assert.Contains("the meter stopped attempt 1", LastLine(run), StringComparison.Ordinal);
+        var account = await StatusAsync(kind);
+        Assert.InRange(account.SpentCents, 2, 3);
         Assert.Equal(0, account.ReservedCents);
     }
 
