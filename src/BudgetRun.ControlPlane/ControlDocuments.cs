@@ -20,6 +20,10 @@ internal sealed record StatusDocument(
     string? BudgetKey,
     DateTimeOffset? WindowEndsAt)
 {
+    /// <summary>The running metered attempt's meter; absent when none runs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BudgetRun.Engine.MeterReading? Meter { get; init; }
+
     /// <summary>The levels above the run's account that have terms (limit, spent, reserved, remaining each); absent when none has.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<AccountStatus>? Levels { get; init; }
@@ -54,6 +58,7 @@ internal sealed record Problem(string Title, int Status, string? Detail);
     AllowTrailingCommas = false,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
 [JsonSerializable(typeof(StatusDocument))]
+[JsonSerializable(typeof(BudgetRun.Engine.MeterReading))]
 [JsonSerializable(typeof(KillRequest))]
 [JsonSerializable(typeof(CostRequest))]
 [JsonSerializable(typeof(CostResponse))]

@@ -51,7 +51,7 @@ internal static partial class ControlEndpoints
             childPid,
             state.Account?.Account.Key,
             accountStatus?.WindowEndsAt)
-        { Levels = accountStatus?.Levels };
+        { Levels = accountStatus?.Levels, Meter = state.Status.Meter?.Read() };
         await HttpJson.WriteAsync(context, StatusCodes.Status200OK, document, ControlJsonContext.Default.StatusDocument).ConfigureAwait(false);
     }
 

@@ -19,6 +19,9 @@ internal static class MetricNames
     public const string LastSuccess = "budget_run_last_success_timestamp_seconds";
     public const string BudgetWarning = "budget_run_budget_warning_crossed";
     public const string ChildCpu = "budget_run_child_cpu_seconds_total";
+    public const string AttemptCostSoFar = "budget_run_attempt_cost_so_far_cents";
+    public const string MeterRate = "budget_run_meter_rate_cents_per_second";
+    public const string MeterNextSlice = "budget_run_meter_next_slice_timestamp_seconds";
 
     // Per level of the --budget-key path that has terms (acme, acme/support, acme/support/nightly):
     // a process has one fixed key of at most AccountPath.MaxLevels levels, so the budget_key label
@@ -32,4 +35,5 @@ internal static class MetricNames
     public const string WorkloadLabel = "workload";
     public const string OutcomeLabel = "outcome";
     public const string BudgetKeyLabel = "budget_key";
+    public const string BasisLabel = "basis";
 }

@@ -32,6 +32,10 @@ internal sealed class RunMetrics : IRunObserver
     private readonly Gauge _lastSuccess;
     private readonly Gauge _budgetWarning;
     private readonly Counter _childCpu;
+    private readonly Gauge _costSoFar;
+    private readonly Gauge _meterRate;
+    private readonly Gauge _nextSlice;
+    private AttemptMeter? _meter;
     private readonly Gauge _accountBudget;
     private readonly Gauge _accountSpent;
     private readonly Gauge _accountReserved;
@@ -67,6 +71,11 @@ internal sealed class RunMetrics : IRunObserver
             new GaugeConfiguration { SuppressInitialValue = true });
         _budgetWarning = factory.CreateGauge(MetricNames.BudgetWarning, "1 once the run's spend has reached --warn-at-percent of its budget.");
         _childCpu = factory.CreateCounter(MetricNames.ChildCpu, "CPU seconds the attempts used, as their cgroups counted them (escaped processes included); stays 0 without cgroups.");
+        _costSoFar = factory.CreateGauge(MetricNames.AttemptCostSoFar, "What the running metered attempt would be charged if it ended now (0 when none runs).");
+        _meterRate = factory.CreateGauge(MetricNames.MeterRate, "The meter's rate: cents a second of wall time (basis wall) or of CPU time (basis cpu); present while a metered attempt runs.",
+            [MetricNames.BasisLabel], new GaugeConfiguration { SuppressInitialValue = true });
+        _nextSlice = factory.CreateGauge(MetricNames.MeterNextSlice, "When the meter reserves the running attempt's next slice (Unix seconds); present while a metered attempt runs.",
+            new GaugeConfiguration { SuppressInitialValue = true });
         string[] level = [MetricNames.BudgetKeyLabel];
         _accountBudget = factory.CreateGauge(MetricNames.AccountBudget, "The limit of each level of the account path that has one, for its current window.", level);
         _accountSpent = factory.CreateGauge(MetricNames.AccountSpent, "Cents spent by the whole fleet in each level's current window.", level);
@@ -83,6 +92,7 @@ internal sealed class RunMetrics : IRunObserver
         {
             // The run's own state first: it must show while the ledger cannot be read.
             _killSwitch.Set(killSwitchEngaged() ? 1 : 0);
+            PublishMeter(Volatile.Read(ref _meter)?.Read());
             try
             {
                 var snapshot = await ledger.SnapshotAsync(cancel).ConfigureAwait(false);
@@ -134,6 +144,33 @@ internal sealed class RunMetrics : IRunObserver
             }
         }
         _levels = levels;
+    }
+
+    public void Metering(AttemptMeter? meter) => Volatile.Write(ref _meter, meter);
+
+    /// <summary>The running metered attempt's gauges, or none (cost so far 0) when no metered attempt runs.</summary>
+    private void PublishMeter(MeterReading? reading)
+    {
+        if (reading is null)
+        {
+            _costSoFar.Set(0);
+            foreach (var basis in new[] { "wall", "cpu" })
+            {
+                _meterRate.RemoveLabelled(basis);
+            }
+            _nextSlice.Unpublish();
+            return;
+        }
+        _costSoFar.Set(reading.CostSoFarCents);
+        _meterRate.WithLabels(reading.Basis).Set((double)reading.CentsPerSecond);
+        if (reading.NextSliceAt is { } next)
+        {
+            _nextSlice.Set(next.ToUnixTimeMilliseconds() / 1000.0);
+        }
+        else
+        {
+            _nextSlice.Unpublish();
+        }
     }
 
     /// <summary>Cost recorded outside an attempt: the child's <c>POST /cost</c>, or a sidecar settle.</summary>

@@ -10,6 +10,12 @@ internal sealed class RunStatusTracker : IRunObserver
     private int _attempt;
     private int? _childPid;
     private DateTimeOffset? _nextAttemptAt;
+    private AttemptMeter? _meter;
+
+    /// <summary>The running attempt's meter; null when no metered attempt runs.</summary>
+    public AttemptMeter? Meter => Volatile.Read(ref _meter);
+
+    public void Metering(AttemptMeter? meter) => Volatile.Write(ref _meter, meter);
 
     public (RunPhase Phase, int Attempt, int? ChildPid, DateTimeOffset? NextAttemptAt) Snapshot()
     {

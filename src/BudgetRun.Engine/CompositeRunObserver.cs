@@ -27,6 +27,14 @@ public sealed class CompositeRunObserver(IReadOnlyList<IRunObserver> observers) 
         }
     }
 
+    public void Metering(AttemptMeter? meter)
+    {
+        foreach (var observer in observers)
+        {
+            observer.Metering(meter);
+        }
+    }
+
     public void PhaseChanged(RunPhase phase)
     {
         foreach (var observer in observers)

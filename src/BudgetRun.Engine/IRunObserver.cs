@@ -9,6 +9,9 @@ public interface IRunObserver
 
     void BackingOff(TimeSpan delay, DateTimeOffset nextAttemptAt) { }
 
+    /// <summary>A metered attempt has started (its meter), or the metered attempt has ended (null).</summary>
+    void Metering(AttemptMeter? meter) { }
+
     void PhaseChanged(RunPhase phase) { }
 
     void Finished(RunResult result) { }

@@ -220,7 +220,16 @@ internal sealed partial class Supervisor
             LogAttemptStartedAfterReset(_logger, number, child.Pid, number - _resetAt, _options.MaxAttempts);
         }
         _observer.AttemptStarted(number, child.Pid);
+        var metered = _budget.Rate is not null;
+        if (metered)
+        {
+            _observer.Metering(new AttemptMeter(() => ReadMeter(child, spend, number, startedAt, started)));
+        }
         var (exit, stoppedAs, forced) = await SuperviseAsync(child, spend, number, started).ConfigureAwait(false);
+        if (metered)
+        {
+            _observer.Metering(null);
+        }
         var duration = _time.GetElapsedTime(started);
 
         var leftovers = await child.SweepAsync(forced ? TimeSpan.Zero : _options.KillGrace).ConfigureAwait(false);
@@ -309,6 +318,20 @@ internal sealed partial class Supervisor
         {
             _control.SetForwarder(null);
         }
+    }
+
+    /// <summary>The running attempt's meter now: its cost so far by the cost model, what it holds, and when the next slice is due (as <see cref="MeterAsync"/> computes it).</summary>
+    private MeterReading ReadMeter(IChildProcess child, AttemptSpend spend, int number, DateTimeOffset startedAt, long started)
+    {
+        var elapsed = _time.GetElapsedTime(started);
+        var reserved = spend.ReservedCents;
+        var rate = _budget.Rate!.Value;
+        var cost = _budget.ChargeFor(spend, elapsed, child.Usage());
+        var next = _budget.NextTopUp(spend, elapsed);
+        DateTimeOffset? nextAt = next is { } topUp
+            ? startedAt + (topUp.DueAfter < topUp.PaidUntil - _options.KillGrace ? topUp.DueAfter : topUp.PaidUntil - _options.KillGrace)
+            : null;
+        return new MeterReading(number, rate.Basis, rate.CentsPerSecond, cost, reserved, startedAt + (next?.PaidUntil ?? elapsed), nextAt);
     }
 
     /// <summary>

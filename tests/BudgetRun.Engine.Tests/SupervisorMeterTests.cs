@@ -117,4 +117,47 @@ public sealed class SupervisorMeterTests
         Assert.True(snapshot.SpentCents <= budget, "never more than the budget");
         Assert.Equal(0, snapshot.ReservedCents);
     }
+
+    [Fact]
+    public async Task Meter_WhileAMeteredAttemptRuns_ReadsItsCostSoFar_WhatItHolds_AndTheNextSlice()
+    {
+        var ledger = new InMemoryBudgetLedger(1000);
+        // 5 cents an attempt, a cent a second, one-minute slices of 60 cents; the next slice is due a quarter before the paid minute ends.
+        using var harness = new SupervisorHarness(
+            SupervisorHarness.Defaults() with { KillGrace = TimeSpan.FromSeconds(10) },
+            ledger, new MeteredCost(5, 60, Slice),
+            ChildScript.ExitsAfter(TimeSpan.FromSeconds(150), 0));
+        var start = harness.Clock.GetUtcNow();
+
+        var run = harness.Supervisor.RunAsync();
+        await harness.WaitForStartsAsync(1);
+        var meter = Assert.Single(harness.Observer.Meters)!;
+        var first = meter.Read();
+        harness.Clock.Advance(TimeSpan.FromSeconds(30));
+        var later = meter.Read();
+        harness.Clock.Advance(TimeSpan.FromSeconds(15));          // 0:45: the second slice (its timer was armed at 0:00)
+        await Eventually.HoldsAsync(() => meter.Read().ReservedCents == 125, "the second slice reserved");
+        var second = meter.Read();
+        await harness.PassTimerAsync(Slice);                      // 1:45: the third
+        harness.Clock.Advance(TimeSpan.FromSeconds(45));          // the child ends at 2:30
+        var result = await SupervisorHarness.FinishAsync(run);
+
+        Assert.Equal(new MeterReading(1, "wall", 1m, 5, 65, start + Slice, start + TimeSpan.FromSeconds(45)), first);
+        Assert.Equal(35, later.CostSoFarCents);
+        Assert.Equal(new MeterReading(1, "wall", 1m, 50, 125, start + (2 * Slice), start + TimeSpan.FromSeconds(105)), second);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.Equal(155, result.SpentCents);
+        Assert.Null(harness.Observer.Meters.Last()); // the attempt ended: no meter
+        Assert.Equal(2, harness.Observer.Meters.Count);
+    }
+
+    [Fact]
+    public async Task Meter_IsNotGiven_ForACostThatIsNotMetered()
+    {
+        using var harness = new SupervisorHarness(SupervisorHarness.Defaults() with { CostPerAttemptCents = 5 }, ChildScript.Exits(0));
+
+        await harness.RunWithoutTimePassingAsync();
+
+        Assert.Empty(harness.Observer.Meters);
+    }
 }

@@ -18,6 +18,8 @@ internal sealed class CpuMeteredCost(long perAttemptCents, decimal centsPerCpuSe
 
     public long UpfrontCents => perAttemptCents + SliceCents;
 
+    public MeterRate? Rate => new MeterRate("cpu", centsPerCpuSecond);
+
     public CostTopUp? NextTopUp(TimeSpan elapsed, long reservedCents)
     {
         var paidUntil = slice * ((reservedCents - perAttemptCents) / SliceCents);

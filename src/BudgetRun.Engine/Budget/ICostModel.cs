@@ -10,6 +10,9 @@ namespace BudgetRun.Engine.Budget;
 /// </summary>
 internal interface ICostModel
 {
+    /// <summary>The meter's basis and rate in cents a second; null for a cost that is not metered.</summary>
+    MeterRate? Rate => null;
+
     /// <summary>Reserved before the attempt starts; an attempt whose up-front cost does not fit never starts.</summary>
     long UpfrontCents { get; }
 
@@ -25,3 +28,6 @@ internal interface ICostModel
     /// </summary>
     long ChargeCents(TimeSpan ran, long reservedCents, AttemptUsage? usage);
 }
+
+/// <summary>A meter's basis (<c>wall</c>: wall time; <c>cpu</c>: CPU time its cgroup counts) and its rate in cents a second of it.</summary>
+internal readonly record struct MeterRate(string Basis, decimal CentsPerSecond);

@@ -19,6 +19,8 @@ internal sealed class MeteredCost(long perAttemptCents, decimal centsPerMinute, 
 
     public long UpfrontCents => perAttemptCents + SliceCents;
 
+    public MeterRate? Rate => new MeterRate("wall", centsPerMinute / 60m);
+
     public CostTopUp? NextTopUp(TimeSpan elapsed, long reservedCents)
     {
         var paidUntil = slice * ((reservedCents - perAttemptCents) / SliceCents);

@@ -58,6 +58,9 @@ internal sealed class RunBudget(IBudgetLedger ledger, ICostModel cost, RunContro
         }
     }
 
+    /// <summary>The cost model's meter rate; null when attempts are not metered.</summary>
+    public MeterRate? Rate => cost.Rate;
+
     /// <summary>What the attempt cost, by the cost model, once it ended after running <paramref name="ran"/> and using <paramref name="usage"/>.</summary>
     public long ChargeFor(AttemptSpend spend, TimeSpan ran, AttemptUsage? usage = null) => cost.ChargeCents(ran, spend.ReservedCents, usage);
 

@@ -43,6 +43,9 @@ internal interface IChildProcess
     /// cgroup is removed.
     /// </summary>
     AttemptUsage? Finish();
+
+    /// <summary>What the attempt's cgroup has counted so far, while it runs (null without one).</summary>
+    AttemptUsage? Usage() => null;
 }
 
 /// <summary>Why a command could not be started; never retried.</summary>

@@ -78,6 +78,8 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
         return count;
     }
 
+    public AttemptUsage? Usage() => cgroup?.Usage();
+
     public AttemptUsage? Finish()
     {
         if (cgroup is null)
