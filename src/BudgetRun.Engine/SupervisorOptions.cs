@@ -64,6 +64,9 @@ public sealed record SupervisorOptions
     /// <summary>Whether each attempt runs in a cgroup v2 of its own (contained and killed by the kernel, its CPU time measured).</summary>
     public Processes.CgroupMode Cgroup { get; init; }
 
+    /// <summary>What each attempt's cgroup is limited to (<c>--memory-max</c>, <c>--cpu-max</c>); setting one needs a cgroup.</summary>
+    public Processes.AttemptLimits Limits { get; init; } = Processes.AttemptLimits.None;
+
     /// <summary>An attempt that ran at least this long was healthy: backoff and the attempt count start over.</summary>
     public TimeSpan? ResetAfter { get; init; }
 

@@ -47,6 +47,8 @@ internal sealed class CliOptions
     public Option<string> CostPerMinuteCents { get; } = Value("--cost-per-minute-cents", "R", "Meter each attempt's wall time at R cents a minute (decimals allowed), on top of --cost-per-attempt-cents: reserved a slice ahead, and an attempt whose next slice does not fit is stopped in time.");
     public Option<string> CostPerHourCents { get; } = Value("--cost-per-hour-cents", "R", "The same meter, R cents an hour.");
     public Option<string> CostPerCpuSecondCents { get; } = Value("--cost-per-cpu-second-cents", "R", "Meter each attempt by the CPU time its cgroup counts, R cents a CPU second, on top of --cost-per-attempt-cents: each slice reserves its wall time on every CPU, the attempt is charged what it used (needs a cgroup per attempt).");
+    public Option<string> MemoryMax { get; } = Value("--memory-max", "SIZE", "Limit each attempt's memory (its cgroup's memory.max: 512M, 2G); past it the OOM killer ends the attempt (outcome oom). Needs a cgroup per attempt with the memory controller.");
+    public Option<string> CpuMax { get; } = Value("--cpu-max", "CPUS", "Limit each attempt to CPUS CPUs' worth of time (its cgroup's cpu.max: 0.5, 2). Needs a cgroup per attempt with the cpu controller.");
     public Option<string> MeterSlice { get; } = Value("--meter-slice", "D", $"Runtime one reservation of a metered attempt pays for, 1s to 24h (default {Durations.Format(Defaults.MeterSlice)}).");
     public Option<string> BaseDelay { get; } = Value("--base-delay", "D", $"First backoff delay; failed attempt n waits min(base * 2^(n-1), max) (default {Durations.Format(Defaults.BaseDelay)}).");
     public Option<string> MaxDelay { get; } = Value("--max-delay", "D", $"Backoff cap (default {Durations.Format(Defaults.MaxDelay)}).");
@@ -175,7 +177,7 @@ internal sealed class CliOptions
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, CostPerCpuSecondCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
-            Deadline, RetryOn, NoRetryOn, KillGrace, Cgroup, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
+            Deadline, RetryOn, NoRetryOn, KillGrace, Cgroup, MemoryMax, CpuMax, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
             PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the

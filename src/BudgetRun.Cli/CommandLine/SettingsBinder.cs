@@ -29,6 +29,9 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         var budget = BudgetCents(options, Text, environment);
         var cost = Number(options.CostPerAttemptCents, CliOptions.CostPerAttemptCentsEnv, 0, Limits.MaxFlagCents) ?? defaults.CostPerAttemptCents;
         var (perMinute, perCpuSecond, slice) = Meter(defaults);
+        var limits = new AttemptLimits(
+            Text(options.MemoryMax) is { } memory ? ValueParsers.Size(options.MemoryMax.Name, memory) : null,
+            Text(options.CpuMax) is { } cpu ? ValueParsers.Cpus(options.CpuMax.Name, cpu) : null);
         var baseDelay = Duration(options.BaseDelay) ?? defaults.BaseDelay;
         var maxDelay = Duration(options.MaxDelay) ?? defaults.MaxDelay;
         var retryOn = Text(options.RetryOn) is { } retry ? ValueParsers.ExitCodeList("--retry-on", retry) : null;
@@ -78,7 +81,8 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             RetryOn = retryOn,
             NoRetryOn = noRetryOn,
             KillGrace = Duration(options.KillGrace) ?? defaults.KillGrace,
-            Cgroup = CgroupOf(perCpuSecond),
+            Cgroup = CgroupOf(perCpuSecond, limits),
+            Limits = limits,
             ResetAfter = Duration(options.ResetAfter),
             HiddenEnvironment = HiddenFromChild,
         };
@@ -204,7 +208,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
     /// <c>--cgroup</c>. Cost by measured CPU time needs each attempt's cgroup: it makes <c>auto</c>
     /// <c>required</c> (a run whose CPU time could not be counted does not start), and <c>off</c> an error.
     /// </summary>
-    private CgroupMode CgroupOf(decimal perCpuSecond)
+    private CgroupMode CgroupOf(decimal perCpuSecond, AttemptLimits limits)
     {
         var mode = Text(options.Cgroup) switch
         {
@@ -217,7 +221,11 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         {
             throw new UsageException($"{options.CostPerCpuSecondCents.Name}: CPU time is counted by each attempt's cgroup, and --cgroup off gives none");
         }
-        return perCpuSecond > 0 ? CgroupMode.Required : mode;
+        if (limits.Controllers().FirstOrDefault() is { Flag: { } flag } && mode == CgroupMode.Off)
+        {
+            throw new UsageException($"{flag}: the limit is set on each attempt's cgroup, and --cgroup off gives none");
+        }
+        return perCpuSecond > 0 || limits.Any ? CgroupMode.Required : mode;
     }
 
     /// <summary><c>--jitter</c> alone is decorrelated jitter (as before), <c>--jitter full</c> full jitter; <c>=true</c>/<c>=false</c> still work.</summary>

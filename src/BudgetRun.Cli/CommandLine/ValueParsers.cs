@@ -133,6 +133,45 @@ internal static partial class ValueParsers
         return codes;
     }
 
+    /// <summary>The smallest and largest <c>--memory-max</c>.</summary>
+    public const long MinMemoryBytes = 1L << 20, MaxMemoryBytes = 1L << 50;
+
+    /// <summary>
+    /// A size in bytes, with K, M, G or T (powers of 1024): <c>512M</c>, <c>2G</c>, <c>1073741824</c>;
+    /// from 1M to 1024T.
+    /// </summary>
+    public static long Size(string source, string value)
+    {
+        var match = SizePattern().Match(value);
+        if (!match.Success || !long.TryParse(match.Groups["amount"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
+        {
+            throw new UsageException($"{source}: '{value}' is not a size (a whole number of bytes, or with K, M, G or T: 512M, 2G)");
+        }
+        var shift = match.Groups["unit"].Value switch { "K" => 10, "M" => 20, "G" => 30, "T" => 40, _ => 0 };
+        if (amount > MaxMemoryBytes >> shift || (amount << shift) < MinMemoryBytes)
+        {
+            throw new UsageException($"{source}: '{value}' is not from 1M to 1024T");
+        }
+        return amount << shift;
+    }
+
+    /// <summary>A number of CPUs, up to 3 decimals, from 0.01 to 4096: <c>0.5</c>, <c>2</c>.</summary>
+    public static decimal Cpus(string source, string value)
+    {
+        if (!CpusPattern().IsMatch(value) || !decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var cpus)
+            || cpus < 0.01m || cpus > 4096)
+        {
+            throw new UsageException($"{source}: '{value}' is not a number of CPUs from 0.01 to 4096 (up to 3 decimals: 0.5, 2)");
+        }
+        return cpus;
+    }
+
+    [GeneratedRegex(@"^(?<amount>[0-9]{1,16})(?<unit>[KMGT])?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex SizePattern();
+
+    [GeneratedRegex(@"^[0-9]{1,4}(\.[0-9]{1,3})?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex CpusPattern();
+
     [GeneratedRegex(@"^[0-9]{1,16}(\.[0-9]{1,6})?\z", RegexOptions.CultureInvariant)]
     private static partial Regex RatePattern();
 

@@ -171,7 +171,13 @@ internal static class RunHost
     private static RunCgroup? OpenCgroup(SupervisorOptions options, string runId, ILogger log)
     {
         var mode = options.Cgroup;
-        var cgroups = RunCgroup.Open(mode, runId, out var whyNot);
+        var cgroups = RunCgroup.Open(mode, runId, options.Limits, out var whyNot);
+        if (cgroups is null && options.Limits.Controllers().FirstOrDefault() is { Flag: { } flag })
+        {
+            // A controller that does not reach the run's cgroup is said by its flag already.
+            throw new UsageException(whyNot.StartsWith(flag, StringComparison.Ordinal) ? whyNot
+                : $"{flag}: the limit is set on each attempt's cgroup, and none can be made here: {whyNot}");
+        }
         if (cgroups is null && options.CostPerCpuSecondCents > 0)
         {
             throw new UsageException($"--cost-per-cpu-second-cents: CPU time is counted by each attempt's cgroup, and none can be made here: {whyNot}");

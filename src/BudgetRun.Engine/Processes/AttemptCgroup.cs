@@ -14,6 +14,23 @@ internal sealed class AttemptCgroup(string path)
     /// <summary>Opens the directory for clone3's CLONE_INTO_CGROUP; -1 when it cannot be opened.</summary>
     public int OpenForSpawn() => NativeMethods.OpenDirectory(Path);
 
+    /// <summary>Writes <paramref name="limits"/> to the cgroup's <c>memory.max</c> and <c>cpu.max</c>; the reason it could not, or null.</summary>
+    public string? Limit(AttemptLimits limits)
+    {
+        foreach (var (file, value) in limits.Files())
+        {
+            try
+            {
+                File.WriteAllText(System.IO.Path.Combine(Path, file), value);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return $"cannot write {value} to {System.IO.Path.Combine(Path, file)}: {ex.Message}";
+            }
+        }
+        return null;
+    }
+
     /// <summary>SIGKILL to every process in the cgroup, by the kernel (<c>cgroup.kill</c>).</summary>
     public void Kill() => Write("cgroup.kill", "1");
 

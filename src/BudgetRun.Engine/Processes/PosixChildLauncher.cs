@@ -31,7 +31,7 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
     /// </summary>
     /// <param name="time">The clock of the grace periods.</param>
     /// <param name="kill">See the summary.</param>
-    /// <param name="cgroups">The run's cgroup (<see cref="RunCgroup.Open"/>); null: no attempt gets one.</param>
+    /// <param name="cgroups">The run's cgroup (<see cref="RunCgroup.Open(CgroupMode, string, AttemptLimits, out string)"/>); null: no attempt gets one.</param>
     /// <param name="mode">With <see cref="CgroupMode.Required"/>, a child that cannot be created in its cgroup is not started at all.</param>
     /// <param name="logger">Where a fallback from the cgroup is said, once, at debug level.</param>
     public PosixChildLauncher(TimeProvider time, CancellationToken kill = default, RunCgroup? cgroups = null,
@@ -63,10 +63,14 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
 
         var argv = startInfo.Command.ToArray();
         var envp = environment.Select(pair => pair.Key + "=" + pair.Value).ToArray();
-        var cgroup = _cgroups?.CreateAttempt();
-        if (cgroup is null && _cgroups is not null)
+        AttemptCgroup? cgroup = null;
+        if (_cgroups is not null)
         {
-            Unavailable($"cannot create an attempt's cgroup in {_cgroups.Path}");
+            cgroup = _cgroups.CreateAttempt(out var whyNoCgroup);
+            if (cgroup is null)
+            {
+                Unavailable(whyNoCgroup);
+            }
         }
         var (pid, execErrno, exited, cgroupErrno) = cgroup is null ? (-1, 0, null!, 0) : SpawnIn(cgroup, file, argv, envp);
         if (cgroupErrno != 0)

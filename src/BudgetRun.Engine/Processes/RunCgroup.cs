@@ -14,16 +14,30 @@ internal sealed class RunCgroup : IDisposable
 {
     private int _attempts;
 
-    private RunCgroup(string path) => Path = path;
+    private RunCgroup(string path, AttemptLimits limits)
+    {
+        Path = path;
+        Limits = limits;
+    }
 
     public string Path { get; }
+
+    /// <summary>What every attempt's cgroup is limited to (<c>--memory-max</c>, <c>--cpu-max</c>).</summary>
+    public AttemptLimits Limits { get; }
 
     /// <summary>
     /// Makes the run's cgroup and checks that a child can be started in it (clone3 with
     /// CLONE_INTO_CGROUP: a seccomp filter or an older kernel may refuse it); null with the reason
     /// when <paramref name="mode"/> is off or the host does not allow it.
     /// </summary>
-    public static RunCgroup? Open(CgroupMode mode, string runId, out string whyNot)
+    public static RunCgroup? Open(CgroupMode mode, string runId, out string whyNot) => Open(mode, runId, AttemptLimits.None, out whyNot);
+
+    /// <summary>
+    /// As <see cref="Open(CgroupMode, string, out string)"/>, with the controllers
+    /// <paramref name="limits"/> need handed to the attempts; null, with the reason, when the host
+    /// does not give the run's cgroup those controllers.
+    /// </summary>
+    public static RunCgroup? Open(CgroupMode mode, string runId, AttemptLimits limits, out string whyNot)
     {
         if (mode == CgroupMode.Off)
         {
@@ -44,7 +58,7 @@ internal sealed class RunCgroup : IDisposable
             whyNot = $"cannot create {path}: {ex.Message}";
             return null;
         }
-        var run = new RunCgroup(path);
+        var run = new RunCgroup(path, limits);
         if (!File.Exists(System.IO.Path.Combine(path, "cgroup.kill")))
         {
             run.Dispose();
@@ -63,24 +77,38 @@ internal sealed class RunCgroup : IDisposable
             whyNot = $"cannot start a process in {path}: {NativeMethods.ErrorText(error)}";
             return null;
         }
-        run.EnableMemoryController();
+        if (run.EnableControllers(limits) is { } missing)
+        {
+            run.Dispose();
+            whyNot = missing;
+            return null;
+        }
         whyNot = "";
         return run;
     }
 
-    /// <summary>A new cgroup for the next attempt; null when it cannot be made.</summary>
-    public AttemptCgroup? CreateAttempt()
+    /// <summary>A new cgroup for the next attempt, with the run's limits; null, with the reason, when it cannot be made.</summary>
+    public AttemptCgroup? CreateAttempt(out string whyNot)
     {
         var path = System.IO.Path.Combine(Path, "attempt-" + (++_attempts).ToString(CultureInfo.InvariantCulture));
         try
         {
             Directory.CreateDirectory(path);
-            return new AttemptCgroup(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            whyNot = $"cannot create an attempt's cgroup in {Path}: {ex.Message}";
             return null;
         }
+        var attempt = new AttemptCgroup(path);
+        if (attempt.Limit(Limits) is { } failed)
+        {
+            _ = attempt.TryRemove();
+            whyNot = failed;
+            return null;
+        }
+        whyNot = "";
+        return attempt;
     }
 
     /// <summary>Removes the run's cgroup; one that still holds an attempt's cgroup (a leftover that would not die) stays.</summary>
@@ -95,20 +123,49 @@ internal sealed class RunCgroup : IDisposable
         }
     }
 
-    /// <summary>Where the memory controller reaches the run's cgroup, the attempts get it too (memory.peak, memory.events).</summary>
-    private void EnableMemoryController()
+    /// <summary>
+    /// Where the memory controller reaches the run's cgroup, the attempts get it too (memory.peak,
+    /// memory.events); the controllers <paramref name="limits"/> need must reach it, or this says why
+    /// not (the reason), and the run does not start.
+    /// </summary>
+    private string? EnableControllers(AttemptLimits limits)
     {
+        string[] controllers;
         try
         {
-            var controllers = File.ReadAllText(System.IO.Path.Combine(Path, "cgroup.controllers")).Split(' ', StringSplitOptions.TrimEntries);
-            if (controllers.Contains("memory"))
-            {
-                File.WriteAllText(System.IO.Path.Combine(Path, "cgroup.subtree_control"), "+memory");
-            }
+            controllers = File.ReadAllText(System.IO.Path.Combine(Path, "cgroup.controllers")).Split(' ', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Without it the attempts report CPU time only.
+            controllers = [];
         }
+        var parent = System.IO.Path.GetDirectoryName(Path);
+        foreach (var (needed, flag) in limits.Controllers())
+        {
+            if (!controllers.Contains(needed))
+            {
+                return $"{flag} needs the {needed} controller, which budget-run's cgroup {parent} does not hand to its children " +
+                    $"(cgroup.controllers of {Path}: {(controllers.Length == 0 ? "none" : string.Join(' ', controllers))}); " +
+                    $"enable it in {parent}/cgroup.subtree_control (systemd: Delegate=yes), or run without {flag}";
+            }
+        }
+        var enable = controllers.Contains("memory") ? ["memory"] : Array.Empty<string>();
+        enable = [.. enable.Union(limits.Controllers().Select(pair => pair.Controller))];
+        foreach (var controller in enable)
+        {
+            try
+            {
+                File.WriteAllText(System.IO.Path.Combine(Path, "cgroup.subtree_control"), "+" + controller);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                if (limits.Controllers().Any(pair => pair.Controller == controller))
+                {
+                    return $"cannot enable the {controller} controller for the attempts in {Path}: {ex.Message}";
+                }
+                // The memory figures are a bonus: without them the attempts report CPU time only.
+            }
+        }
+        return null;
     }
 }

@@ -96,6 +96,56 @@ public sealed class ValueParsersTests
     public void WholeNumber_OutOfRange_IsAUsageError(string value, long min, long max) =>
         Assert.Throws<UsageException>(() => ValueParsers.WholeNumber("--max-attempts", value, min, max));
 
+    [Theory]
+    [InlineData("1048576", 1L << 20)]
+    [InlineData("1M", 1L << 20)]
+    [InlineData("1024K", 1L << 20)]
+    [InlineData("512M", 512L << 20)]
+    [InlineData("2G", 2L << 30)]
+    [InlineData("1024T", 1L << 50)]
+    public void Size_InBytesOrWithAUnit_IsAccepted(string value, long bytes) =>
+        Assert.Equal(bytes, ValueParsers.Size("--memory-max", value));
+
+    [Theory]
+    [InlineData("512", "is not from 1M to 1024T")]
+    [InlineData("1023K", "is not from 1M to 1024T")]
+    [InlineData("1025T", "is not from 1M to 1024T")]
+    [InlineData("0", "is not from 1M to 1024T")]
+    [InlineData("99999999999999999T", "is not a size")]
+    [InlineData("1.5G", "is not a size")]
+    [InlineData("1g", "is not a size")]
+    [InlineData("1GB", "is not a size")]
+    [InlineData("-1M", "is not a size")]
+    [InlineData("", "is not a size")]
+    [InlineData(" 1M", "is not a size")]
+    public void Size_ThatIsNoSizeOrOutOfRange_IsAUsageError(string value, string why)
+    {
+        var error = Assert.Throws<UsageException>(() => ValueParsers.Size("--memory-max", value));
+        Assert.StartsWith($"--memory-max: '{value}' {why}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0.5", "0.5")]
+    [InlineData("2", "2")]
+    [InlineData("0.01", "0.01")]
+    [InlineData("4096", "4096")]
+    public void Cpus_AreAccepted(string value, string expected) =>
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), ValueParsers.Cpus("--cpu-max", value));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0.009")]
+    [InlineData("4096.001")]
+    [InlineData("0.0001")]
+    [InlineData("1e1")]
+    [InlineData("-1")]
+    [InlineData("half")]
+    public void Cpus_OutOfRangeOrNoNumber_AreAUsageError(string value)
+    {
+        var error = Assert.Throws<UsageException>(() => ValueParsers.Cpus("--cpu-max", value));
+        Assert.Equal($"--cpu-max: '{value}' is not a number of CPUs from 0.01 to 4096 (up to 3 decimals: 0.5, 2)", error.Message);
+    }
+
     [Fact]
     public void ExitCodeList_WithTheWordOom_HoldsItBeyondTheCodes() =>
         Assert.Equal(new HashSet<int> { 1, 137, Engine.ExitCodes.Oom }, ValueParsers.ExitCodeList("--retry-on", "1, oom,137"));

@@ -52,3 +52,16 @@ public sealed class CgroupFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs a cgroup v2 the tests can write as root; skipped with the reason elsewhere.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class CgroupTheoryAttribute : TheoryAttribute
+{
+    public CgroupTheoryAttribute()
+    {
+        if (CgroupHost.Unavailable is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
