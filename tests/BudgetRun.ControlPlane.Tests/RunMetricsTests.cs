@@ -16,7 +16,7 @@ public sealed class RunMetricsTests
     private const string Workload = "metrics-tests";
 
     /// <summary>The <c>outcome</c> label values the README lists.</summary>
-    private static readonly string[] _documentedOutcomes = ["success", "failure", "timeout", "killed", "signal", "start_error"];
+    private static readonly string[] _documentedOutcomes = ["success", "failure", "timeout", "killed", "signal", "oom", "start_error"];
 
     private readonly LedgerSwitch _switch = new();
     private readonly FakeBudgetLedger _ledger;
@@ -56,11 +56,33 @@ public sealed class RunMetricsTests
         Assert.All(text.Samples, sample => Assert.Equal(Workload, sample.Labels[MetricNames.WorkloadLabel]));
         string[] families = [MetricNames.Attempts, MetricNames.Cost, MetricNames.Budget, MetricNames.Remaining, MetricNames.AttemptDuration,
             MetricNames.Backoff, MetricNames.ChildRunning, MetricNames.KillSwitch, MetricNames.LastExitCode, MetricNames.LedgerErrors, MetricNames.LastSuccess, MetricNames.BudgetWarning,
-            MetricNames.ChildCpu, MetricNames.AccountBudget, MetricNames.AccountSpent, MetricNames.AccountReserved, MetricNames.AccountRemaining, MetricNames.AccountKillSwitch];
+            MetricNames.ChildCpu, MetricNames.AttemptCostSoFar, MetricNames.MeterRate, MetricNames.MeterNextSlice, MetricNames.AccountBudget, MetricNames.AccountSpent, MetricNames.AccountReserved, MetricNames.AccountRemaining, MetricNames.AccountKillSwitch];
         Assert.Equal(families.Order(), text.Types.Keys.Order());
         Assert.Equal(("counter", "gauge", "histogram"), (text.Types[MetricNames.Attempts], text.Types[MetricNames.Budget], text.Types[MetricNames.AttemptDuration]));
         // Without a ledger account the account families are declared but hold no series.
         Assert.DoesNotContain(text.Samples, sample => sample.Name.StartsWith("budget_run_account_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Metering_PublishesTheRunningAttemptsMeter_ReadAtEachScrape_AndRemovesItAfter()
+    {
+        var metrics = NewMetrics();
+        var cost = 7L;
+        var next = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        metrics.Metering(new AttemptMeter(() => new MeterReading(2, "cpu", 0.5m, cost, 40, next.AddSeconds(10), next)));
+
+        var first = await CollectAsync(metrics);
+        cost = 9;
+        var second = await CollectAsync(metrics);
+        metrics.Metering(null);
+        var after = await CollectAsync(metrics);
+
+        Assert.Equal(7, first.Value(MetricNames.AttemptCostSoFar));
+        Assert.Equal(0.5, first.Value(MetricNames.MeterRate, "basis=cpu"));
+        Assert.Equal(1_800_000_000, first.Value(MetricNames.MeterNextSlice));
+        Assert.Equal(9, second.Value(MetricNames.AttemptCostSoFar));
+        Assert.Equal(0, after.Value(MetricNames.AttemptCostSoFar));
+        Assert.DoesNotContain(after.Samples, sample => sample.Name is MetricNames.MeterRate or MetricNames.MeterNextSlice);
     }
 
     [Fact]
