@@ -106,5 +106,39 @@ public sealed class MeteredRunTests(RedisFixture redis) : LedgerTest(redis), ICl
         Assert.Equal(0, account.ReservedCents);
     }
 
+    /// <summary>
+    /// A supervisor SIGKILLed mid-attempt cannot settle: its reservations (the slices it holds
+    /// ahead) expire after --reservation-ttl and are charged in full, which is at most one slice
+    /// beyond the time that ran, as the child died with budget-run (parent-death signal).
+    /// </summary>
+    [Theory]
+    [InlineData(LedgerKind.Sqlite)]
+    [InlineData(LedgerKind.Redis)]
+    [InlineData(LedgerKind.Postgres)]
+    public async Task ASigkilledSupervisor_IsChargedAtMostOneSliceBeyondWhatRan(LedgerKind kind)
+    {
+        const long SliceCents = 2; // 2-second slices at a cent a second
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var run = Launch([.. Account(kind), "--max-cost-cents", "100", "--cost-per-minute-cents", "60", "--meter-slice", "2s",
+            "--kill-grace", "200ms", "--reservation-ttl", "4s", "--max-attempts", "1",
+            "--", "sh", "-c", "echo $$ > \"$0\"; exec sleep 60", Scratch.Path("child.pid")]);
+        var child = await Wait.ForPidAsync(Scratch.Path("child.pid"), run);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // past the second slice, reserved at 1.5 s
+        var held = (await StatusAsync(kind)).ReservedCents;
+        run.Signal(Posix.SIGKILL);
+        var ran = clock.Elapsed; // the child dies with budget-run: no more than this ran
+        await run.WaitAsync();
+        Assert.True(await Wait.ForDeathAsync(child, TimeSpan.FromSeconds(5)), "the child outlived its SIGKILLed supervisor");
+
+        await Task.Delay(TimeSpan.FromSeconds(4)); // the reservations' TTL passes (the TTL is longer than the 3 s the run held them)
+        (await RunToEndAsync([.. Account(kind), "--max-attempts", "1", "--", "true"])).AssertExitCode(0); // a write expires them
+        var account = await StatusAsync(kind);
+
+        Assert.InRange(held, 2 * SliceCents, 3 * SliceCents);
+        Assert.Equal((held, 0L), (account.SpentCents, account.ReservedCents)); // charged in full, nothing left held
+        Assert.True(account.SpentCents <= (long)Math.Ceiling(ran.TotalSeconds) + SliceCents,
+            $"charged {account.SpentCents} cents for at most {ran.TotalSeconds:0.0} s of runtime: more than one slice beyond it");
+    }
+
     private static long CeilingSeconds(long milliseconds) => (milliseconds + 999) / 1000;
 }
