@@ -17,6 +17,11 @@ packages=(
   postgresql    # PostgreSQL 15 (Debian 12): the PostgreSQL ledger's tests initdb their own clusters on loopback ports
   faketime      # libfaketime: the skewed-clock tests run budget-run with its wall clock a day off
   e2fsprogs     # chattr: the read-only ledger test makes a file immutable (root ignores file modes)
+  # linux-arm64: the Native AOT binary is cross-compiled (clang --target=aarch64-linux-gnu links it
+  # against these) and its smoke tests run it under qemu-user
+  gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu  # the native helper, and clang's aarch64 crt files and libgcc
+  libsqlite3-dev:arm64 zlib1g-dev:arm64              # libsqlite3.a and libz for aarch64 (Debian multiarch)
+  qemu-user-static                                   # qemu-aarch64-static
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -32,6 +37,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   # (a server on port 5432 started at install) would only be in the way.
   mkdir -p /etc/postgresql-common/createcluster.d
   echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/budget-run.conf
+  # The :arm64 packages need the architecture known to dpkg (multiarch), from the same mirror.
+  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

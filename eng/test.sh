@@ -27,6 +27,12 @@ if [ -z "${BUDGET_RUN_EXE:-}" ]; then
     || { echo "AOT publish failed"; echo "0 passed, 1 failed"; exit 1; }
   export BUDGET_RUN_EXE="$repo/artifacts/aot/budget-run"
 fi
+# linux-arm64, cross-compiled: its smoke tests run it under qemu-aarch64-static (Arm64Tests).
+if [ -z "${BUDGET_RUN_ARM64_EXE:-}" ]; then
+  dotnet publish src/BudgetRun.Cli -c Release -r linux-arm64 -o artifacts/aot-arm64 -nologo -v quiet \
+    || { echo "linux-arm64 AOT publish failed"; echo "0 passed, 1 failed"; exit 1; }
+  export BUDGET_RUN_ARM64_EXE="$repo/artifacts/aot-arm64/budget-run"
+fi
 echo "testing $BUDGET_RUN_EXE: $("$BUDGET_RUN_EXE" --version)"
 
 log="$(mktemp)"

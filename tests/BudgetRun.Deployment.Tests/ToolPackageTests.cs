@@ -23,7 +23,7 @@ public sealed partial class ToolPackageTests
         var settings = XDocument.Parse(Read(pointer, SettingsEntry));
         var rids = settings.Descendants("RuntimeIdentifierPackage")
             .ToDictionary(package => (string)package.Attribute("RuntimeIdentifier")!, package => (string)package.Attribute("Id")!);
-        Assert.Equal(new Dictionary<string, string> { ["linux-x64"] = "budget-run.linux-x64", ["any"] = "budget-run.any" }, rids);
+        Assert.Equal(new Dictionary<string, string> { ["linux-x64"] = "budget-run.linux-x64", ["linux-arm64"] = "budget-run.linux-arm64", ["any"] = "budget-run.any" }, rids);
         Assert.Equal("budget-run", (string)settings.Descendants("Command").Single().Attribute("Name")!);
 
         var nuspec = XDocument.Parse(Read(pointer, "budget-run.nuspec"));
@@ -45,6 +45,17 @@ public sealed partial class ToolPackageTests
             Assert.Equal(62, BitConverter.ToUInt16(header, 18)); // e_machine EM_X86_64
         }
 
+        // The linux-arm64 package: the same, an AArch64 ELF file (cross-compiled; Arm64Tests run it under qemu).
+        using var arm64 = ZipFile.OpenRead(feed.Package("budget-run.linux-arm64"));
+        Assert.Equal(["LICENSE", "README.md", "tools/any/linux-arm64/DotnetToolSettings.xml", "tools/any/linux-arm64/budget-run"], Payload(arm64));
+        using (var binary = arm64.GetEntry("tools/any/linux-arm64/budget-run")!.Open())
+        {
+            var header = new byte[20];
+            binary.ReadExactly(header);
+            Assert.Equal("\u007fELF"u8.ToArray(), header[..4]);
+            Assert.Equal(183, BitConverter.ToUInt16(header, 18)); // e_machine EM_AARCH64
+        }
+
         // The framework-dependent fallback: assemblies and the native helper, no symbols, no docs,
         // no native builds for platforms budget-run does not run on.
         using var any = ZipFile.OpenRead(feed.Package("budget-run.any"));
@@ -57,7 +68,7 @@ public sealed partial class ToolPackageTests
         Assert.DoesNotContain(files, name => Regex.IsMatch(name, "/runtimes/(win|osx|maccatalyst|browser)"));
 
         // Every entry of every package carries the commit's time, so the same commit packs alike.
-        var stamps = new[] { pointer, aot, any }.SelectMany(zip => zip.Entries).Select(entry => entry.LastWriteTime).Distinct().ToList();
+        var stamps = new[] { pointer, aot, arm64, any }.SelectMany(zip => zip.Entries).Select(entry => entry.LastWriteTime).Distinct().ToList();
         Assert.Single(stamps);
     }
 

@@ -45,7 +45,14 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
         var error = NativeMethods.Init();
         if (error != 0)
         {
-            throw new InvalidOperationException($"cannot become a child subreaper: {NativeMethods.ErrorText(error)}");
+            // Every Linux since 3.4 has it; an emulator (qemu-user 7) or a sandbox may refuse it. As
+            // tini does, go on and say so: the child's group, its cgroup and the parent-death signal
+            // still hold, but a descendant that leaves the group is not found without a cgroup.
+            SubreaperUnavailable = NativeMethods.ErrorText(error);
+            if (logger is not null)
+            {
+                LogNoSubreaper(logger, SubreaperUnavailable);
+            }
         }
     }
 
@@ -139,6 +146,12 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
         }
         _cgroups = null;
     }
+
+    /// <summary>Why budget-run is not a child subreaper (PR_SET_CHILD_SUBREAPER was refused); null when it is.</summary>
+    public string? SubreaperUnavailable { get; }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "budget-run cannot be a child subreaper here (PR_SET_CHILD_SUBREAPER: {Reason}): a process that leaves the child's process group is only found through the attempt's cgroup")]
+    private static partial void LogNoSubreaper(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "attempts run without a cgroup of their own: {Reason}")]
     private static partial void LogCgroupFallback(ILogger logger, string reason);
