@@ -329,9 +329,19 @@ internal sealed partial class Supervisor
         var cost = _budget.ChargeFor(spend, elapsed, child.Usage());
         var next = _budget.NextTopUp(spend, elapsed);
         DateTimeOffset? nextAt = next is { } topUp
-            ? startedAt + (topUp.DueAfter < topUp.PaidUntil - _options.KillGrace ? topUp.DueAfter : topUp.PaidUntil - _options.KillGrace)
+            ? startedAt + ReserveAt(topUp)
             : null;
         return new MeterReading(number, rate.Basis, rate.CentsPerSecond, cost, reserved, startedAt + (next?.PaidUntil ?? elapsed), nextAt);
+    }
+
+    /// <summary>
+    /// When (elapsed time of the attempt) the meter reserves <paramref name="topUp"/>: when it is due,
+    /// or earlier by the kill grace, so that a refused one still ends the attempt within what is paid.
+    /// </summary>
+    private TimeSpan ReserveAt(CostTopUp topUp)
+    {
+        var latest = topUp.PaidUntil - _options.KillGrace;
+        return topUp.DueAfter < latest ? topUp.DueAfter : latest;
     }
 
     /// <summary>
@@ -345,8 +355,7 @@ internal sealed partial class Supervisor
         {
             while (_budget.NextTopUp(spend, _time.GetElapsedTime(started)) is { } topUp)
             {
-                var latest = topUp.PaidUntil - _options.KillGrace;
-                var wait = (topUp.DueAfter < latest ? topUp.DueAfter : latest) - _time.GetElapsedTime(started);
+                var wait = ReserveAt(topUp) - _time.GetElapsedTime(started);
                 if (wait > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, _time, attemptOver).ConfigureAwait(false);

@@ -71,7 +71,7 @@ public sealed class CgroupLimitTests : CliTest
     {
         File.SetUnixFileMode(Scratch.Directory, (UnixFileMode)0x1ff);
 
-        var result = await BudgetRunProcess.RunProgramAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Executables.BudgetRun,
+        var result = await Nobody.RunBudgetRunAsync([
             "--memory-max", "1G", "--", .. Child("--count", Scratch.Path("started"), "exit", "0")]);
 
         result.AssertExitCode(2).AssertNoStackTrace();

@@ -12,8 +12,6 @@ namespace BudgetRun.Cli.Tests;
 [Collection(SerialCollection.Name)]
 public sealed class CgroupTests : CliTest
 {
-    private static readonly string[] _asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
-
     /// <summary>
     /// sh ignoring SIGTERM (its children inherit that): a sleep in its group, a setsid sh with a
     /// sleep and a double-forked (orphaned) sleep, each sleep marked by the unique number $1 and
@@ -32,7 +30,7 @@ public sealed class CgroupTests : CliTest
     [CgroupFact]
     public async Task SetsidDoubleForkedTreeIgnoringSigterm_UnderAttemptTimeout_DiesWithItsCgroup()
     {
-        var marker = Marker();
+        var marker = MarkedProcesses.NewMarker();
         using var run = BudgetRunProcess.Start(["--max-attempts", "1", "--attempt-timeout", "1s", "--kill-grace", "300ms",
             "--", "sh", "-c", Tree, Scratch.Directory, marker]);
         var pids = await TreeOfAsync(run);
@@ -46,7 +44,7 @@ public sealed class CgroupTests : CliTest
         var result = await run.WaitAsync();
 
         result.AssertExitCode(124).AssertNoStackTrace();
-        Assert.Empty(ProcessesMarked(marker));
+        Assert.Empty(MarkedProcesses.Alive(marker));
         Assert.False(Directory.Exists(Mount() + cgroup), $"the attempt's cgroup {cgroup} is still there\n{result}");
         Assert.False(Directory.Exists(Path.GetDirectoryName(Mount() + cgroup)), $"the run's cgroup is still there\n{result}");
     }
@@ -54,7 +52,7 @@ public sealed class CgroupTests : CliTest
     [CgroupFact]
     public async Task ProcessMovedIntoTheAttemptsCgroup_IsKilledByCgroupKill_ThoughNoDescendantOfBudgetRun()
     {
-        var marker = Marker();
+        var marker = MarkedProcesses.NewMarker();
         using var run = BudgetRunProcess.Start(["--max-attempts", "1", "--attempt-timeout", "1500ms", "--kill-grace", "300ms",
             "--", "sh", "-c", Tree, Scratch.Directory, marker]);
         await TreeOfAsync(run);
@@ -69,7 +67,7 @@ public sealed class CgroupTests : CliTest
 
         result.AssertExitCode(124).AssertNoStackTrace();
         Assert.Equal(128 + Posix.SIGKILL, outsider.ExitCode);
-        Assert.Empty(ProcessesMarked(marker));
+        Assert.Empty(MarkedProcesses.Alive(marker));
         Assert.False(Directory.Exists(Mount() + cgroup), $"the attempt's cgroup {cgroup} is still there\n{result}");
     }
 
@@ -103,17 +101,17 @@ public sealed class CgroupTests : CliTest
     [RootFact]
     public async Task Auto_AsAUserWhoCannotMakeACgroup_FallsBackToTheSweep_WhichStillKillsTheTree()
     {
-        var marker = Marker();
+        var marker = MarkedProcesses.NewMarker();
         var report = Scratch.Path("report.json");
         File.SetUnixFileMode(Scratch.Directory, (UnixFileMode)0x1ff);
 
-        var result = await BudgetRunProcess.RunProgramAsync("setpriv", [.. _asNobody, Executables.BudgetRun,
+        var result = await Nobody.RunBudgetRunAsync([
             "--max-attempts", "1", "--attempt-timeout", "1s", "--kill-grace", "300ms", "--report", report,
             "--", "sh", "-c", Tree, Scratch.Directory, marker]);
 
         result.AssertExitCode(124).AssertNoStackTrace();
         Assert.Equal(OwnCgroupLine(), File.ReadAllText(Scratch.Path("cgroup")).Trim());
-        Assert.Empty(ProcessesMarked(marker));
+        Assert.Empty(MarkedProcesses.Alive(marker));
         var document = RunReport.Load(report);
         Assert.False(document.Has(Assert.Single(document.Attempts), "cpuSeconds"), document.Json);
     }
@@ -123,7 +121,7 @@ public sealed class CgroupTests : CliTest
     {
         File.SetUnixFileMode(Scratch.Directory, (UnixFileMode)0x1ff);
 
-        var result = await BudgetRunProcess.RunProgramAsync("setpriv", [.. _asNobody, Executables.BudgetRun,
+        var result = await Nobody.RunBudgetRunAsync([
             "--cgroup", "required", "--", .. Child("--count", Scratch.Path("started"), "exit", "0")]);
 
         result.AssertExitCode(2).AssertNoStackTrace();
@@ -165,9 +163,6 @@ public sealed class CgroupTests : CliTest
         Assert.Empty(delegated.Children());
     }
 
-    /// <summary>A number no other process on the machine has in its command line.</summary>
-    private static string Marker() => Random.Shared.NextInt64(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>The cgroup2 mount point: the cgroup paths in /proc are relative to it.</summary>
     private static string Mount()
     {
@@ -194,20 +189,6 @@ public sealed class CgroupTests : CliTest
         {
             return null;
         }
-    }
-
-    /// <summary>Live processes whose command line holds <paramref name="marker"/>.</summary>
-    private static List<int> ProcessesMarked(string marker)
-    {
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(directory), out var pid) && Posix.IsAlive(pid) && Posix.CommandLine(pid).Contains(marker, StringComparison.Ordinal))
-            {
-                found.Add(pid);
-            }
-        }
-        return found;
     }
 
     private async Task<Dictionary<string, int>> TreeOfAsync(BudgetRunProcess run)
@@ -252,7 +233,7 @@ public sealed class CgroupTests : CliTest
 
         /// <summary>budget-run as nobody, moved into this cgroup first (by root, before setpriv drops to nobody).</summary>
         public Task<ProcessResult> RunAsNobodyAsync(string[] args) =>
-            BudgetRunProcess.RunProgramAsync("sh", ["-c", "echo $$ > \"$0/cgroup.procs\" && exec setpriv \"$@\"", _directory, .. _asNobody,
+            BudgetRunProcess.RunProgramAsync("sh", ["-c", "echo $$ > \"$0/cgroup.procs\" && exec setpriv \"$@\"", _directory, .. Nobody.SetprivArgs,
                 Executables.BudgetRun, .. args]);
 
         /// <summary>The cgroups left in it.</summary>

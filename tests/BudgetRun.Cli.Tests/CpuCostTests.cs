@@ -108,7 +108,7 @@ public sealed class CpuCostTests : CliTest
     {
         File.SetUnixFileMode(Scratch.Directory, (UnixFileMode)0x1ff);
 
-        var result = await BudgetRunProcess.RunProgramAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Executables.BudgetRun,
+        var result = await Nobody.RunBudgetRunAsync([
             "--cost-per-cpu-second-cents", "1", "--", .. Child("--count", Scratch.Path("started"), "exit", "0")]);
 
         result.AssertExitCode(2).AssertNoStackTrace();

@@ -31,7 +31,7 @@ public sealed partial class ReapTests : CliTest
     [CgroupFact]
     public async Task SigkilledBudgetRun_WithACgroup_ReapKillsTheWholeTree_RemovesTheCgroupAndTheRecord()
     {
-        var marker = Marker();
+        var marker = MarkedProcesses.NewMarker();
         try
         {
             var (record, pids) = await SigkillMidAttemptAsync(["--cgroup", "required"], marker);
@@ -42,7 +42,7 @@ public sealed partial class ReapTests : CliTest
 
             reap.AssertExitCode(0).AssertNoStackTrace();
             Assert.Matches(@"^run [0-9a-f]{32}: its budget-run \(pid \d+\) was killed; killed 4 process\(es\)$", reap.StdoutText.Trim());
-            Assert.Empty(ProcessesMarked(marker));
+            Assert.Empty(MarkedProcesses.Alive(marker));
             Assert.All(pids.Values, pid => Assert.False(Posix.IsAlive(pid), $"pid {pid} survived the reap"));
             Assert.False(Directory.Exists(cgroup), $"the run's cgroup {cgroup} is still there");
             Assert.Empty(Records());
@@ -56,7 +56,7 @@ public sealed partial class ReapTests : CliTest
     [Fact]
     public async Task SigkilledBudgetRun_WithoutACgroup_ReapFindsTheGroupAndTheEscapedProcessesByTheirRunId()
     {
-        var marker = Marker();
+        var marker = MarkedProcesses.NewMarker();
         try
         {
             var (_, pids) = await SigkillMidAttemptAsync(["--cgroup", "off"], marker);
@@ -67,7 +67,7 @@ public sealed partial class ReapTests : CliTest
 
             reap.AssertExitCode(0).AssertNoStackTrace();
             Assert.Matches(@"killed 4 process\(es\)$", reap.StdoutText.Trim());
-            Assert.Empty(ProcessesMarked(marker));
+            Assert.Empty(MarkedProcesses.Alive(marker));
             Assert.Empty(Records());
         }
         finally
@@ -79,13 +79,13 @@ public sealed partial class ReapTests : CliTest
     [Fact]
     public async Task DryRun_ListsWithoutKilling_ThenReapKills_ThenNothingIsLeft()
     {
-        var marker = Marker();
+        var marker = MarkedProcesses.NewMarker();
         try
         {
             await SigkillMidAttemptAsync(["--cgroup", "off"], marker);
 
             var dry = await ReapAsync("--dry-run");
-            var alive = ProcessesMarked(marker).Count;
+            var alive = MarkedProcesses.Alive(marker).Count;
             var reap = await ReapAsync();
             var again = await ReapAsync();
 
@@ -93,7 +93,7 @@ public sealed partial class ReapTests : CliTest
             Assert.Matches(@"was killed; would kill 4 process\(es\)$", dry.StdoutText.Trim());
             Assert.Equal(4, alive);
             reap.AssertExitCode(0);
-            Assert.Empty(ProcessesMarked(marker));
+            Assert.Empty(MarkedProcesses.Alive(marker));
             again.AssertExitCode(0);
             Assert.Equal($"nothing to reap in {State}", again.StdoutText.Trim());
         }
@@ -106,7 +106,7 @@ public sealed partial class ReapTests : CliTest
     [Fact]
     public async Task NextRunOnTheSameKey_ReapsWhatTheKilledRunLeft_ARunOnAnotherKeyDoesNot()
     {
-        var marker = Marker();
+        var marker = MarkedProcesses.NewMarker();
         var ledger = "sqlite:" + Scratch.Path("ledger.db");
         string[] keyed(string key) => ["--ledger", ledger, "--budget-key", key, "--max-cost-cents", "100"];
         try
@@ -114,7 +114,7 @@ public sealed partial class ReapTests : CliTest
             await SigkillMidAttemptAsync([.. keyed("reap-me"), "--cgroup", "off"], marker);
 
             var other = await RunInStateAsync([.. keyed("someone-else"), "--max-attempts", "1", "--", "true"]);
-            var survivedOther = ProcessesMarked(marker).Count;
+            var survivedOther = MarkedProcesses.Alive(marker).Count;
             var same = await RunInStateAsync([.. keyed("reap-me"), "--max-attempts", "1", "--", "true"]);
 
             other.AssertExitCode(0);
@@ -123,7 +123,7 @@ public sealed partial class ReapTests : CliTest
             Assert.Contains(same.StderrLines, line =>
                 ReapedLine().IsMatch(line) && line.Contains("reaped 4 process(es) left behind by run", StringComparison.Ordinal)
                 && line.Contains("on budget key reap-me", StringComparison.Ordinal));
-            Assert.Empty(ProcessesMarked(marker));
+            Assert.Empty(MarkedProcesses.Alive(marker));
             Assert.Empty(Records());
         }
         finally
@@ -301,7 +301,7 @@ public sealed partial class ReapTests : CliTest
         var record = File.ReadAllText(Assert.Single(Records()));
         run.Signal(Posix.SIGKILL);
         await run.WaitAsync();
-        Assert.Equal(4, ProcessesMarked(marker).Count); // the setsid sh too: its arguments hold the marker
+        Assert.Equal(4, MarkedProcesses.Alive(marker).Count); // the setsid sh too: its arguments hold the marker
         return (record, pids);
     }
 
@@ -314,24 +314,9 @@ public sealed partial class ReapTests : CliTest
         return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
     }
 
-    private static string Marker() => Random.Shared.NextInt64(100_000_000, 999_999_999).ToString(CultureInfo.InvariantCulture);
-
-    private static List<int> ProcessesMarked(string marker)
-    {
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(directory), out var pid) && Posix.IsAlive(pid) && Posix.CommandLine(pid).Contains(marker, StringComparison.Ordinal))
-            {
-                found.Add(pid);
-            }
-        }
-        return found;
-    }
-
     private static void KillMarked(string marker)
     {
-        foreach (var pid in ProcessesMarked(marker))
+        foreach (var pid in MarkedProcesses.Alive(marker))
         {
             Posix.Kill(pid, Posix.SIGKILL);
         }

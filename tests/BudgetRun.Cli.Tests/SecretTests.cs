@@ -60,7 +60,7 @@ public sealed class SecretTests : CliTest
     }
 
     private static Task<ProcessResult> RunAsNobodyAsync(string[] args) =>
-        BudgetRunProcess.RunProgramAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Executables.BudgetRun, .. args],
+        Nobody.RunBudgetRunAsync(args,
             new RunSettings
             {
                 Environment = new Dictionary<string, string?>

@@ -20,11 +20,7 @@ internal sealed class CpuMeteredCost(long perAttemptCents, decimal centsPerCpuSe
 
     public MeterRate? Rate => new MeterRate("cpu", centsPerCpuSecond);
 
-    public CostTopUp? NextTopUp(TimeSpan elapsed, long reservedCents)
-    {
-        var paidUntil = slice * ((reservedCents - perAttemptCents) / SliceCents);
-        return new CostTopUp(paidUntil - (slice / 4), SliceCents, paidUntil);
-    }
+    public CostTopUp? NextTopUp(TimeSpan elapsed, long reservedCents) => MeteredCost.NextSlice(perAttemptCents, SliceCents, slice, reservedCents);
 
     public long ChargeCents(TimeSpan ran, long reservedCents, AttemptUsage? usage)
     {

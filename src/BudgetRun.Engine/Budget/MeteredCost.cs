@@ -21,10 +21,16 @@ internal sealed class MeteredCost(long perAttemptCents, decimal centsPerMinute, 
 
     public MeterRate? Rate => new MeterRate("wall", centsPerMinute / 60m);
 
-    public CostTopUp? NextTopUp(TimeSpan elapsed, long reservedCents)
+    public CostTopUp? NextTopUp(TimeSpan elapsed, long reservedCents) => NextSlice(perAttemptCents, SliceCents, slice, reservedCents);
+
+    /// <summary>
+    /// The next slice of a meter whose slices of <paramref name="slice"/> cost <paramref name="sliceCents"/>
+    /// each, on top of <paramref name="perAttemptCents"/>: due when a quarter of the paid time is left.
+    /// </summary>
+    internal static CostTopUp NextSlice(long perAttemptCents, long sliceCents, TimeSpan slice, long reservedCents)
     {
-        var paidUntil = slice * ((reservedCents - perAttemptCents) / SliceCents);
-        return new CostTopUp(paidUntil - (slice / 4), SliceCents, paidUntil);
+        var paidUntil = slice * ((reservedCents - perAttemptCents) / sliceCents);
+        return new CostTopUp(paidUntil - (slice / 4), sliceCents, paidUntil);
     }
 
     public long ChargeCents(TimeSpan ran, long reservedCents, AttemptUsage? usage) =>

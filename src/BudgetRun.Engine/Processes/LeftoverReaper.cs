@@ -130,7 +130,7 @@ internal static class LeftoverReaper
 
         if (record.Cgroup is { } path && Directory.Exists(path))
         {
-            TryWrite(Path.Combine(path, "cgroup.kill"), "1");
+            new AttemptCgroup(path).Kill(); // cgroup.kill of the run's cgroup reaches its attempts' too
         }
         foreach (var (pid, start) in targets)
         {
@@ -297,17 +297,6 @@ internal static class LeftoverReaper
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return [run];
-        }
-    }
-
-    private static void TryWrite(string file, string value)
-    {
-        try
-        {
-            File.WriteAllText(file, value);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
         }
     }
 }
