@@ -164,13 +164,15 @@ measure_rss() {
   done
 }
 
-# 3. 1 GiB through the child's stdout, with and without budget-run in front.
+# 3. 1 GiB through the child's stdout, with and without budget-run in front, and with budget-run in
+# its path (an output predicate: budget-run tees and splices the child's stdout to its own).
 measure_throughput() {
   for round in $(seq "$pipe_rounds"); do
     hyperfine --shell=bash --style basic --warmup "$pipe_warmup" --runs "$pipe_runs" \
-      --export-json "$raw/throughput-$round.json" -n pipe -n "budget-run pipe" \
+      --export-json "$raw/throughput-$round.json" -n pipe -n "budget-run pipe" -n "budget-run tapped" \
       "head -c 1G /dev/zero | cat >/dev/null" \
-      "'$bin' -- head -c 1G /dev/zero | cat >/dev/null"
+      "'$bin' -- head -c 1G /dev/zero | cat >/dev/null" \
+      "'$bin' --match-stream stdout --retry-if-output x -- head -c 1G /dev/zero | cat >/dev/null"
   done
 }
 

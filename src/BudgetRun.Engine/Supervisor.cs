@@ -40,6 +40,7 @@ internal sealed partial class Supervisor
 
     /// <summary>The backoff waited before the attempt about to start (zero before the first).</summary>
     private TimeSpan _lastDelay;
+    private bool _lastDelayAsked;
     private ChildRetryRequest? _childRequest;
 
     /// <summary>The wait the child asked for, longer than the backoff's, for the retry just decided.</summary>
@@ -154,6 +155,7 @@ internal sealed partial class Supervisor
     private ValueTask BackingOff(TimeSpan delay)
     {
         _lastDelay = delay;
+        _lastDelayAsked = _childDelay is not null;
         _observer.PhaseChanged(RunPhase.BackingOff);
         _observer.BackingOff(delay, _time.GetUtcNow() + delay);
         return ValueTask.CompletedTask;
@@ -184,6 +186,7 @@ internal sealed partial class Supervisor
 
         var number = _attemptCount + 1;
         var delayBefore = _lastDelay;
+        var delayAsked = _lastDelayAsked;
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
         _observer.PhaseChanged(RunPhase.Running);
@@ -191,7 +194,8 @@ internal sealed partial class Supervisor
         IChildProcess child;
         try
         {
-            child = _launcher.Start(AttemptEnvironment.For(new ChildStartInfo(_options.Command, _options.ExtraEnvironment, _options.HiddenEnvironment),
+            child = _launcher.Start(AttemptEnvironment.For(new ChildStartInfo(_options.Command, _options.ExtraEnvironment, _options.HiddenEnvironment,
+                    _options.Output?.Streams ?? OutputStreams.None),
                 number - _resetAt, _options.MaxAttempts, _options.RunId, spend.Reservations[0].RemainingCents));
         }
         catch (ChildStartException ex)
@@ -206,7 +210,8 @@ internal sealed partial class Supervisor
                 LogReleaseFailed(_logger, number, unavailable.Message); // kept by the ledger and released when it answers
             }
             var failed = new AttemptRecord(number, startedAt, _time.GetElapsedTime(started), AttemptKind.StartError,
-                ex.ExitCode, null, 0, delayBefore);
+                ex.ExitCode, null, 0, delayBefore)
+            { DelayAskedByChild = delayAsked };
             Record(failed);
             return new AttemptOutcome(failed, StartError: ex.Message);
         }
@@ -237,6 +242,7 @@ internal sealed partial class Supervisor
         {
             LogSwept(_logger, leftovers, number);
         }
+        var captured = await child.OutputAsync().ConfigureAwait(false);
         var usage = child.Finish();
         var cost = _budget.ChargeFor(spend, duration, usage);
         try
@@ -259,8 +265,18 @@ internal sealed partial class Supervisor
             { ExitCode: 0 } => AttemptKind.Success,
             _ => AttemptKind.Failure,
         };
-        var record = new AttemptRecord(number, startedAt, duration, kind, exit.ExitCode, exit.Signal, cost, delayBefore, usage);
+        var output = kind == AttemptKind.Success || _options.Output is null ? default : _options.Output.Judge(captured);
+        var record = new AttemptRecord(number, startedAt, duration, kind, exit.ExitCode, exit.Signal, cost, delayBefore, usage)
+        {
+            DelayAskedByChild = delayAsked,
+            OutputRule = output.Rule,
+            OutputTails = _options.Output?.Tails(captured),
+        };
         Record(record);
+        if (output.Rule is { } rule)
+        {
+            LogOutputRule(_logger, number, rule);
+        }
 
         // Only the terminal's Ctrl-C (the child's group had the terminal) is an interrupt; without the
         // terminal, a SIGINT death is like any other signal's.
@@ -271,7 +287,7 @@ internal sealed partial class Supervisor
             _resetAt = number;
             _backoff.Reset();
         }
-        return new AttemptOutcome(record, InterruptedAtTerminal: interrupted);
+        return new AttemptOutcome(record, InterruptedAtTerminal: interrupted, Output: output);
     }
 
     /// <summary>Waits for the child, stopping it on a timeout or a stop request, and meters it while it runs.</summary>
@@ -417,6 +433,9 @@ internal sealed partial class Supervisor
 
     [LoggerMessage(Level = LogLevel.Information, Message = LogMessages.AttemptStartedAfterReset)]
     private static partial void LogAttemptStartedAfterReset(ILogger logger, int attempt, int pid, int counted, int maxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt}'s output: {Rule}")]
+    private static partial void LogOutputRule(ILogger logger, int attempt, string rule);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} ended with {Result} after {Duration}")]
     private static partial void LogAttemptEnded(ILogger logger, int attempt, string result, string duration);

@@ -76,6 +76,14 @@ internal sealed class CliOptions
     public Option<string> Deadline { get; } = Value("--deadline", "D", "Overall limit for the whole run, backoff waits included; exits 124.");
     public Option<string> RetryOn { get; } = Value("--retry-on", "CODES", "Retry only these exit codes, e.g. 1,75,137 (default: any non-zero but 126, 127).");
     public Option<string> NoRetryOn { get; } = Value("--no-retry-on", "CODES", "These exit codes end the run at once.");
+    public Option<string[]> RetryIfOutput { get; } = Patterns("--retry-if-output",
+        "Retry a failed attempt when the end of its output (the last 64 KiB of --match-stream) matches REGEX, whatever its exit code; when given, a failed attempt whose output matches none is not retried. Repeatable. budget-run then sits in the output's path.");
+    public Option<string[]> NoRetryIfOutput { get; } = Patterns("--no-retry-if-output",
+        "End the run when a failed attempt's output matches REGEX (before any --retry-if-output). Repeatable.");
+    public Option<string> MatchStream { get; } = Value("--match-stream", "stdout|stderr|both",
+        "The output the predicates and --report-output-tail read (default stderr); when stdout and stderr are the same file, both are read as one, in order.");
+    public Option<string> ReportOutputTail { get; } = Value("--report-output-tail", "N",
+        $"Keep the last N lines (1 to {BudgetRun.Engine.Retry.OutputRules.MaxTailLines}, at most 64 KiB) of each attempt's --match-stream output in the --report.");
     public Option<string> KillGrace { get; } = Value("--kill-grace", "D", $"Time between SIGTERM and SIGKILL to the whole process tree (default {Durations.Format(Defaults.KillGrace)}).");
     public Option<string> Cgroup { get; } = Value("--cgroup", "required|auto|off",
         "Run each attempt in a cgroup v2 of its own, killed as one with cgroup.kill and its CPU time measured: auto (default) where budget-run can make one, required (else exit 2), off.");
@@ -177,7 +185,7 @@ internal sealed class CliOptions
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, CostPerCpuSecondCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
-            Deadline, RetryOn, NoRetryOn, KillGrace, Cgroup, MemoryMax, CpuMax, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
+            Deadline, RetryOn, NoRetryOn, RetryIfOutput, NoRetryIfOutput, MatchStream, ReportOutputTail, KillGrace, Cgroup, MemoryMax, CpuMax, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
             PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the
@@ -318,6 +326,15 @@ internal sealed class CliOptions
         }
         return new BudgetCommandOptions(command, key, keyArgument, ledger, timeout, json, limit, window, zone, prefix);
     }
+
+    /// <summary>A repeatable pattern option: each use adds one.</summary>
+    private static Option<string[]> Patterns(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "REGEX",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
 
     private static Option<string> Value(string name, string helpName, string description)
     {

@@ -84,10 +84,66 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             Cgroup = CgroupOf(perCpuSecond, limits),
             Limits = limits,
             ResetAfter = Duration(options.ResetAfter),
+            Output = OutputRulesOf(report),
             HiddenEnvironment = HiddenFromChild,
         };
         warnings.AddRange(supervisor.CrossFieldWarnings());
         return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings, OnEnd(supervisor.KillGrace), WarnAtPercentOf());
+    }
+
+    /// <summary>The output predicates and the report's tail; null when none is asked for (budget-run stays out of the output's path).</summary>
+    private OutputRules? OutputRulesOf(string? report)
+    {
+        var retryIf = PatternsOf(options.RetryIfOutput);
+        var noRetryIf = PatternsOf(options.NoRetryIfOutput);
+        var tail = Text(options.ReportOutputTail) is { } lines
+            ? (int)ValueParsers.WholeNumber(options.ReportOutputTail.Name, lines, 1, OutputRules.MaxTailLines)
+            : (int?)null;
+        var stream = Text(options.MatchStream);
+        if (retryIf.Length == 0 && noRetryIf.Length == 0 && tail is null)
+        {
+            return stream is null ? null : throw new UsageException("--match-stream: it chooses the output of --retry-if-output, --no-retry-if-output or --report-output-tail; none is given");
+        }
+        if (tail is not null && report is null)
+        {
+            throw new UsageException("--report-output-tail: the tail is kept in the report; give --report PATH too");
+        }
+        return new OutputRules
+        {
+            RetryIf = retryIf,
+            NoRetryIf = noRetryIf,
+            TailLines = tail,
+            Streams = stream switch
+            {
+                null or "stderr" => OutputStreams.Stderr,
+                "stdout" => OutputStreams.Stdout,
+                "both" => OutputStreams.Both,
+                _ => throw new UsageException($"--match-stream: '{stream}' is not one of stdout, stderr, both"),
+            },
+        };
+    }
+
+    private OutputPattern[] PatternsOf(Option<string[]> option)
+    {
+        if (parsed.GetResult(option) is null)
+        {
+            return [];
+        }
+        return (parsed.GetValue(option) ?? []).Select(source =>
+        {
+            if (source.Length == 0)
+            {
+                throw new UsageException($"{option.Name}: the pattern is empty (it would match every output)");
+            }
+            try
+            {
+                return OutputPattern.Parse(source);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException($"{option.Name}: '{source}' is not a valid pattern: {ex.Message}");
+            }
+        }).ToArray();
     }
 
     /// <summary><c>--log-format</c>, for a run and for <c>serve</c>.</summary>

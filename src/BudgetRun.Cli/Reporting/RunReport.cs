@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using BudgetRun.Engine;
+using BudgetRun.Engine.Retry;
 
 namespace BudgetRun.Cli.Reporting;
 
@@ -39,7 +40,9 @@ internal sealed record RunReport(
 /// <summary>
 /// One attempt in the report: <c>exitCode</c> or <c>signal</c> is set, never both. <c>cpuSeconds</c>
 /// is what the attempt's cgroup counted (null without one); the memory figures appear only where
-/// the cgroup has the memory controller.
+/// the cgroup has the memory controller. <c>delayAskedByChild</c> (only when true): the wait before
+/// this attempt was the previous child's <c>POST /retry</c> <c>after</c>. <c>outputRule</c>: the
+/// output predicate that decided the retry; <c>outputTail</c>: with <c>--report-output-tail</c>.
 /// </summary>
 internal sealed record AttemptReport(
     int Number,
@@ -52,7 +55,10 @@ internal sealed record AttemptReport(
     long DelayBeforeMs,
     double? CpuSeconds,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? MemoryPeakBytes,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? OomKills)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? OomKills,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool DelayAskedByChild,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? OutputRule,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<OutputTail>? OutputTail)
 {
     public static AttemptReport From(AttemptRecord attempt) => new(
         attempt.Number,
@@ -65,5 +71,8 @@ internal sealed record AttemptReport(
         (long)attempt.DelayBefore.TotalMilliseconds,
         attempt.Usage is { } usage ? Math.Round(usage.CpuSeconds, 6) : null,
         attempt.Usage?.MemoryPeakBytes,
-        attempt.Usage?.OomKills);
+        attempt.Usage?.OomKills,
+        attempt.DelayAskedByChild,
+        attempt.OutputRule,
+        attempt.OutputTails);
 }

@@ -1,10 +1,15 @@
 namespace BudgetRun.Engine.Processes;
 
 /// <summary>What it takes to start one attempt's child.</summary>
+/// <param name="Command">The command and its arguments.</param>
+/// <param name="ExtraEnvironment">Variables set on top of budget-run's environment.</param>
+/// <param name="HiddenEnvironment">budget-run's variables the child must not inherit.</param>
+/// <param name="Capture">The output streams budget-run taps (<see cref="OutputTap"/>); None: both are inherited untouched.</param>
 internal sealed record ChildStartInfo(
     IReadOnlyList<string> Command,
     IReadOnlyDictionary<string, string> ExtraEnvironment,
-    IReadOnlySet<string>? HiddenEnvironment = null);
+    IReadOnlySet<string>? HiddenEnvironment = null,
+    OutputStreams Capture = OutputStreams.None);
 
 /// <summary>Starts children. The only way the engine creates processes.</summary>
 internal interface IChildLauncher
@@ -46,6 +51,12 @@ internal interface IChildProcess
 
     /// <summary>What the attempt's cgroup has counted so far, while it runs (null without one).</summary>
     AttemptUsage? Usage() => null;
+
+    /// <summary>
+    /// After the sweep: the end of each output stream budget-run tapped (<see cref="ChildStartInfo.Capture"/>),
+    /// once everything the attempt wrote has been passed on; empty when none was tapped.
+    /// </summary>
+    Task<IReadOnlyList<CapturedStream>> OutputAsync() => Task.FromResult<IReadOnlyList<CapturedStream>>([]);
 }
 
 /// <summary>Why a command could not be started; never retried.</summary>

@@ -28,7 +28,22 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Helper, EntryPoint = "br_spawn")]
     public static partial int Spawn(byte* path, byte** argv, byte** envp, int ttyFd, int pdeathSignal, int cgroupFd,
-        out int execErrno, out int cgroupErrno);
+        int stdoutFd, int stderrFd, out int execErrno, out int cgroupErrno);
+
+    /// <summary>A pipe (read end, write end), both close-on-exec and above 2, of <paramref name="size"/> bytes where allowed (0: the default): 0, or the errno.</summary>
+    [LibraryImport(Helper, EntryPoint = "br_pipe")]
+    public static partial int Pipe(int* fds, int size);
+
+    /// <summary>1 when the two descriptors are open on the same file, 0 when not, -1 when one is not open.</summary>
+    [LibraryImport(Helper, EntryPoint = "br_same_file")]
+    public static partial int SameFile(int a, int b);
+
+    /// <summary>Copies the pipe <paramref name="inFd"/> to <paramref name="outFd"/> until its end (native/budgetrun_native.c, br_pump): 0 or the errno that ended it.</summary>
+    [LibraryImport(Helper, EntryPoint = "br_pump")]
+    public static partial int Pump(int inFd, int outFd, int wakeFd, byte* tail, int keep, out int tailLength, out long total);
+
+    [LibraryImport(Libc, EntryPoint = "write")]
+    public static partial nint Write(int fd, byte* buffer, nint count);
 
     /// <summary>0 when a child can be created in the cgroup open as <paramref name="cgroupFd"/>, else the clone's errno.</summary>
     [LibraryImport(Helper, EntryPoint = "br_cgroup_probe")]

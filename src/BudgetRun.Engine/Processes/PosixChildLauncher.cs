@@ -8,7 +8,8 @@ namespace BudgetRun.Engine.Processes;
 /// <summary>
 /// Starts each attempt's child in its own process group with default signal dispositions, an
 /// empty signal mask, a parent-death signal and, at an interactive terminal, the terminal's
-/// foreground. stdin, stdout and stderr are inherited untouched: output passes through whole.
+/// foreground. stdin, stdout and stderr are inherited untouched: output passes through whole;
+/// only a start that asks for it (<see cref="ChildStartInfo.Capture"/>) has an <see cref="OutputTap"/> in between.
 /// Job control: when Ctrl-Z stops the child while it has the terminal, budget-run takes the
 /// terminal back and stops too, so the shell regains it; <c>fg</c> or <c>bg</c> continue both.
 /// With the run's cgroup, each child is created in a cgroup of its own attempt.
@@ -70,28 +71,47 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
 
         var argv = startInfo.Command.ToArray();
         var envp = environment.Select(pair => pair.Key + "=" + pair.Value).ToArray();
+        var tap = startInfo.Capture == OutputStreams.None ? null : OutputTap.Open(startInfo.Capture);
+        var output = (tap?.ChildStdout ?? -1, tap?.ChildStderr ?? -1);
         AttemptCgroup? cgroup = null;
-        if (_cgroups is not null)
+        try
         {
-            cgroup = _cgroups.CreateAttempt(out var whyNoCgroup);
-            if (cgroup is null)
+            if (_cgroups is not null)
             {
-                Unavailable(whyNoCgroup);
+                cgroup = _cgroups.CreateAttempt(out var whyNoCgroup);
+                if (cgroup is null)
+                {
+                    Unavailable(whyNoCgroup);
+                }
             }
         }
-        var (pid, execErrno, exited, cgroupErrno) = cgroup is null ? (-1, 0, null!, 0) : SpawnIn(cgroup, file, argv, envp);
+        catch
+        {
+            tap?.Abandon();
+            throw;
+        }
+        var (pid, execErrno, exited, cgroupErrno) = cgroup is null ? (-1, 0, null!, 0) : SpawnIn(cgroup, file, argv, envp, output);
         if (cgroupErrno != 0)
         {
             _ = cgroup!.TryRemove();
             cgroup = null;
-            Unavailable($"cannot start a process in an attempt's cgroup: {NativeMethods.ErrorText(cgroupErrno)}");
+            try
+            {
+                Unavailable($"cannot start a process in an attempt's cgroup: {NativeMethods.ErrorText(cgroupErrno)}");
+            }
+            catch
+            {
+                tap?.Abandon();
+                throw;
+            }
         }
         if (cgroup is null)
         {
-            (pid, execErrno, exited, _) = _spawner.Invoke(() => SpawnTracked(file, argv, envp, -1));
+            (pid, execErrno, exited, _) = _spawner.Invoke(() => SpawnTracked(file, argv, envp, -1, output));
         }
         if (pid < 0)
         {
+            tap?.Abandon();
             _ = cgroup?.TryRemove();
             throw new ChildStartException(StartFailure.NotExecutable, $"cannot start {file}: {NativeMethods.ErrorText(execErrno)}");
         }
@@ -99,6 +119,7 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
         {
             // The child has already exited with 127; the reaper collects it. Its cgroup can go once it
             // is reaped (it leaves the cgroup after it closed the pipe that reported the error).
+            tap?.Abandon();
             ReclaimTerminal(pid);
             if (cgroup is not null)
             {
@@ -108,12 +129,14 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
             var failure = execErrno == NativeMethods.ENOENT ? StartFailure.NotFound : StartFailure.NotExecutable;
             throw new ChildStartException(failure, $"cannot execute {file}: {NativeMethods.ErrorText(execErrno)}");
         }
+        tap?.Start();
         Leftovers?.Started(pid);
         var afterExit = exited.ContinueWith(task => task.Result with { HadTerminal = ReclaimTerminal(pid) }, TaskScheduler.Default);
-        return new PosixChildProcess(pid, afterExit, _reaper, _time, _kill, cgroup);
+        return new PosixChildProcess(pid, afterExit, _reaper, _time, _kill, cgroup, tap);
     }
 
-    private (int Pid, int ExecErrno, Task<ChildExit> Exited, int CgroupErrno) SpawnIn(AttemptCgroup cgroup, string file, string[] argv, string[] envp)
+    private (int Pid, int ExecErrno, Task<ChildExit> Exited, int CgroupErrno) SpawnIn(AttemptCgroup cgroup, string file, string[] argv, string[] envp,
+        (int Stdout, int Stderr) output)
     {
         var fd = cgroup.OpenForSpawn();
         if (fd < 0)
@@ -122,7 +145,7 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
         }
         try
         {
-            return _spawner.Invoke(() => SpawnTracked(file, argv, envp, fd));
+            return _spawner.Invoke(() => SpawnTracked(file, argv, envp, fd, output));
         }
         finally
         {
@@ -176,7 +199,8 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
         }
     }
 
-    private unsafe (int Pid, int ExecErrno, Task<ChildExit> Exited, int CgroupErrno) SpawnTracked(string file, string[] argv, string[] envp, int cgroupFd)
+    private unsafe (int Pid, int ExecErrno, Task<ChildExit> Exited, int CgroupErrno) SpawnTracked(string file, string[] argv, string[] envp, int cgroupFd,
+        (int Stdout, int Stderr) output)
     {
         var nativeFile = Utf8(file);
         var nativeArgv = Utf8Array(argv);
@@ -189,7 +213,7 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
             lock (_reaper.Gate)
             {
                 var pid = NativeMethods.Spawn((byte*)nativeFile, (byte**)nativeArgv, (byte**)nativeEnvp,
-                    ttyFd, Signals.SIGKILL, cgroupFd, out var execErrno, out var cgroupErrno);
+                    ttyFd, Signals.SIGKILL, cgroupFd, output.Stdout, output.Stderr, out var execErrno, out var cgroupErrno);
                 var exited = pid > 0 ? _reaper.Track(pid, signal => OnChildStopped(pid, signal)) : Task.FromResult(default(ChildExit));
                 return (pid, execErrno, exited, cgroupErrno);
             }

@@ -7,7 +7,7 @@ namespace BudgetRun.Engine.Processes;
 /// is also the kernel's <c>cgroup.kill</c>, and the attempt is over only once the cgroup is empty.
 /// </summary>
 internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildReaper reaper, TimeProvider time, CancellationToken kill,
-    AttemptCgroup? cgroup = null) : IChildProcess
+    AttemptCgroup? cgroup = null, OutputTap? tap = null) : IChildProcess
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan KillWaitLimit = TimeSpan.FromSeconds(10);
@@ -22,6 +22,9 @@ internal sealed class PosixChildProcess(int pid, Task<ChildExit> exited, ChildRe
     public int Pid { get; } = pid;
 
     public Task<ChildExit> Exited { get; } = exited;
+
+    public Task<IReadOnlyList<CapturedStream>> OutputAsync() =>
+        tap is null ? Task.FromResult<IReadOnlyList<CapturedStream>>([]) : tap.FinishAsync();
 
     public void Signal(int signal) => _ = NativeMethods.Kill(-Pid, signal);
 

@@ -5,11 +5,13 @@ namespace BudgetRun.Engine.Retry;
 /// <param name="BudgetRefused">No attempt started because its up-front cost did not fit.</param>
 /// <param name="StartError">Why the command could not be started, for a <see cref="AttemptKind.StartError"/> attempt.</param>
 /// <param name="InterruptedAtTerminal">The child died of the terminal's Ctrl-C (its group had the terminal).</param>
+/// <param name="Output">What the output predicates made of the attempt's output.</param>
 internal sealed record AttemptOutcome(
     AttemptRecord? Attempt,
     bool BudgetRefused = false,
     string? StartError = null,
-    bool InterruptedAtTerminal = false)
+    bool InterruptedAtTerminal = false,
+    OutputVerdict Output = default)
 {
     public static readonly AttemptOutcome NotStarted = new(Attempt: null);
 

@@ -2,7 +2,8 @@ namespace BudgetRun.Engine.Retry;
 
 /// <summary>
 /// Whether another attempt starts: a pure function of the attempt and the run's state, in order of
-/// precedence (an attempt that ended the run, a stop request, success, the exit-code policy, the
+/// precedence (an attempt that ended the run, a stop request, success, the child's refusal, the
+/// output predicates (a <c>--retry-if-output</c> match overrules the exit-code policy), the exit-code policy, the
 /// attempt cap, the budget, the deadline the wait would pass). The cap decides before the budget
 /// when both run out at the same moment. Side effects (the delay, the ledger, logs) are the
 /// supervisor's; this only decides. The child's request is a fact like the others: "no retry"
@@ -43,7 +44,12 @@ internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttemp
                 ? $"the child asked not to retry: {reason}"
                 : "the child asked not to retry");
         }
-        if (!classifier.IsRetryable(attempt.Code, attempt.Kind == AttemptKind.Oom))
+        switch (outcome.Output.Kind)
+        {
+            case OutputVerdictKind.NoRetry or OutputVerdictKind.NoMatch:
+                return new RetryVerdict.End(RunOutcome.NotRetryable, attempt.Code, $"attempt {attempt.Number} ended with {Describe(attempt)} and {outcome.Output.Rule}");
+        }
+        if (outcome.Output.Kind != OutputVerdictKind.Retry && !classifier.IsRetryable(attempt.Code, attempt.Kind == AttemptKind.Oom))
         {
             return new RetryVerdict.End(RunOutcome.NotRetryable, attempt.Code, $"exit code {attempt.Code} is not retried");
         }

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -162,9 +163,16 @@ __attribute__((noreturn)) static void child_fail(int report_fd, volatile int *sh
  * and mask, then exec. Runs with every signal blocked; never returns. */
 __attribute__((noreturn)) static void child_exec(const char *path, char *const argv[], char *const envp[],
                                                 char *const sh_argv[], int tty_fd, int pdeath_signal,
-                                                pid_t parent, int report_fd, volatile int *shared_errno)
+                                                pid_t parent, int report_fd, volatile int *shared_errno,
+                                                int stdout_fd, int stderr_fd)
 {
     if (setpgid(0, 0) != 0)
+        child_fail(report_fd, shared_errno, errno);
+    /* Output budget-run taps (--retry-if-output): the pipe's write end becomes fd 1 or 2. The pipe's
+     * own descriptors are close-on-exec and above 2 (br_pipe), so the dup2 copies are all the child keeps. */
+    if (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0)
+        child_fail(report_fd, shared_errno, errno);
+    if (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0)
         child_fail(report_fd, shared_errno, errno);
     if (tty_fd >= 0)
         (void)tcsetpgrp(tty_fd, getpid()); /* SIGTTOU is blocked, so this cannot stop us */
@@ -244,7 +252,8 @@ static long clone_into_cgroup(int cgroup_fd, int exit_signal)
  * child could not exec (it has already exited with 127 and must still be reaped); -1 with
  * *exec_errno (or *cgroup_errno) set when no child could be created. */
 BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[],
-                         int tty_fd, int pdeath_signal, int cgroup_fd, int *exec_errno, int *cgroup_errno)
+                         int tty_fd, int pdeath_signal, int cgroup_fd, int stdout_fd, int stderr_fd,
+                         int *exec_errno, int *cgroup_errno)
 {
     *exec_errno = 0;
     *cgroup_errno = 0;
@@ -284,13 +293,13 @@ BR_EXPORT pid_t br_spawn(const char *path, char *const argv[], char *const envp[
     {
         pid = (pid_t)clone_into_cgroup(cgroup_fd, SIGCHLD);
         if (pid == 0)
-            child_exec(path, argv, envp, sh_argv, tty_fd, pdeath_signal, parent, report[1], NULL);
+            child_exec(path, argv, envp, sh_argv, tty_fd, pdeath_signal, parent, report[1], NULL, stdout_fd, stderr_fd);
     }
     else
     {
         pid = vfork();
         if (pid == 0) /* shares our memory until exec */
-            child_exec(path, argv, envp, sh_argv, tty_fd, pdeath_signal, parent, -1, &child_errno);
+            child_exec(path, argv, envp, sh_argv, tty_fd, pdeath_signal, parent, -1, &child_errno, stdout_fd, stderr_fd);
     }
 
     int fork_errno = errno;
@@ -469,4 +478,275 @@ BR_EXPORT int br_path_owner(const char *path, uint32_t *uid, uint32_t *mode)
     *uid = (uint32_t)st.st_uid;
     *mode = (uint32_t)st.st_mode;
     return 0;
+}
+
+/* ---- The output tap (--retry-if-output, --report-output-tail) ----
+ *
+ * When asked, a child's stdout or stderr is a pipe that budget-run copies to its own, byte for
+ * byte and as it comes, keeping the last bytes for the retry decision. The copy is zero-copy where
+ * the kernel allows: tee(2) duplicates what the child wrote into a private "side" pipe (page
+ * references, no copy), splice(2) moves it to budget-run's output, and the side pipe keeps the
+ * tail, its excess dropped by a splice into /dev/null. Where budget-run's output takes no splice
+ * (a terminal, a file opened O_APPEND), it is read() and write(). */
+
+/* A pipe whose two descriptors are close-on-exec and above 2 (so that a child's dup2 onto 1 or 2
+ * never meets its own source, even when budget-run was started with one of them closed), holding
+ * `size` bytes where the system allows it (a larger pipe means fewer wake-ups of the writer, the
+ * pump and the reader after it). 0 or errno. */
+BR_EXPORT int br_pipe(int fds[2], int size)
+{
+    int raw[2];
+    if (pipe2(raw, O_CLOEXEC) != 0)
+        return errno;
+    if (size > 0)
+        (void)fcntl(raw[1], F_SETPIPE_SZ, size); /* else the default, 64 KiB */
+    for (int i = 0; i < 2; i++)
+    {
+        if (raw[i] > 2)
+            continue;
+        int moved = fcntl(raw[i], F_DUPFD_CLOEXEC, 3);
+        int error = errno;
+        close(raw[i]);
+        if (moved < 0)
+        {
+            close(raw[1 - i]);
+            return error;
+        }
+        raw[i] = moved;
+    }
+    fds[0] = raw[0];
+    fds[1] = raw[1];
+    return 0;
+}
+
+/* 1 when descriptors a and b are open on the same file (a terminal, a pipe, a file), 0 when not,
+ * -1 when either is not open. */
+BR_EXPORT int br_same_file(int a, int b)
+{
+    struct stat sa, sb;
+    if (fstat(a, &sa) != 0 || fstat(b, &sb) != 0)
+        return -1;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino ? 1 : 0;
+}
+
+struct br_ring
+{
+    unsigned char *data;
+    size_t cap, len, head; /* head: the oldest byte */
+};
+
+static void ring_add(struct br_ring *ring, const unsigned char *bytes, size_t count)
+{
+    if (count >= ring->cap)
+    {
+        memcpy(ring->data, bytes + count - ring->cap, ring->cap);
+        ring->head = 0;
+        ring->len = ring->cap;
+        return;
+    }
+    size_t at = (ring->head + ring->len) % ring->cap;
+    size_t first = count < ring->cap - at ? count : ring->cap - at;
+    memcpy(ring->data + at, bytes, first);
+    memcpy(ring->data, bytes + first, count - first);
+    ring->len += count;
+    if (ring->len > ring->cap)
+    {
+        ring->head = (ring->head + ring->len - ring->cap) % ring->cap;
+        ring->len = ring->cap;
+    }
+}
+
+/* Everything the side pipe holds goes to the ring (it is non-blocking). */
+static void side_to_ring(int side, struct br_ring *ring, unsigned char *buffer, size_t size)
+{
+    ssize_t got;
+    while ((got = read(side, buffer, size)) > 0 || (got < 0 && errno == EINTR))
+        if (got > 0)
+            ring_add(ring, buffer, (size_t)got);
+}
+
+/* Waits until fd takes more output (a full pipe whose reader is slow, a non-blocking descriptor). */
+static void wait_writable(int fd)
+{
+    struct pollfd out = {fd, POLLOUT, 0};
+    while (poll(&out, 1, -1) < 0 && errno == EINTR)
+    {
+    }
+}
+
+static int write_all(int fd, const unsigned char *bytes, size_t count)
+{
+    while (count > 0)
+    {
+        ssize_t put = write(fd, bytes, count);
+        if (put > 0)
+        {
+            bytes += put;
+            count -= (size_t)put;
+        }
+        else if (put < 0 && errno == EAGAIN)
+            wait_writable(fd);
+        else if (put < 0 && errno != EINTR)
+            return errno;
+    }
+    return 0;
+}
+
+#define BR_PUMP_CHUNK (256 * 1024)
+#define BR_SIDE_SIZE (1024 * 1024)
+
+/* Copies the pipe in_fd to out_fd until in_fd's end of file, or, once wake_fd is readable, until
+ * in_fd has nothing more waiting (the writers are dead: what they wrote is all in the pipe). The
+ * last `keep` bytes are left in tail (*tail_len of them), the count in *total. Returns 0, or the
+ * errno that ended it: the write's (EPIPE when whoever read budget-run's output has gone; the
+ * caller then closes in_fd, so that the child meets the same broken pipe), or the read's. */
+BR_EXPORT int br_pump(int in_fd, int out_fd, int wake_fd, unsigned char *tail, int32_t keep, int32_t *tail_len, int64_t *total)
+{
+    *tail_len = 0;
+    *total = 0;
+    struct br_ring ring = {malloc(keep > 0 ? (size_t)keep : 1), keep > 0 ? (size_t)keep : 1, 0, 0};
+    unsigned char *buffer = malloc(BR_PUMP_CHUNK);
+    if (ring.data == NULL || buffer == NULL)
+    {
+        free(ring.data);
+        free(buffer);
+        return ENOMEM;
+    }
+    int side[2] = {-1, -1};
+    int devnull = -1;
+    int splicing = pipe2(side, O_CLOEXEC | O_NONBLOCK) == 0;
+    if (splicing)
+    {
+        (void)fcntl(side[1], F_SETPIPE_SZ, BR_SIDE_SIZE); /* room for the tail and chunks; else 64 KiB */
+        devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        splicing = devnull >= 0;
+    }
+    size_t in_side = 0;
+    /* The side pipe's excess is dropped only when the next chunk might not fit: fewer calls. */
+    int side_size = side[1] >= 0 ? fcntl(side[1], F_GETPIPE_SZ) : 0;
+    size_t drop_above = side_size > BR_PUMP_CHUNK + keep ? (size_t)(side_size - BR_PUMP_CHUNK) : (size_t)keep;
+    int woken = 0, error = 0;
+    for (;;)
+    {
+        struct pollfd fds[2] = {{in_fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+        int ready = poll(fds, woken || wake_fd < 0 ? 1 : 2, woken ? 0 : -1);
+        if (ready < 0)
+        {
+            if (errno == EINTR)
+                continue;
+            error = errno;
+            break;
+        }
+        if (!woken && wake_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0)
+        {
+            woken = 1;
+            continue;
+        }
+        if (ready == 0)
+            break; /* woken, and nothing more is waiting */
+        if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+            continue;
+        if (!splicing)
+        {
+            ssize_t got = read(in_fd, buffer, BR_PUMP_CHUNK);
+            if (got < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (got <= 0)
+            {
+                error = got < 0 ? errno : 0;
+                break;
+            }
+            ring_add(&ring, buffer, (size_t)got);
+            if ((error = write_all(out_fd, buffer, (size_t)got)) != 0)
+                break;
+            *total += got;
+            continue;
+        }
+        if (in_side > drop_above)
+        {
+            /* The side pipe alone holds the tail: drop what is older, and the ring's older bytes too. */
+            while (in_side > (size_t)keep)
+            {
+                ssize_t dropped = splice(side[0], NULL, devnull, NULL, in_side - (size_t)keep, SPLICE_F_NONBLOCK);
+                if (dropped <= 0)
+                    break;
+                in_side -= (size_t)dropped;
+            }
+            ring.len = 0;
+            ring.head = 0;
+        }
+        ssize_t got = tee(in_fd, side[1], BR_PUMP_CHUNK, SPLICE_F_NONBLOCK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0 && errno == EAGAIN)
+        {
+            /* The side pipe is out of slots (many small writes fill them with few bytes): keep its bytes in the ring. */
+            side_to_ring(side[0], &ring, buffer, BR_PUMP_CHUNK);
+            in_side = 0;
+            continue;
+        }
+        if (got < 0 && errno == EINVAL)
+        {
+            splicing = 0; /* no tee here: copy */
+            continue;
+        }
+        if (got <= 0)
+        {
+            error = got < 0 ? errno : 0;
+            break;
+        }
+        in_side += (size_t)got;
+        ssize_t moved = 0;
+        int put_errno = 0;
+        while (moved < got)
+        {
+            ssize_t put = splice(in_fd, NULL, out_fd, NULL, (size_t)(got - moved), SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (put > 0)
+            {
+                moved += put;
+                *total += put;
+            }
+            else if (put < 0 && errno == EAGAIN)
+                wait_writable(out_fd);
+            else if (put < 0 && errno == EINTR)
+                continue;
+            else
+            {
+                put_errno = put < 0 ? errno : EIO;
+                break;
+            }
+        }
+        if (moved == got)
+            continue;
+        if (put_errno == EINVAL && *total == 0)
+        {
+            /* budget-run's output takes no splice (a terminal, O_APPEND): copy from here on. The
+             * chunk is still in in_fd and in the side pipe, which holds nothing else yet: drop it there. */
+            while (in_side > 0)
+            {
+                ssize_t dropped = splice(side[0], NULL, devnull, NULL, in_side, SPLICE_F_NONBLOCK);
+                if (dropped <= 0)
+                    break;
+                in_side -= (size_t)dropped;
+            }
+            splicing = 0;
+            continue;
+        }
+        error = put_errno;
+        break;
+    }
+    if (side[0] >= 0)
+    {
+        side_to_ring(side[0], &ring, buffer, BR_PUMP_CHUNK);
+        close(side[0]);
+        close(side[1]);
+    }
+    if (devnull >= 0)
+        close(devnull);
+    for (size_t i = 0; i < ring.len; i++)
+        tail[i] = ring.data[(ring.head + i) % ring.cap];
+    *tail_len = (int32_t)ring.len;
+    free(ring.data);
+    free(buffer);
+    return error;
 }

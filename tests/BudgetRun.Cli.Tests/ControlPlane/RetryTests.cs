@@ -35,6 +35,8 @@ public sealed class RetryTests : CliTest
         Assert.Equal(2, loaded.Attempts.Count);
         var (first, second) = (loaded.Attempts[0], loaded.Attempts[1]);
         Assert.True(loaded.Number(second, "delayBeforeMs") >= 2000, loaded.Json);
+        Assert.True(loaded.Field(second, "delayAskedByChild").GetBoolean(), loaded.Json);
+        Assert.False(loaded.Has(first, "delayAskedByChild"), loaded.Json);
         Assert.True(loaded.Time(second, "startedAt") - loaded.Time(first, "startedAt") >= TimeSpan.FromSeconds(2), loaded.Json);
         Assert.Contains("attempt 1 failed with exit code 1; next attempt in 2s, as the child asked (POST /retry)", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("the child asked not to retry: HTTP 400 from upstream", result.StderrLines[^1], StringComparison.Ordinal);

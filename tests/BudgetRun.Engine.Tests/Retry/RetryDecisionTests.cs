@@ -59,6 +59,21 @@ public sealed class RetryDecisionTests
             new RetryVerdict.Retry(TimeSpan.FromHours(1), ChildAsked: true)),
         ["the child's 'after' still stops at the deadline"] = (Failed(1), Facts(fits: true, deadlineIn: TimeSpan.FromSeconds(30), child: new(TimeSpan.FromSeconds(45))),
             new RetryVerdict.Stop(StopReason.Deadline, "the next attempt would start after the run's deadline of 60s")),
+        ["a --no-retry-if-output match ends the run with the attempt's code"] = (Judged(1, new(OutputVerdictKind.NoRetry, "quota", "stderr")), Facts(fits: true),
+            End(RunOutcome.NotRetryable, 1, "attempt 2 ended with exit code 1 and --no-retry-if-output 'quota' matched stderr")),
+        ["no --retry-if-output match ends the run"] = (Judged(4, new(OutputVerdictKind.NoMatch)), Facts(fits: true),
+            End(RunOutcome.NotRetryable, 4, "attempt 2 ended with exit code 4 and no --retry-if-output matched")),
+        ["a --retry-if-output match overrules a --no-retry-on code"] = (Judged(3, new(OutputVerdictKind.Retry, "503", "stderr")), Facts(fits: true), new RetryVerdict.Retry(Delay)),
+        ["a --retry-if-output match overrules 127"] = (Judged(127, new(OutputVerdictKind.Retry, "503", "stderr")), Facts(fits: true), new RetryVerdict.Retry(Delay)),
+        ["a --retry-if-output match still stops at the cap"] = (Judged(1, new(OutputVerdictKind.Retry, "503", "stderr")), Facts(counted: 3),
+            End(RunOutcome.AttemptsExhausted, 1, "all 3 attempts failed; the last ended with exit code 1")),
+        ["a --retry-if-output match still asks the budget"] = (Judged(1, new(OutputVerdictKind.Retry, "503", "stderr")), Facts(fits: false), new RetryVerdict.EndForBudget()),
+        ["the child's 'no retry' wins over a --retry-if-output match"] = (Judged(1, new(OutputVerdictKind.Retry, "503", "stderr")), Facts(fits: true, child: new(null, false)),
+            End(RunOutcome.NotRetryable, 1, "the child asked not to retry")),
+        ["output is never judged against a success"] = (new AttemptOutcome(Attempt(0, AttemptKind.Success), Output: new(OutputVerdictKind.NoRetry, "x", "stderr")), Facts(),
+            End(RunOutcome.Succeeded, 0, "attempt 2 succeeded")),
+        ["a timed-out attempt's output is judged too"] = (new AttemptOutcome(Attempt(null, AttemptKind.Timeout), Output: new(OutputVerdictKind.NoRetry, "stuck", "stderr")), Facts(fits: true),
+            End(RunOutcome.NotRetryable, 124, "attempt 2 ended with a timeout (124) and --no-retry-if-output 'stuck' matched stderr")),
         ["the child's 'after' does not get past the cap"] = (Failed(1), Facts(counted: 3, child: new(TimeSpan.FromSeconds(45))),
             End(RunOutcome.AttemptsExhausted, 1, "all 3 attempts failed; the last ended with exit code 1")),
     };
@@ -110,6 +125,8 @@ public sealed class RetryDecisionTests
 
     private static AttemptOutcome Failed(int code, AttemptKind kind = AttemptKind.Failure) =>
         new(Attempt(kind == AttemptKind.Timeout ? null : code, kind));
+
+    private static AttemptOutcome Judged(int code, OutputVerdict output) => new(Attempt(code, AttemptKind.Failure), Output: output);
 
     private static AttemptOutcome Signalled(int signal) => new(Attempt(null, AttemptKind.Signal, signal));
 
