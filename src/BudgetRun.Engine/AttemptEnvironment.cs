@@ -17,6 +17,9 @@ internal static class AttemptEnvironment
 
     public const string RunId = "BUDGET_RUN_RUN_ID";
 
+    /// <summary>The child's bearer token for the control plane (set by the CLI's host): the child's alone, never a health check's or the end hook's.</summary>
+    public const string ChildToken = "BUDGET_RUN_TOKEN";
+
     /// <summary>Cents left in the budget once this attempt's reservation is made (the tightest of the run's cap and the account's levels).</summary>
     public const string RemainingCents = "BUDGET_RUN_REMAINING_CENTS";
 

@@ -23,4 +23,9 @@ public enum AttemptKind
     /// <c>--no-retry-on</c> name it <c>oom</c>. Only where the attempt's cgroup has the memory controller.
     /// </summary>
     [JsonStringEnumMemberName("oom")] Oom,
+    /// <summary>
+    /// Stopped by budget-run because its health checks failed (<c>--health-cmd</c>, <c>--health-url</c>);
+    /// its code is its death's (143 after SIGTERM); <c>--retry-on</c> and <c>--no-retry-on</c> name it <c>unhealthy</c>.
+    /// </summary>
+    [JsonStringEnumMemberName("unhealthy")] Unhealthy,
 }

@@ -59,4 +59,7 @@ public static class ExitCodes
     /// attempt the OOM killer ended, whose code is 137), beyond the codes 1 to 255.
     /// </summary>
     public const int Oom = 256;
+
+    /// <summary>Likewise, the word <c>unhealthy</c>: an attempt budget-run stopped for failing its health checks (its code is its death's, 143 after SIGTERM).</summary>
+    public const int Unhealthy = 257;
 }

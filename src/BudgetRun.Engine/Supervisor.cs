@@ -192,11 +192,12 @@ internal sealed partial class Supervisor
         _observer.PhaseChanged(RunPhase.Running);
 
         IChildProcess child;
+        var start = AttemptEnvironment.For(new ChildStartInfo(_options.Command, _options.ExtraEnvironment, _options.HiddenEnvironment,
+                _options.Output?.Streams ?? OutputStreams.None),
+            number - _resetAt, _options.MaxAttempts, _options.RunId, spend.Reservations[0].RemainingCents);
         try
         {
-            child = _launcher.Start(AttemptEnvironment.For(new ChildStartInfo(_options.Command, _options.ExtraEnvironment, _options.HiddenEnvironment,
-                    _options.Output?.Streams ?? OutputStreams.None),
-                number - _resetAt, _options.MaxAttempts, _options.RunId, spend.Reservations[0].RemainingCents));
+            child = _launcher.Start(start);
         }
         catch (ChildStartException ex)
         {
@@ -230,7 +231,7 @@ internal sealed partial class Supervisor
         {
             _observer.Metering(new AttemptMeter(() => ReadMeter(child, spend, number, startedAt, started)));
         }
-        var (exit, stoppedAs, forced) = await SuperviseAsync(child, spend, number, started).ConfigureAwait(false);
+        var (exit, stoppedAs, forced) = await SuperviseAsync(child, start, spend, number, started).ConfigureAwait(false);
         if (metered)
         {
             _observer.Metering(null);
@@ -291,7 +292,8 @@ internal sealed partial class Supervisor
     }
 
     /// <summary>Waits for the child, stopping it on a timeout or a stop request, and meters it while it runs.</summary>
-    private async Task<(ChildExit Exit, AttemptKind? StoppedAs, bool Forced)> SuperviseAsync(IChildProcess child, AttemptSpend spend, int number, long started)
+    private async Task<(ChildExit Exit, AttemptKind? StoppedAs, bool Forced)> SuperviseAsync(IChildProcess child, ChildStartInfo start, AttemptSpend spend,
+        int number, long started)
     {
         var gate = new Lock();
         AttemptKind? stoppedAs = null;
@@ -319,9 +321,13 @@ internal sealed partial class Supervisor
                 Stop(AttemptKind.Killed, _control.Reason!.Value.ChildSignal()));
             using var attemptOver = new CancellationTokenSource();
             var meter = MeterAsync(spend, number, started, attemptOver.Token);
+            var health = _options.Health is { } check
+                ? WatchHealthAsync(check, child, start, number, started, () => Stop(AttemptKind.Unhealthy, Signals.SIGTERM), attemptOver.Token)
+                : Task.CompletedTask;
             var exit = await child.Exited.ConfigureAwait(false);
             await attemptOver.CancelAsync().ConfigureAwait(false);
             await meter.ConfigureAwait(false);
+            await health.ConfigureAwait(false);
             Task<bool>? stop;
             lock (gate)
             {
@@ -335,6 +341,67 @@ internal sealed partial class Supervisor
             _control.SetForwarder(null);
         }
     }
+
+    /// <summary>
+    /// Checks the attempt's health (<see cref="HealthCheck"/>) until it ends or fails
+    /// <see cref="HealthCheck.Retries"/> checks in a row, then stops it with <paramref name="unhealthy"/>.
+    /// </summary>
+    private async Task WatchHealthAsync(HealthCheck check, IChildProcess child, ChildStartInfo start, int number, long started, Action unhealthy,
+        CancellationToken attemptOver)
+    {
+        using var probe = new HealthProbe(check, _launcher, _time, start.ExtraEnvironment, start.HiddenEnvironment ?? new HashSet<string>());
+        var failures = 0;
+        var starting = check.StartPeriod > TimeSpan.Zero;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(check.Interval, _time, attemptOver).ConfigureAwait(false);
+                var (healthy, detail) = await probe.CheckAsync(child.Pid, attemptOver).ConfigureAwait(false);
+                if (healthy)
+                {
+                    if (failures > 0 || starting)
+                    {
+                        LogHealthy(_logger, number);
+                    }
+                    failures = 0;
+                    starting = false;
+                    continue;
+                }
+                if (starting && _time.GetElapsedTime(started) < check.StartPeriod)
+                {
+                    LogHealthStarting(_logger, number, detail, Durations.Format(check.StartPeriod));
+                    continue;
+                }
+                starting = false;
+                failures++;
+                if (failures < check.Retries)
+                {
+                    LogHealthFailed(_logger, number, failures, check.Retries, detail);
+                    continue;
+                }
+                LogUnhealthy(_logger, number, failures, detail);
+                unhealthy();
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (attemptOver.IsCancellationRequested)
+        {
+            // The attempt ended: so do its checks (a check under way is killed).
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "attempt {Attempt}'s health check failed ({Failures} of {Retries} in a row): {Detail}")]
+    private static partial void LogHealthFailed(ILogger logger, int attempt, int failures, int retries, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt}'s health check failed within the start period of {StartPeriod}, which does not count: {Detail}")]
+    private static partial void LogHealthStarting(ILogger logger, int attempt, string detail, string startPeriod);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "attempt {Attempt} is healthy")]
+    private static partial void LogHealthy(ILogger logger, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "attempt {Attempt} is unhealthy after {Failures} failed health checks in a row ({Detail}): stopping it")]
+    private static partial void LogUnhealthy(ILogger logger, int attempt, int failures, string detail);
 
     /// <summary>The running attempt's meter now: its cost so far by the cost model, what it holds, and when the next slice is due (as <see cref="MeterAsync"/> computes it).</summary>
     private MeterReading ReadMeter(IChildProcess child, AttemptSpend spend, int number, DateTimeOffset startedAt, long started)

@@ -67,6 +67,9 @@ public sealed record SupervisorOptions
     /// <summary>What each attempt's cgroup is limited to (<c>--memory-max</c>, <c>--cpu-max</c>); setting one needs a cgroup.</summary>
     public Processes.AttemptLimits Limits { get; init; } = Processes.AttemptLimits.None;
 
+    /// <summary>The health probe of each attempt; null: none.</summary>
+    public HealthCheck? Health { get; init; }
+
     /// <summary>The output predicates and the report's output tail; null: budget-run is not in the path of the child's output.</summary>
     public Retry.OutputRules? Output { get; init; }
 

@@ -16,7 +16,7 @@ public sealed class RunMetricsTests
     private const string Workload = "metrics-tests";
 
     /// <summary>The <c>outcome</c> label values the README lists.</summary>
-    private static readonly string[] _documentedOutcomes = ["success", "failure", "timeout", "killed", "signal", "oom", "start_error"];
+    private static readonly string[] _documentedOutcomes = ["success", "failure", "timeout", "killed", "signal", "oom", "unhealthy", "start_error"];
 
     private readonly LedgerSwitch _switch = new();
     private readonly FakeBudgetLedger _ledger;

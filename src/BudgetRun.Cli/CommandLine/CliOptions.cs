@@ -89,6 +89,18 @@ internal sealed class CliOptions
         "Run each attempt in a cgroup v2 of its own, killed as one with cgroup.kill and its CPU time measured: auto (default) where budget-run can make one, required (else exit 2), off.");
     public Option<string> ResetAfter { get; } = Value("--reset-after", "D", "An attempt that ran at least this long was healthy: backoff and the attempt count start over (spend never resets).");
     public Option<string> WarnAtPercent { get; } = Value("--warn-at-percent", "P", $"Log one line (and set {MetricNames.BudgetWarning}) when this run's committed spend reaches P% of its budget, 1 to 100; 0 or off: never (default {DefaultWarnAtPercent}).");
+    public Option<string> HealthCmd { get; } = Value("--health-cmd", "CMD",
+        "Check each attempt's health with /bin/sh -c CMD (exit 0: healthy; BUDGET_RUN_CHILD_PID names the attempt's child) every --health-interval; --health-retries failures in a row stop the attempt (grace, then kill): outcome unhealthy, a failed attempt.");
+    public Option<string> HealthUrl { get; } = Value("--health-url", "URL",
+        "The same with an HTTP GET of URL (no redirects, no proxy): a 2xx or 3xx answer is healthy.");
+    public Option<string> HealthInterval { get; } = Value("--health-interval", "D",
+        $"Time from an attempt's start to its first health check, and from each check's end to the next (default {Durations.Format(HealthCheck.DefaultInterval)}).");
+    public Option<string> HealthTimeout { get; } = Value("--health-timeout", "D",
+        $"A health check that takes longer fails, its command killed (default {Durations.Format(HealthCheck.DefaultTimeout)}).");
+    public Option<string> HealthRetries { get; } = Value("--health-retries", "N",
+        $"Failed health checks in a row that make an attempt unhealthy, 1 to 100 (default {HealthCheck.DefaultRetries}).");
+    public Option<string> HealthStartPeriod { get; } = Value("--health-start-period", "D",
+        "Failed health checks within this time of an attempt's start do not count; a healthy one ends it (default none).");
     public Option<string> OnEnd { get; } = Value("--on-end", "CMD", "Run CMD with /bin/sh -c once when the run has ended, whatever the outcome, after the report is written; BUDGET_RUN_OUTCOME, _EXIT_CODE, _SPENT_CENTS, _BUDGET_CENTS, _ATTEMPTS and _REPORT tell it how; its failure never changes the exit code.");
     public Option<string> OnEndTimeout { get; } = Value("--on-end-timeout", "D", $"Stop --on-end's whole process tree after this (SIGTERM, --kill-grace, SIGKILL); default {Durations.Format(EndHookSettings.DefaultTimeout)}.");
     public Option<string> Report { get; } = Value("--report", "PATH", "Write a JSON report of the run to PATH (atomically).");
@@ -185,7 +197,8 @@ internal sealed class CliOptions
             "The command is split off at -- or at the first word that is not an option; its own flags are never read as ours.")
         {
             MaxAttempts, MaxCostCents, CostPerAttemptCents, CostPerMinuteCents, CostPerHourCents, CostPerCpuSecondCents, MeterSlice, BaseDelay, MaxDelay, Jitter, AttemptTimeout,
-            Deadline, RetryOn, NoRetryOn, RetryIfOutput, NoRetryIfOutput, MatchStream, ReportOutputTail, KillGrace, Cgroup, MemoryMax, CpuMax, ResetAfter, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
+            Deadline, RetryOn, NoRetryOn, RetryIfOutput, NoRetryIfOutput, MatchStream, ReportOutputTail, KillGrace, Cgroup, MemoryMax, CpuMax, ResetAfter,
+            HealthCmd, HealthUrl, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, WarnAtPercent, OnEnd, OnEndTimeout, Report, LogFormat, Name, Listen, ControlTokenFile,
             PushGateway, PushInterval, BudgetKey, BudgetWindow, Ledger, ReservationTtl, LedgerTimeout, RequireAccount, HistoryRetention,
         };
         // The root runs the wrapped command (Program does it); without an action of its own the

@@ -85,6 +85,7 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             Limits = limits,
             ResetAfter = Duration(options.ResetAfter),
             Output = OutputRulesOf(report),
+            Health = HealthOf(),
             HiddenEnvironment = HiddenFromChild,
         };
         warnings.AddRange(supervisor.CrossFieldWarnings());
@@ -241,6 +242,42 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
         "0" or "off" => null,
         var text => (int)ValueParsers.WholeNumber(options.WarnAtPercent.Name, text, 1, 100),
     };
+
+    /// <summary>The health probe: <c>--health-cmd</c> or <c>--health-url</c>, and its timings, which mean nothing without one.</summary>
+    private HealthCheck? HealthOf()
+    {
+        var command = Text(options.HealthCmd);
+        var url = Text(options.HealthUrl);
+        Option<string>[] timings = [options.HealthInterval, options.HealthTimeout, options.HealthRetries, options.HealthStartPeriod];
+        if (command is null && url is null)
+        {
+            return timings.FirstOrDefault(option => Text(option) is not null) is { } orphan
+                ? throw new UsageException($"{orphan.Name}: there is no health check to time; give --health-cmd or --health-url")
+                : null;
+        }
+        if (command is not null && url is not null)
+        {
+            throw new UsageException("--health-cmd and --health-url: give one health check, not both");
+        }
+        if (command is not null && command.Trim().Length == 0)
+        {
+            throw new UsageException("--health-cmd: the command is empty");
+        }
+        Uri? uri = null;
+        if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0))
+        {
+            throw new UsageException($"--health-url: '{url}' is not an http:// or https:// URL");
+        }
+        return new HealthCheck
+        {
+            Command = command,
+            Url = uri,
+            Interval = Duration(options.HealthInterval) ?? HealthCheck.DefaultInterval,
+            Timeout = Duration(options.HealthTimeout) ?? HealthCheck.DefaultTimeout,
+            Retries = Text(options.HealthRetries) is { } retries ? (int)ValueParsers.WholeNumber(options.HealthRetries.Name, retries, 1, 100) : HealthCheck.DefaultRetries,
+            StartPeriod = Duration(options.HealthStartPeriod) ?? TimeSpan.Zero,
+        };
+    }
 
     /// <summary><c>--on-end</c> and <c>--on-end-timeout</c>, which means nothing without it.</summary>
     private EndHookSettings? OnEnd(TimeSpan killGrace)

@@ -119,14 +119,14 @@ internal static partial class ValueParsers
         foreach (var part in value.Split(','))
         {
             var trimmed = part.Trim();
-            if (trimmed == "oom")
+            if (trimmed is "oom" or "unhealthy")
             {
-                codes.Add(Engine.ExitCodes.Oom);
+                codes.Add(trimmed == "oom" ? Engine.ExitCodes.Oom : Engine.ExitCodes.Unhealthy);
                 continue;
             }
             if (!int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var code) || code is < 1 or > 255)
             {
-                throw new UsageException($"{source}: '{value}' is not a list of exit codes from 1 to 255 or oom (e.g. 1,75,137,oom)");
+                throw new UsageException($"{source}: '{value}' is not a list of exit codes from 1 to 255, oom or unhealthy (e.g. 1,75,137,oom)");
             }
             codes.Add(code);
         }

@@ -23,7 +23,7 @@ namespace BudgetRun.Cli.Hosting;
 internal static class RunHost
 {
     public const string ChildUrlVariable = "BUDGET_RUN_URL";
-    public const string ChildTokenVariable = "BUDGET_RUN_TOKEN";
+    public const string ChildTokenVariable = AttemptEnvironment.ChildToken;
 
     public static async Task<int> RunAsync(CliSettings settings, ILogger log)
     {

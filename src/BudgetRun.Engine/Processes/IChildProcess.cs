@@ -5,11 +5,13 @@ namespace BudgetRun.Engine.Processes;
 /// <param name="ExtraEnvironment">Variables set on top of budget-run's environment.</param>
 /// <param name="HiddenEnvironment">budget-run's variables the child must not inherit.</param>
 /// <param name="Capture">The output streams budget-run taps (<see cref="OutputTap"/>); None: both are inherited untouched.</param>
+/// <param name="OwnCgroup">Whether it gets a cgroup of its own when the run has one (a health check does not: it is not an attempt).</param>
 internal sealed record ChildStartInfo(
     IReadOnlyList<string> Command,
     IReadOnlyDictionary<string, string> ExtraEnvironment,
     IReadOnlySet<string>? HiddenEnvironment = null,
-    OutputStreams Capture = OutputStreams.None);
+    OutputStreams Capture = OutputStreams.None,
+    bool OwnCgroup = true);
 
 /// <summary>Starts children. The only way the engine creates processes.</summary>
 internal interface IChildLauncher

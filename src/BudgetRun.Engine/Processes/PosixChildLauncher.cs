@@ -76,7 +76,7 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
         AttemptCgroup? cgroup = null;
         try
         {
-            if (_cgroups is not null)
+            if (_cgroups is not null && startInfo.OwnCgroup)
             {
                 cgroup = _cgroups.CreateAttempt(out var whyNoCgroup);
                 if (cgroup is null)

@@ -9,17 +9,18 @@ internal sealed class ExitCodeClassifier(IReadOnlySet<int>? retryOn, IReadOnlySe
     /// too) are not retried unless <c>--retry-on</c> names them: another attempt cannot help.
     /// </summary>
     /// <remarks>
-    /// An attempt the OOM killer ended (<paramref name="oom"/>; its code is 137) is decided by
-    /// <see cref="ExitCodes.Oom"/> in the lists first: <c>--no-retry-on oom</c> stops the run,
-    /// <c>--retry-on oom</c> retries it; a list that does not name <c>oom</c> leaves it to 137.
+    /// An attempt with a name of its own (<paramref name="named"/>: <see cref="ExitCodes.Oom"/> for
+    /// one the OOM killer ended, code 137; <see cref="ExitCodes.Unhealthy"/> for one stopped by its
+    /// health checks) is decided by that name in the lists first: <c>--no-retry-on oom</c> stops the
+    /// run, <c>--retry-on oom</c> retries it; a list that does not name it leaves it to its code.
     /// </remarks>
-    public bool IsRetryable(int exitCode, bool oom = false)
+    public bool IsRetryable(int exitCode, int? named = null)
     {
-        if (oom && noRetryOn.Contains(ExitCodes.Oom))
+        if (named is { } name && noRetryOn.Contains(name))
         {
             return false;
         }
-        if (oom && retryOn is not null && retryOn.Contains(ExitCodes.Oom))
+        if (named is { } listed && retryOn is not null && retryOn.Contains(listed))
         {
             return true;
         }

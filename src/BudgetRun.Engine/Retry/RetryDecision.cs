@@ -49,7 +49,12 @@ internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttemp
             case OutputVerdictKind.NoRetry or OutputVerdictKind.NoMatch:
                 return new RetryVerdict.End(RunOutcome.NotRetryable, attempt.Code, $"attempt {attempt.Number} ended with {Describe(attempt)} and {outcome.Output.Rule}");
         }
-        if (outcome.Output.Kind != OutputVerdictKind.Retry && !classifier.IsRetryable(attempt.Code, attempt.Kind == AttemptKind.Oom))
+        if (outcome.Output.Kind != OutputVerdictKind.Retry && !classifier.IsRetryable(attempt.Code, attempt.Kind switch
+        {
+            AttemptKind.Oom => ExitCodes.Oom,
+            AttemptKind.Unhealthy => ExitCodes.Unhealthy,
+            _ => null,
+        }))
         {
             return new RetryVerdict.End(RunOutcome.NotRetryable, attempt.Code, $"exit code {attempt.Code} is not retried");
         }
@@ -93,6 +98,7 @@ internal sealed class RetryDecision(ExitCodeClassifier classifier, int maxAttemp
         AttemptKind.Timeout => "a timeout (124)",
         AttemptKind.Signal or AttemptKind.Killed when attempt.Signal is { } s => $"{Signals.Name(s)} ({attempt.Code})",
         AttemptKind.Oom => $"the OOM killer (SIGKILL, {attempt.Code})",
+        AttemptKind.Unhealthy => $"failed health checks (stopped, {attempt.Code})",
         _ => $"exit code {attempt.Code}",
     };
 }

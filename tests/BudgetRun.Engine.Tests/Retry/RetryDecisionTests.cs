@@ -110,6 +110,21 @@ public sealed class RetryDecisionTests
     }
 
     [Fact]
+    public void Decide_AnUnhealthyAttempt_IsRetriedByDefault_AndItsNameDecidesFirstInTheLists()
+    {
+        var unhealthy = new AttemptOutcome(Attempt(143, AttemptKind.Unhealthy));
+        var plain = new RetryDecision(new ExitCodeClassifier(null, new HashSet<int>()), maxAttempts: 3, deadline: null);
+        var refused = new RetryDecision(new ExitCodeClassifier(null, new HashSet<int> { ExitCodes.Unhealthy }), maxAttempts: 3, deadline: null);
+        var onlyUnhealthy = new RetryDecision(new ExitCodeClassifier(new HashSet<int> { ExitCodes.Unhealthy }, new HashSet<int> { 143 }), maxAttempts: 3, deadline: null);
+
+        Assert.Equal(new RetryVerdict.Retry(Delay), plain.Decide(unhealthy, Facts(fits: true)));
+        Assert.Equal(End(RunOutcome.NotRetryable, 143, "exit code 143 is not retried"), refused.Decide(unhealthy, Facts(fits: true)));
+        Assert.Equal(new RetryVerdict.Retry(Delay), onlyUnhealthy.Decide(unhealthy, Facts(fits: true)));
+        Assert.Equal(End(RunOutcome.AttemptsExhausted, 143, "all 3 attempts failed; the last ended with failed health checks (stopped, 143)"),
+            plain.Decide(unhealthy, Facts(counted: 3)));
+    }
+
+    [Fact]
     public void Decide_IsPure_TheSameInputGivesTheSameVerdict()
     {
         var decision = new RetryDecision(new ExitCodeClassifier(null, new HashSet<int>()), maxAttempts: 3, deadline: null);
