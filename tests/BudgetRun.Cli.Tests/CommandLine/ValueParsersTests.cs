@@ -147,18 +147,21 @@ public sealed class ValueParsersTests
     }
 
     [Fact]
-    public void ExitCodeList_WithTheWordOom_HoldsItBeyondTheCodes() =>
-        Assert.Equal(new HashSet<int> { 1, 137, Engine.ExitCodes.Oom }, ValueParsers.ExitCodeList("--retry-on", "1, oom,137"));
+    public void ExitCodeList_WithTheWordsOomAndUnhealthy_HoldsThemBeyondTheCodes() =>
+        Assert.Equal(new HashSet<int> { 1, 137, Engine.ExitCodes.Oom, Engine.ExitCodes.Unhealthy }, ValueParsers.ExitCodeList("--retry-on", "1, oom,137 ,unhealthy"));
 
     [Theory]
     [InlineData("OOM")]
     [InlineData("oom-kill")]
     [InlineData("oomx,1")]
     [InlineData("256")]
+    [InlineData("257")]
+    [InlineData("Unhealthy")]
+    [InlineData("unhealthy-ish")]
     public void ExitCodeList_WithAnythingElseThanTheExactWordOom_IsAUsageError(string value)
     {
         var error = Assert.Throws<UsageException>(() => ValueParsers.ExitCodeList("--retry-on", value));
-        Assert.Equal($"--retry-on: '{value}' is not a list of exit codes from 1 to 255 or oom (e.g. 1,75,137,oom)", error.Message);
+        Assert.Equal($"--retry-on: '{value}' is not a list of exit codes from 1 to 255, oom or unhealthy (e.g. 1,75,137,oom)", error.Message);
     }
 
     [Fact]
