@@ -165,12 +165,14 @@ measure_rss() {
 }
 
 # 3. 1 GiB through the child's stdout, with and without budget-run in front, and with budget-run in
-# its path (an output predicate: budget-run tees and splices the child's stdout to its own).
+# its path (an output predicate: budget-run tees and splices the child's stdout to its own), against
+# the floor of any process in a pipe's path: the same pipe with one more `cat` in it.
 measure_throughput() {
   for round in $(seq "$pipe_rounds"); do
     hyperfine --shell=bash --style basic --warmup "$pipe_warmup" --runs "$pipe_runs" \
-      --export-json "$raw/throughput-$round.json" -n pipe -n "budget-run pipe" -n "budget-run tapped" \
+      --export-json "$raw/throughput-$round.json" -n pipe -n "budget-run pipe" -n "budget-run tapped" -n "pipe with a cat hop" \
       "head -c 1G /dev/zero | cat >/dev/null" \
+      "head -c 1G /dev/zero | cat | cat >/dev/null" \
       "'$bin' -- head -c 1G /dev/zero | cat >/dev/null" \
       "'$bin' --match-stream stdout --retry-if-output x -- head -c 1G /dev/zero | cat >/dev/null"
   done

@@ -21,6 +21,7 @@ internal sealed class FigureBuilder
     private static readonly RowSpec RssListenRow = new("rss-listen", "peak RSS with `--listen 127.0.0.1:0`", $"<= {Targets.RssWithListenMiBMax} MiB");
     private static readonly RowSpec ThroughputRow = new("throughput", "1 GiB through stdout", $">= {Targets.ThroughputRatioMin}x");
     private static readonly RowSpec TappedThroughputRow = new("throughput-tapped", "1 GiB through stdout with `--retry-if-output`", $">= {Targets.TappedThroughputRatioMin}x");
+    private static readonly RowSpec HopThroughputRow = new("throughput-hop", "1 GiB through a pipe with one more `cat` hop", "info: the floor of any copier in the path");
     private static readonly RowSpec KillMedianRow = new("kill-median", "POST /kill to child's death, median", $"<= {Targets.KillMedianMsMax} ms");
     private static readonly RowSpec KillP99Row = new("kill-p99", "POST /kill to child's death, p99", "info");
     private static readonly RowSpec MetricsRpsRow = new("metrics-rps", "GET /metrics throughput", $">= {Targets.MetricsRequestsPerSecondMin:N0} req/s");
@@ -45,7 +46,7 @@ internal sealed class FigureBuilder
     [
         .. Step(RawFiles.OverheadStep, [OverheadRow, OverheadDumbInitRow, OverheadSeedRow, HostRow, OverheadFdRow], Overhead),
         .. Step(RawFiles.RssStep, [RssRow, RssListenRow], Rss),
-        .. Step(RawFiles.ThroughputStep, [ThroughputRow, TappedThroughputRow], Throughput),
+        .. Step(RawFiles.ThroughputStep, [ThroughputRow, TappedThroughputRow, HopThroughputRow], Throughput),
         .. Step(RawFiles.KillSwitchStep, [KillMedianRow, KillP99Row], KillSwitch),
         .. Step(RawFiles.MetricsStep, [MetricsRpsRow, MetricsP99Row], Metrics),
         .. Step(RawFiles.ReservationsStep, [.. Depths.SelectMany(levels => Stores.SelectMany(store => ReservationRows(store.Kind, store.Name, levels)))], Reservations),
@@ -123,6 +124,9 @@ internal sealed class FigureBuilder
         var tapped = 1 / export.MeanSeconds("budget-run tapped");
         yield return Make(TappedThroughputRow, tapped, bare, "bare pipe", "GiB/s", tapped / bare >= Targets.TappedThroughputRatioMin ? Verdict.Met : Verdict.Missed,
             "`--match-stream stdout --retry-if-output x`: budget-run copies the child's stdout (tee and splice)");
+        var hop = 1 / export.MeanSeconds("pipe with a cat hop");
+        yield return Make(HopThroughputRow, hop, bare, "bare pipe", "GiB/s", Verdict.Info,
+            string.Create(CultureInfo.InvariantCulture, $"`head -c 1G /dev/zero | cat | cat >/dev/null`; budget-run tapped is {tapped / hop:0.00}x of it"));
     }
 
     private IEnumerable<Figure> KillSwitch()

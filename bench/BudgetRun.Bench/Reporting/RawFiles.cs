@@ -13,7 +13,7 @@ internal static class RawFiles
     /// <summary>"case TAB KiB" per run; cases budget-run, budget-run --listen, seed.</summary>
     public const string Rss = "rss.tsv";
 
-    /// <summary>hyperfine --export-json, one file per round (throughput-1.json, ...); commands named pipe, budget-run pipe, budget-run tapped.</summary>
+    /// <summary>hyperfine --export-json, one file per round (throughput-1.json, ...); commands named pipe, budget-run pipe, budget-run tapped, pipe with a cat hop.</summary>
     public const string ThroughputPrefix = "throughput";
 
     /// <summary>Written by the kill-switch verb.</summary>
