@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -592,6 +593,27 @@ static int write_all(int fd, const unsigned char *bytes, size_t count)
     return 0;
 }
 
+/* Moves count bytes from the pipe in_fd to out_fd (no copy); 0, or the errno that stopped it. */
+static int splice_out(int in_fd, int out_fd, size_t count, int64_t *total)
+{
+    while (count > 0)
+    {
+        ssize_t put = splice(in_fd, NULL, out_fd, NULL, count, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (put > 0)
+        {
+            count -= (size_t)put;
+            *total += put;
+        }
+        else if (put < 0 && errno == EAGAIN)
+            wait_writable(out_fd);
+        else if (put < 0 && errno != EINTR)
+            return errno;
+        else if (put == 0)
+            return EIO;
+    }
+    return 0;
+}
+
 #define BR_PUMP_CHUNK (256 * 1024)
 #define BR_SIDE_SIZE (1024 * 1024)
 
@@ -675,6 +697,23 @@ BR_EXPORT int br_pump(int in_fd, int out_fd, int wake_fd, unsigned char *tail, i
             ring.len = 0;
             ring.head = 0;
         }
+        int waiting = 0;
+        if (ioctl(in_fd, FIONREAD, &waiting) == 0 && waiting > keep)
+        {
+            /* A byte with at least `keep` more waiting behind it can never be in the tail: it goes
+             * straight through, not teed. Only the last bytes of what is waiting are. */
+            int put_errno = splice_out(in_fd, out_fd, (size_t)(waiting - keep), total);
+            if (put_errno == EINVAL && *total == 0)
+            {
+                splicing = 0; /* budget-run's output takes no splice: copy (nothing was teed yet) */
+                continue;
+            }
+            if (put_errno != 0)
+            {
+                error = put_errno;
+                break;
+            }
+        }
         ssize_t got = tee(in_fd, side[1], BR_PUMP_CHUNK, SPLICE_F_NONBLOCK);
         if (got < 0 && errno == EINTR)
             continue;
@@ -696,27 +735,8 @@ BR_EXPORT int br_pump(int in_fd, int out_fd, int wake_fd, unsigned char *tail, i
             break;
         }
         in_side += (size_t)got;
-        ssize_t moved = 0;
-        int put_errno = 0;
-        while (moved < got)
-        {
-            ssize_t put = splice(in_fd, NULL, out_fd, NULL, (size_t)(got - moved), SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-            if (put > 0)
-            {
-                moved += put;
-                *total += put;
-            }
-            else if (put < 0 && errno == EAGAIN)
-                wait_writable(out_fd);
-            else if (put < 0 && errno == EINTR)
-                continue;
-            else
-            {
-                put_errno = put < 0 ? errno : EIO;
-                break;
-            }
-        }
-        if (moved == got)
+        int put_errno = splice_out(in_fd, out_fd, (size_t)got, total);
+        if (put_errno == 0)
             continue;
         if (put_errno == EINVAL && *total == 0)
         {
