@@ -8,8 +8,8 @@ namespace BudgetRun.Engine.Processes;
 /// <remarks>
 /// Both sides block without spinning (Monitor.Wait, an event with no spin count): a spawn is rare
 /// and slow next to a spin, and on a small machine the spinning waiter (BlockingCollection's
-/// semaphore, ManualResetEventSlim's default) took the core the spawn needed (about 130
-/// sched_yield calls for one `budget-run -- true`, see bench/run.sh's overhead row).
+/// semaphore, ManualResetEventSlim's default) took the core the spawn needed (35 to 144
+/// sched_yield calls of the spawner alone for one `budget-run -- true`, strace -f).
 /// </remarks>
 internal sealed class SpawnThread
 {
