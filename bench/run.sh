@@ -9,8 +9,11 @@
 #   --quick: fewer runs and shorter loads, for CI; exits non-zero only when something crashed.
 #   --no-build: reuse the binaries of the last run.
 # BUDGET_RUN_EXE=PATH measures that binary instead of publishing one (CI reuses the tests' AOT build).
+# BENCH_STEPS="overhead rss memory" runs only those steps (overhead rss throughput killswitch metrics
+# reservations memory); the others' rows say "not selected" and fail nothing.
 # BUDGET_RUN_SEED=PATH (default ../shared/seed/incident-budget-runner.mjs, when it exists) adds the
-# Node seed runner as an extra baseline; without it every row still has its baseline (tini, dumb-init).
+# Node seed runner as an extra baseline; without it every row still has its baselines: tini,
+# dumb-init and a Native AOT program that only returns 0 (bench/HelloAot, built here).
 # Needs root (or the tools installed) for apt-get: hyperfine, wrk, redis-server, redis-tools, time,
 # tini, dumb-init, postgresql (server and pgbench), and nodejs when the seed is measured.
 set -euo pipefail
@@ -24,7 +27,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) mode=quick ;;
     --no-build) build=0 ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +45,7 @@ fi
 bin="${BUDGET_RUN_EXE:-$out/publish/budget-run}"               # Native AOT, what users run (CI passes its own)
 fd_bin="$repo/src/BudgetRun.Cli/bin/Release/net10.0/budget-run" # framework-dependent, for information
 bench_tool="$repo/bench/BudgetRun.Bench/bin/Release/net10.0/budget-run-bench"
+hello="$out/hello/aot-hello"                                    # the runtime's own floor (bench/HelloAot)
 seed="${BUDGET_RUN_SEED:-$repo/../shared/seed/incident-budget-runner.mjs}"
 [ -f "$seed" ] || seed=""                                          # optional: a fresh clone has none
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -86,6 +90,8 @@ build_all() {
     build "building the framework-dependent binary" dotnet build "$repo/src/BudgetRun.Cli" -c Release -nologo -v quiet
   fi
   build "building the bench tool" dotnet build "$repo/bench/BudgetRun.Bench" -c Release -nologo -v quiet
+  build "publishing the Native AOT hello world (the runtime's floor)" \
+    dotnet publish "$repo/bench/HelloAot" -c Release -r linux-x64 -o "$out/hello" -nologo -v quiet
 }
 
 # run_step STEP FUNCTION: runs FUNCTION in a subshell that stops at its first failing command; a
@@ -94,6 +100,10 @@ build_all() {
 run_step() {
   local step=$1 started=$SECONDS status
   shift
+  if [ -n "${BENCH_STEPS:-}" ] && [[ " $BENCH_STEPS " != *" $step "* ]]; then
+    printf '%s\t%s\n' "$step" "not selected (BENCH_STEPS=$BENCH_STEPS)" >>"$raw/skipped.tsv"
+    return 0
+  fi
   log "$step ..."
   set +e
   (set -e; "$@") >"$raw/$step.log" 2>&1
@@ -130,13 +140,15 @@ free_port() {
   return 1
 }
 
-# 1. Start-up and supervision overhead: wall time minus bare `true`, against tini and dumb-init
-# (and the seed runner when it is there). "budget-run (hosted)" is a push-only run, which builds the
-# generic host a plain run does without: the difference is what the host costs. The
-# framework-dependent build (JIT, for information) gets fewer runs: it is ~20 times slower.
+# 1. Start-up and supervision overhead: wall time minus bare `true`, against tini, dumb-init and
+# the AOT hello world (the .NET runtime's own start-up), and the seed runner when it is there.
+# "budget-run (hosted)" is a push-only run, which builds the generic host a plain run does without:
+# the difference is what the host costs. `--version` starts budget-run without running anything.
+# The framework-dependent build (JIT, for information) gets fewer runs: it is ~20 times slower.
 measure_overhead() {
-  local names=(-n true -n budget-run -n "budget-run (hosted)" -n tini -n dumb-init)
-  local commands=(true "'$bin' -- true" "'$bin' --pushgateway http://127.0.0.1:9/ --push-interval 1h -- true" "tini -s -- true" "dumb-init true")
+  local names=(-n true -n budget-run -n "budget-run --version" -n "budget-run (hosted)" -n tini -n dumb-init -n "aot hello")
+  local commands=(true "'$bin' -- true" "'$bin' --version" "'$bin' --pushgateway http://127.0.0.1:9/ --push-interval 1h -- true"
+    "tini -s -- true" "dumb-init true" "'$hello'")
   if [ -n "$seed" ]; then names+=(-n seed); commands+=("node '$seed' true"); fi
   for round in $(seq "$overhead_rounds"); do
     hyperfine -N --style basic --warmup "$overhead_warmup" --runs "$overhead_runs" \
@@ -160,6 +172,8 @@ measure_rss() {
     peak_rss budget-run "$bin" -- true
     peak_rss "budget-run --listen" "$bin" --listen 127.0.0.1:0 -- true
     peak_rss tini tini -s -- true
+    peak_rss dumb-init dumb-init true
+    peak_rss "aot hello" "$hello"
     [ -z "$seed" ] || peak_rss seed node "$seed" true
   done
 }
@@ -404,7 +418,7 @@ if [ $build -eq 1 ]; then
   build_all
   log "build took $((SECONDS - build_started)) s"
 fi
-for needed in "$bin" "$bench_tool"; do
+for needed in "$bin" "$bench_tool" "$hello"; do
   [ -x "$needed" ] || { log "$needed is missing (run without --no-build)"; exit 2; }
 done
 

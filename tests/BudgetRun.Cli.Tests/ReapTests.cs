@@ -153,6 +153,23 @@ public sealed partial class ReapTests : CliTest
     }
 
     [Fact]
+    public async Task ARunOfManyAttempts_RecordsOnlyTheGroupsThatStillHaveProcesses()
+    {
+        // Nine attempts that fail at once, then one that lives: only its group is worth a reap.
+        using var run = BudgetRunProcess.Start(["--max-attempts", "10", "--base-delay", "1ms", "--max-delay", "1ms", "--cgroup", "off", "--",
+            "sh", "-c", "[ \"$BUDGET_RUN_ATTEMPT\" -lt 10 ] && exit 1; echo $$ > \"$0/child.pid\"; exec sleep 30", Scratch.Directory], InState());
+        var child = await Wait.ForPidAsync(Scratch.Path("child.pid"), run);
+
+        using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Assert.Single(Records())));
+        var groups = record.RootElement.GetProperty("groups").EnumerateArray().Select(group => group.GetProperty("pgid").GetInt32()).ToList();
+        run.Signal(Posix.SIGTERM);
+        (await run.WaitAsync()).AssertExitCode(143);
+
+        Assert.Equal([child], groups);
+        Assert.Empty(Records());
+    }
+
+    [Fact]
     public async Task ARecordWhosePidsWereReused_KillsNothingThatStartedBeforeItsSupervisor()
     {
         // A process of the same user that happens to hold a recorded pid and the run's id in its

@@ -7,10 +7,10 @@ namespace BudgetRun.Bench.Reporting;
 /// </summary>
 internal static class RawFiles
 {
-    /// <summary>hyperfine --export-json, one file per round (overhead-1.json, ...); commands named true, budget-run, budget-run (hosted), tini, dumb-init, budget-run (framework-dependent), seed (optional).</summary>
+    /// <summary>hyperfine --export-json, one file per round (overhead-1.json, ...); commands named true, budget-run, budget-run --version, budget-run (hosted), tini, dumb-init, aot hello, budget-run (framework-dependent), seed (optional).</summary>
     public const string OverheadPrefix = "overhead";
 
-    /// <summary>"case TAB KiB" per run; cases budget-run, budget-run --listen, seed.</summary>
+    /// <summary>"case TAB KiB" per run; cases budget-run, budget-run --listen, tini, dumb-init, aot hello, seed (optional).</summary>
     public const string Rss = "rss.tsv";
 
     /// <summary>hyperfine --export-json, one file per round (throughput-1.json, ...); commands named pipe, budget-run pipe, budget-run tapped, pipe with a cat hop.</summary>
@@ -44,6 +44,9 @@ internal static class RawFiles
     /// reservations-KIND-LEVELS-baseline, a PostgreSQL server that did not start as reservations-postgres.
     /// </summary>
     public const string Errors = "errors.tsv";
+
+    /// <summary>"step TAB reason" for each step left out on purpose (BENCH_STEPS): its rows say so and fail nothing.</summary>
+    public const string Skipped = "skipped.tsv";
 
     public const string OverheadStep = "overhead";
     public const string RssStep = "rss";
