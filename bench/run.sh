@@ -186,9 +186,9 @@ measure_throughput() {
     hyperfine --shell=bash --style basic --warmup "$pipe_warmup" --runs "$pipe_runs" \
       --export-json "$raw/throughput-$round.json" -n pipe -n "budget-run pipe" -n "budget-run tapped" -n "pipe with a cat hop" \
       "head -c 1G /dev/zero | cat >/dev/null" \
-      "head -c 1G /dev/zero | cat | cat >/dev/null" \
       "'$bin' -- head -c 1G /dev/zero | cat >/dev/null" \
-      "'$bin' --match-stream stdout --retry-if-output x -- head -c 1G /dev/zero | cat >/dev/null"
+      "'$bin' --match-stream stdout --retry-if-output x -- head -c 1G /dev/zero | cat >/dev/null" \
+      "head -c 1G /dev/zero | cat | cat >/dev/null"
   done
 }
 
