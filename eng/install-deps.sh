@@ -17,6 +17,7 @@ packages=(
   postgresql    # PostgreSQL 15 (Debian 12): the PostgreSQL ledger's tests initdb their own clusters on loopback ports
   faketime      # libfaketime: the skewed-clock tests run budget-run with its wall clock a day off
   e2fsprogs     # chattr: the read-only ledger test makes a file immutable (root ignores file modes)
+  zsh fish      # the completion tests load `budget-run completion zsh|fish` in a real zsh and fish
   # linux-arm64: the Native AOT binary is cross-compiled (clang --target=aarch64-linux-gnu links it
   # against these) and its smoke tests run it under qemu-user
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu  # the native helper, and clang's aarch64 crt files and libgcc

@@ -4,6 +4,7 @@
 # but no container registry (CI and the dev machines here).
 #
 #   eng/container/build-local.sh            # as root; prints a timing table at the end
+#   eng/container/build-local.sh --arm64    # also the linux/arm64 image (ARM64=1 does the same)
 #
 # What it does:
 #   1. a Debian base made with debootstrap (cached as a tarball under $BASE_CACHE), podman import;
@@ -17,13 +18,27 @@
 #   5. `podman run --runtime runc` checks: --version, the exit code of a wrapped failing command,
 #      the non-root user, SIGTERM to budget-run as the container's PID 1, no zombie left by an
 #      orphaned grandchild, the control plane (metrics, kill switch) over the host network, and
-#      `budget-run install` from the shell-less image onto a volume whose copy another image runs.
+#      `budget-run install` from the shell-less image onto a volume whose copy another image runs;
+#   6. with --arm64: `podman build --platform linux/arm64` of the same Dockerfile (its build stage
+#      cross-compiles on this machine's architecture; the runtime base is a shell-less arm64
+#      stand-in whose packages are unpacked, never run), and checks that the image is arm64, that its
+#      binary is an AArch64 ELF (e_machine 183) and that it runs from the image's own root under
+#      qemu-aarch64-static (`--version`, a missing command -> 127). No binfmt_misc is needed, so
+#      the image itself is not started. Opt-in because it adds minutes of build (README).
 #
 # Environment: BASE_CACHE (default /var/tmp/budget-run-base), DEBIAN_SUITE (bookworm), DEBIAN_MIRROR
 # (default: the host's apt source), IMAGE (localhost/budget-run:local), NUGET_CACHE (a folder
 # mounted as the build's NuGet package cache, default the host's ~/.nuget/packages; "none" restores
 # everything from the feed), STORAGE_DRIVER (podman's own variable, e.g. vfs where overlay fails).
 set -euo pipefail
+
+arm64=${ARM64:-0}
+for arg in "$@"; do
+  case "$arg" in
+    --arm64) arm64=1 ;;
+    *) echo "build-local: unknown argument '$arg' (--arm64)" >&2; exit 2 ;;
+  esac
+done
 
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$repo/eng/container"
@@ -34,6 +49,8 @@ image_minimal="${image}-minimal"
 base_image="localhost/budget-run/debian:$suite"
 runtime_deps_image="localhost/budget-run/runtime-deps:$suite"
 runtime_deps_sh_image="localhost/budget-run/runtime-deps:$suite-sh"
+runtime_deps_arm64_image="localhost/budget-run/runtime-deps:$suite-arm64"
+image_arm64="${image}-arm64"
 nuget_cache="${NUGET_CACHE:-$HOME/.nuget/packages}"
 
 timings=()
@@ -87,6 +104,7 @@ print_timings() {
 
 install_tools() {
   local packages=(podman buildah runc debootstrap uidmap containernetworking-plugins iptables bc curl ca-certificates)
+  [ "$arm64" -eq 1 ] && packages+=(qemu-user-static)
   local missing=() package
   for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -112,7 +130,9 @@ nproc=$(ulimit -Hu)
 run_opts=(--runtime runc --pull=never --ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
 # Builds use chroot isolation (no runc, no new namespaces that a nested sandbox may refuse) and the
 # host's network for apt and NuGet.
-build_opts=(--isolation=chroot --pull=never --network host)
+# BUILDPLATFORM: the Dockerfiles' build stages run on this machine's platform whatever --platform
+# asks for; podman 4.3 (Debian 12) does not set it itself, newer podman and BuildKit do.
+build_opts=(--isolation=chroot --pull=never --network host --build-arg "BUILDPLATFORM=linux/$(dpkg --print-architecture)")
 
 # The mirror the host's apt uses is the one known to be reachable.
 mirror() {
@@ -195,6 +215,16 @@ make_runtime_deps_images() {
       --build-arg "BASE_IMAGE=$base_image" -t "$runtime_deps_image" "$here"
 }
 
+# The shell-less base for linux/arm64, from the same Containerfile (its arm64 packages unpacked).
+make_runtime_deps_arm64_image() {
+  if podman image exists "$runtime_deps_arm64_image"; then
+    log "cached: $runtime_deps_arm64_image"
+    return 0
+  fi
+  podman build "${build_opts[@]}" --platform linux/arm64 -f "$here/runtime-deps-local.Containerfile" \
+    --build-arg "BASE_IMAGE=$base_image" -t "$runtime_deps_arm64_image" "$here"
+}
+
 # A snapshot of the work tree as the build context (less .git, bin/ and obj/), so that both
 # builds see the same sources, and their build stage is built once, even while the tree is edited.
 context=$(mktemp -d /var/tmp/budget-run-context.XXXXXX)
@@ -206,13 +236,14 @@ snapshot_context() {
 
 build_image() {
   local runtime=$1 tag=$2
+  shift 2
   local volume=()
   if [ "$nuget_cache" != none ] && [ -d "$nuget_cache" ]; then
     volume=(--volume "$nuget_cache:/root/.nuget/packages")
   fi
   local revision
   revision=$(git -C "$repo" rev-parse HEAD 2>/dev/null || true)
-  podman build "${build_opts[@]}" "${volume[@]}" -f "$context/Dockerfile" \
+  podman build "${build_opts[@]}" "${volume[@]}" "$@" -f "$context/Dockerfile" \
     --build-arg "SDK_IMAGE=$sdk_image" --build-arg "RUNTIME_IMAGE=$runtime" \
     --build-arg "SOURCE_REVISION=$revision" -t "$tag" "$context"
 }
@@ -222,8 +253,17 @@ step "podman import base image" import_base
 step "SDK image (base + host .NET $sdk_version)" make_sdk_image
 step "runtime-deps images (with and without shell)" make_runtime_deps_images
 step "snapshot of the build context" snapshot_context
-step "podman build Dockerfile, runtime-deps with sh" build_image "$runtime_deps_sh_image" "$image"
-step "podman build Dockerfile, shell-less runtime-deps" build_image "$runtime_deps_image" "$image_minimal"
+# TARGETARCH and TARGETPLATFORM as podman sets them for --platform (podman 4.3 leaves them unset
+# without one).
+native_arch=$(dpkg --print-architecture)
+native_target=(--build-arg "TARGETARCH=$native_arch" --build-arg "TARGETPLATFORM=linux/$native_arch")
+step "podman build Dockerfile, runtime-deps with sh" build_image "$runtime_deps_sh_image" "$image" "${native_target[@]}"
+step "podman build Dockerfile, shell-less runtime-deps" build_image "$runtime_deps_image" "$image_minimal" "${native_target[@]}"
+if [ "$arm64" -eq 1 ]; then
+  step "runtime-deps image, linux/arm64 (unpacked, not run)" make_runtime_deps_arm64_image
+  step "podman build Dockerfile --platform linux/arm64" build_image "$runtime_deps_arm64_image" "$image_arm64" \
+    --platform linux/arm64 --build-arg TARGETARCH=arm64 --build-arg TARGETPLATFORM=linux/arm64
+fi
 
 # ---- checks -------------------------------------------------------------------------------------
 
@@ -363,6 +403,50 @@ check_control_plane() {
   return $ok
 }
 
+# ---- linux/arm64: the image is not started (that needs binfmt_misc); its binary runs from the
+# image's root under qemu-user, with the image's own loader and libraries (-L).
+check_arm64_config() {
+  local arch
+  arch=$(podman image inspect --format '{{.Os}}/{{.Architecture}}' "$image_arm64")
+  log "  platform $arch, size $(podman image inspect --format '{{.Size}}' "$image_arm64") bytes"
+  [ "$arch" = linux/arm64 ] && check_config "$image_arm64"
+}
+
+# Runs the arm64 image's budget-run with "$@" under qemu-aarch64-static; its output on stdout.
+run_arm64() {
+  local root rc=0
+  root=$(podman image mount "$image_arm64") || return 1
+  timeout 60 qemu-aarch64-static -L "$root" "$root/usr/local/bin/budget-run" "$@" || rc=$?
+  podman image unmount "$image_arm64" >/dev/null || true
+  return $rc
+}
+
+check_arm64_elf() {
+  local root machine
+  root=$(podman image mount "$image_arm64") || return 1
+  # e_machine: 2 bytes, little-endian, at offset 18 of the ELF header; EM_AARCH64 is 183.
+  machine=$(od -An -t u2 -j 18 -N 2 "$root/usr/local/bin/budget-run" | tr -d ' ')
+  log "  $(file -b "$root/usr/local/bin/budget-run" 2>/dev/null || true)"
+  podman image unmount "$image_arm64" >/dev/null || true
+  log "  e_machine $machine"
+  [ "$machine" = 183 ]
+}
+
+check_arm64_version() {
+  local out amd64
+  out=$(run_arm64 --version) || return 1
+  amd64=$(timeout 60 podman run --rm "${run_opts[@]}" --network none "$image" --version) || return 1
+  log "  $out (the linux/amd64 image: $amd64)"
+  [[ "$out" == "budget-run "* ]] && [ "$out" = "$amd64" ]
+}
+
+check_arm64_missing_command() {
+  local rc=0
+  run_arm64 --max-attempts 2 --base-delay 100ms -- no-such-command >/dev/null 2>&1 || rc=$?
+  log "  exit $rc"
+  [ "$rc" -eq 127 ]
+}
+
 check "image config: USER 1654, ENTRYPOINT budget-run" check_config "$image"
 check "image config of the shell-less image" check_config "$image_minimal"
 check "--version" check_version "$image"
@@ -380,6 +464,12 @@ check "shell-less: SIGTERM to PID 1 -> exit 143" check_sigterm "$image_minimal" 
 check "orphaned grandchild reaped, no zombie" check_no_zombie
 check "control plane: /healthz, /metrics, POST /kill -> 77" check_control_plane
 check "shell-less: install onto a volume, the copy runs in another image" check_install
+if [ "$arm64" -eq 1 ]; then
+  check "linux/arm64 image: platform, USER 1654, ENTRYPOINT" check_arm64_config
+  check "linux/arm64 image: budget-run is AArch64 (e_machine 183)" check_arm64_elf
+  check "linux/arm64 image: --version under qemu, as amd64's" check_arm64_version
+  check "linux/arm64 image: missing command -> 127 under qemu" check_arm64_missing_command
+fi
 
 print_timings
 # Read by .ci/run, which adds these checks to the test totals.
@@ -388,4 +478,4 @@ if [ "$failures" -gt 0 ]; then
   log "$failures check(s) failed"
   exit 1
 fi
-log "all checks passed: $image, $image_minimal"
+log "all checks passed: $image, $image_minimal$([ "$arm64" -eq 1 ] && echo ", $image_arm64")"

@@ -9,7 +9,7 @@ namespace BudgetRun.ControlPlane;
 /// ends, so a batch job that ends before a scrape is still seen. A failed push is logged; it never
 /// fails the run.
 /// </summary>
-internal sealed partial class MetricsPushService(ControlPlaneSettings settings, RunMetrics metrics, ILogger<MetricsPushService> logger) : IHostedService, IDisposable
+internal sealed class MetricsPushService(ControlPlaneSettings settings, RunMetrics metrics, ILogger<MetricsPushService> logger) : IHostedService, IDisposable
 {
     /// <summary>
     /// A gateway that accepts connections but never answers must not hold the end of the run (and
@@ -53,6 +53,20 @@ internal sealed partial class MetricsPushService(ControlPlaneSettings settings, 
 
     public void Dispose() => _client.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "pushing metrics to {Endpoint} failed: {Error}")]
-    private static partial void LogPushFailed(ILogger logger, string endpoint, string error);
+    // LoggerMessage.Define written out, as [LoggerMessage] would generate it (same event id): the
+    // generator of .NET 10 emits an assembly's classes in an order that changes from build to build
+    // (dotnet/runtime#119587, fixed in .NET 11), and that order reaches the Native AOT binary
+    // through the assembly's MVID. With EndpointErrors as the ControlPlane's only generated class,
+    // the binary is reproducible.
+    private static readonly Action<ILogger, string, string, Exception?> PushFailedMessage = LoggerMessage.Define<string, string>(
+        LogLevel.Warning, new EventId(450034304, nameof(LogPushFailed)), "pushing metrics to {Endpoint} failed: {Error}",
+        new LogDefineOptions { SkipEnabledCheck = true });
+
+    private static void LogPushFailed(ILogger logger, string endpoint, string error)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            PushFailedMessage(logger, endpoint, error, null);
+        }
+    }
 }

@@ -3,42 +3,92 @@ using BudgetRun.Cli.Tests.Infrastructure;
 namespace BudgetRun.Cli.Tests;
 
 /// <summary>
-/// <c>budget-run completion bash</c>, loaded in a real bash: the completion function asks the
-/// binary (the suggest directive) and completes its options, subcommands and fixed values; after
-/// <c>--</c> the wrapped command completes as bash completes a command line. zsh and fish (not on
-/// this machine) get their scripts; an unknown shell is a usage error.
+/// <c>budget-run completion bash|zsh|fish</c>, each loaded in a real bash, zsh and fish
+/// (<see cref="CompletionShell"/>): the script asks the binary (the suggest directive) and completes
+/// its options, subcommands and fixed values; where the binary has nothing to offer (a PATH value)
+/// files complete; after <c>--</c> the wrapped command completes as the shell completes a command
+/// line. An unknown shell is a usage error.
 /// </summary>
 public sealed class CompletionTests : CliTest
 {
-    [Theory]
-    [InlineData("budget-run --max-a", new[] { "--max-attempts" })]
-    [InlineData("budget-run --max-c", new[] { "--max-cost-cents" })]
-    [InlineData("budget-run --log-format ", new[] { "json", "text" })]
-    [InlineData("budget-run --log-format j", new[] { "json" })]
-    [InlineData("budget-run --cgroup ", new[] { "auto", "off", "required" })]
-    [InlineData("budget-run st", new[] { "status" })]
-    [InlineData("budget-run budget s", new[] { "set", "show" })]
-    [InlineData("budget-run serve --led", new[] { "--ledger", "--ledger-timeout" })]
-    [InlineData("budget-run completion ", new[] { "bash", "fish", "zsh" })]
-    [InlineData("budget-run --max-attempts 3 --on-end-t", new[] { "--on-end-timeout" })]
-    public async Task Bash_CompletesTheBinarysOwnWords(string line, string[] expected)
-    {
-        var completions = await CompleteAsync(line);
+    private static readonly (string Line, string[] Expected)[] Lines =
+    [
+        ("budget-run --max-a", ["--max-attempts"]),
+        ("budget-run --max-c", ["--max-cost-cents"]),
+        ("budget-run --log-format ", ["json", "text"]),
+        ("budget-run --log-format j", ["json"]),
+        ("budget-run --cgroup ", ["auto", "off", "required"]),
+        ("budget-run st", ["status"]),
+        ("budget-run budget s", ["set", "show"]),
+        ("budget-run serve --led", ["--ledger", "--ledger-timeout"]),
+        ("budget-run completion ", ["bash", "fish", "zsh"]),
+        ("budget-run --max-attempts 3 --on-end-t", ["--on-end-timeout"]),
+    ];
 
+    public static TheoryData<string, string, string[]> EachShellAndLine()
+    {
+        var data = new TheoryData<string, string, string[]>();
+        foreach (var shell in CompletionShell.Shells)
+        {
+            foreach (var (line, expected) in Lines)
+            {
+                data.Add(shell, line, expected);
+            }
+        }
+        return data;
+    }
+
+    public static TheoryData<string> EachShell() => [.. CompletionShell.Shells];
+
+    [Theory]
+    [MemberData(nameof(EachShellAndLine))]
+    public async Task EachShell_CompletesTheBinarysOwnWords(string shell, string line, string[] expected)
+    {
+        var completions = await CompletionShell.CompleteAsync(Scratch, shell, line);
+
+        // The help aliases (-?, -h, /?, /h) come with every command: not what these lines are about.
         Assert.Equal(expected, completions.Where(word => !word.StartsWith("/", StringComparison.Ordinal) && word is not ("-?" or "-h" or "--help")).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
-    public async Task Bash_AfterTheDoubleDash_CompletesTheWrappedCommandAndItsFiles()
+    // bash is left out: its harness makes COMP_LINE and COMP_WORDS itself, where readline would
+    // make them of budget-run's command alone; zsh and fish get the whole line and must find it.
+    [Theory]
+    [InlineData("zsh")]
+    [InlineData("fish")]
+    public async Task ZshAndFish_WithAnotherCommandBeforeItOnTheLine_CompleteBudgetRunsWords(string shell)
+    {
+        var completions = await CompletionShell.CompleteAsync(Scratch, shell, "true && budget-run --log-format j");
+
+        Assert.Equal(["json"], completions);
+    }
+
+    [Theory]
+    [MemberData(nameof(EachShell))]
+    public async Task EachShell_AfterTheDoubleDash_CompletesTheWrappedCommandAndItsFiles(string shell)
     {
         var file = Scratch.Write("report-input.json", "{}");
 
-        var commands = await CompleteAsync("budget-run --max-attempts 3 -- ech");
-        var files = await CompleteAsync($"budget-run -- cat {Scratch.Path("report-in")}");
+        var commands = await CompletionShell.CompleteAsync(Scratch, shell, "budget-run --max-attempts 3 -- ech");
+        var files = await CompletionShell.CompleteAsync(Scratch, shell, $"budget-run -- cat {Scratch.Path("report-in")}");
 
         Assert.Contains("echo", commands);
         Assert.DoesNotContain("--max-attempts", commands);
         Assert.Equal([file], files);
+    }
+
+    [Theory]
+    [MemberData(nameof(EachShell))]
+    public async Task EachShell_WhereTheBinaryOffersNothing_CompletesFiles(string shell)
+    {
+        var token = Scratch.Write("control-token", "secret");
+        var target = Directory.CreateDirectory(Scratch.Path("install-target")).FullName;
+
+        var tokenFiles = await CompletionShell.CompleteAsync(Scratch, shell, $"budget-run --control-token-file {Scratch.Path("control-t")}");
+        var installPaths = await CompletionShell.CompleteAsync(Scratch, shell, $"budget-run install {Scratch.Path("install-t")}");
+
+        Assert.Equal([token], tokenFiles);
+        // bash offers the directory as it is, zsh and fish with a slash to go on typing.
+        Assert.Equal([target], installPaths.Select(path => path.TrimEnd('/')));
     }
 
     [Theory]
@@ -65,26 +115,5 @@ public sealed class CompletionTests : CliTest
         result.AssertExitCode(2).AssertNoStackTrace();
         Assert.Equal(message, result.AssertOneStderrLine());
         Assert.Empty(result.Stdout);
-    }
-
-    /// <summary>Loads the bash script in a real bash and runs its function on <paramref name="line"/> with the cursor at the end.</summary>
-    private async Task<string[]> CompleteAsync(string line)
-    {
-        var script = Scratch.Write("complete.sh", """
-            eval "$("$BUDGET_RUN" completion bash)"
-            COMP_LINE="$1"
-            COMP_POINT=${#COMP_LINE}
-            read -ra COMP_WORDS <<< "$COMP_LINE"
-            [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=("")
-            COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-            COMP_WORDS[0]="$BUDGET_RUN"
-            _budget_run_complete
-            printf '%s\n' "${COMPREPLY[@]}"
-            """);
-        var result = await BudgetRunProcess.RunProgramAsync("/bin/bash", [script, line],
-            new RunSettings { Environment = new Dictionary<string, string?> { ["BUDGET_RUN"] = Executables.BudgetRun } });
-        result.AssertExitCode(0);
-        Assert.True(result.Stderr.Length == 0, result.ToString());
-        return result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 }

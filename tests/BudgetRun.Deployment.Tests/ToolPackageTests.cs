@@ -181,6 +181,12 @@ public sealed partial class ToolPackageTests
         Assert.Contains("Polly.Core", dependencies);
         Assert.Contains("Microsoft.Extensions.Http", dependencies);
         Assert.DoesNotContain(dependencies, id => id.StartsWith("BudgetRun.", StringComparison.Ordinal) || id.Contains("PublicApiAnalyzers", StringComparison.Ordinal));
+        // Each framework on its own line of Microsoft.Extensions.*: a net8.0 app keeps its 8.0 packages.
+        var http = nuspec.Descendants(ns + "group").ToDictionary(
+            group => (string)group.Attribute("targetFramework")!,
+            group => (string)group.Elements(ns + "dependency").Single(dependency => (string)dependency.Attribute("id")! == "Microsoft.Extensions.Http").Attribute("version")!);
+        Assert.StartsWith("8.0.", http["net8.0"], StringComparison.Ordinal);
+        Assert.StartsWith("10.0.", http["net10.0"], StringComparison.Ordinal);
         Assert.Matches(CommitId(), (string)nuspec.Descendants(ns + "repository").Single().Attribute("commit")!);
     }
 

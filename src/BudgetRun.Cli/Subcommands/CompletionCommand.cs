@@ -76,7 +76,9 @@ internal static class CompletionCommand
             done
             local -a completions
             completions=("${(@f)$(${words[1]} "[suggest:${CURSOR}]" "${BUFFER}" 2>/dev/null)}")
-            compadd -- "${completions[@]}"
+            # Nothing to suggest (the value of --control-token-file, install's PATH): files, as
+            # bash's -o default does. ${completions:#} drops the empty word of an empty answer.
+            compadd -- "${(@)completions:#}" || _files
         }
         compdef _budget_run budget-run
 
@@ -88,11 +90,19 @@ internal static class CompletionCommand
             set -l tokens (commandline -opc)
             set -l dashdash (contains -i -- -- $tokens)
             if test -n "$dashdash"
-                complete -C (string join ' ' -- $tokens[(math $dashdash + 1)..-1] (commandline -ct))
+                # The tokens come unquoted: escaped again, so that a word with a space stays one word.
+                complete -C (string join ' ' -- (string escape -- $tokens[(math $dashdash + 1)..-1]) (commandline -ct))
                 return
             end
             set -l line (commandline -cp)
-            budget-run "[suggest:"(string length -- "$line")"]" "$line" 2>/dev/null
+            set -l words (budget-run "[suggest:"(string length -- "$line")"]" "$line" 2>/dev/null)
+            # Nothing to suggest (the value of --control-token-file, install's PATH; the answer is
+            # then one empty line): files, as bash's -o default does.
+            if test -n "$words"
+                printf '%s\n' $words
+            else
+                __fish_complete_path (commandline -ct)
+            end
         end
         complete -c budget-run -f -a '(__budget_run_complete)'
 

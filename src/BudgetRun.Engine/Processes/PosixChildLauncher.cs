@@ -14,7 +14,7 @@ namespace BudgetRun.Engine.Processes;
 /// terminal back and stops too, so the shell regains it; <c>fg</c> or <c>bg</c> continue both.
 /// With the run's cgroup, each child is created in a cgroup of its own attempt.
 /// </summary>
-internal sealed partial class PosixChildLauncher : IChildLauncher
+internal sealed class PosixChildLauncher : IChildLauncher
 {
     private const int StdinFd = 0;
 
@@ -173,11 +173,35 @@ internal sealed partial class PosixChildLauncher : IChildLauncher
     /// <summary>Why budget-run is not a child subreaper (PR_SET_CHILD_SUBREAPER was refused); null when it is.</summary>
     public string? SubreaperUnavailable { get; }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "budget-run cannot be a child subreaper here (PR_SET_CHILD_SUBREAPER: {Reason}): a process that leaves the child's process group is only found through the attempt's cgroup")]
-    private static partial void LogNoSubreaper(ILogger logger, string reason);
+    // LoggerMessage.Define written out, as [LoggerMessage] would generate it (same event ids): the
+    // generator of .NET 10 emits an assembly's classes in an order that changes from build to build
+    // (dotnet/runtime#119587, fixed in .NET 11), and that order reaches the Native AOT binary
+    // through the assembly's MVID. With Supervisor as the Engine's only generated class, the
+    // binary is reproducible.
+    private static readonly Action<ILogger, string, Exception?> NoSubreaperMessage = LoggerMessage.Define<string>(
+        LogLevel.Warning, new EventId(316221821, nameof(LogNoSubreaper)),
+        "budget-run cannot be a child subreaper here (PR_SET_CHILD_SUBREAPER: {Reason}): a process that leaves the child's process group is only found through the attempt's cgroup",
+        new LogDefineOptions { SkipEnabledCheck = true });
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "attempts run without a cgroup of their own: {Reason}")]
-    private static partial void LogCgroupFallback(ILogger logger, string reason);
+    private static readonly Action<ILogger, string, Exception?> CgroupFallbackMessage = LoggerMessage.Define<string>(
+        LogLevel.Debug, new EventId(1092087545, nameof(LogCgroupFallback)), "attempts run without a cgroup of their own: {Reason}",
+        new LogDefineOptions { SkipEnabledCheck = true });
+
+    private static void LogNoSubreaper(ILogger logger, string reason)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            NoSubreaperMessage(logger, reason, null);
+        }
+    }
+
+    private static void LogCgroupFallback(ILogger logger, string reason)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            CgroupFallbackMessage(logger, reason, null);
+        }
+    }
 
     /// <summary>
     /// Takes the terminal back if the child's group (pid) still has it; true when it had it, i.e.
