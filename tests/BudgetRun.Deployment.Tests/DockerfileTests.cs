@@ -35,14 +35,20 @@ public sealed partial class DockerfileTests
     [Fact]
     public void BuildStage_InstallsTheAotToolchain_AndPublishesNativeAot()
     {
+        // The build stage runs on the build machine and cross-compiles for TARGETARCH: its toolchain
+        // comes from eng/container/build-deps.sh, which prints the runtime identifier it set up for.
         var build = _dockerfile.Stages[0];
-        var runs = string.Join('\n', build.All("RUN").Select(instruction => instruction.Arguments));
-        Assert.Contains("clang", runs, StringComparison.Ordinal);
-        Assert.Contains("zlib1g-dev", runs, StringComparison.Ordinal);
+        Assert.Contains("--platform=$BUILDPLATFORM", build.From.Arguments, StringComparison.Ordinal);
+        var deps = Assert.Single(build.All("RUN"), instruction => instruction.Arguments.Contains("build-deps.sh", StringComparison.Ordinal));
+        Assert.Contains("\"$TARGETARCH\" > /rid", deps.Arguments, StringComparison.Ordinal);
+        var script = File.ReadAllText(Repository.PathOf("eng/container/build-deps.sh"));
+        Assert.Contains("clang", script, StringComparison.Ordinal);
+        Assert.Contains("zlib1g-dev", script, StringComparison.Ordinal);
+        Assert.Contains("gcc-$triple", script, StringComparison.Ordinal);
         var publish = Assert.Single(build.All("RUN"), instruction => instruction.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
         Assert.Contains("src/BudgetRun.Cli", publish.Arguments, StringComparison.Ordinal);
         Assert.Contains("-c Release", publish.Arguments, StringComparison.Ordinal);
-        Assert.Contains("-r linux-x64", publish.Arguments, StringComparison.Ordinal);
+        Assert.Contains("-r \"$(cat /rid)\"", publish.Arguments, StringComparison.Ordinal);
     }
 
     [Fact]
