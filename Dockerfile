@@ -34,13 +34,15 @@ COPY src/ src/
 ARG SOURCE_REVISION=
 RUN dotnet publish src/BudgetRun.Cli/BudgetRun.Cli.csproj -c Release -r "$(cat /rid)" -o /out \
         -p:NativeCompiler=clang ${SOURCE_REVISION:+-p:SourceRevisionId=$SOURCE_REVISION} \
-    && test -x /out/budget-run
+    && test -x /out/budget-run && test -x /out/budget-run-net
 
 # The target's platform said again: podman 4.3 (buildah 1.28) otherwise keeps the build stage's.
 FROM --platform=$TARGETPLATFORM ${RUNTIME_IMAGE} AS final
 LABEL org.opencontainers.image.title="budget-run" \
       org.opencontainers.image.description="A budgeted retry supervisor: attempt cap, cost budget, backoff, signal forwarding, reaping."
-COPY --from=build /out/budget-run /usr/local/bin/budget-run
+# Both binaries of the publish: budget-run, and budget-run-net beside it, which it becomes for the
+# network features (README, Two binaries).
+COPY --from=build /out/budget-run /out/budget-run-net /usr/local/bin/
 # 1654 is $APP_UID of the .NET images ("app"); numeric, so it works on bases without that user
 # and Kubernetes' runAsNonRoot can verify it.
 USER 1654:1654

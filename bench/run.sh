@@ -143,13 +143,20 @@ free_port() {
 # 1. Start-up and supervision overhead: wall time minus bare `true`, against tini, dumb-init and
 # the AOT hello world (the .NET runtime's own start-up), and the seed runner when it is there.
 # "budget-run (hosted)" is a push-only run, which builds the generic host a plain run does without:
-# the difference is what the host costs. `--version` starts budget-run without running anything.
+# the difference is what the host costs (with the lean budget-run's hand-over to budget-run-net: the
+# same run of budget-run-net itself measures that apart). `--version` starts budget-run without running anything.
 # The framework-dependent build (JIT, for information) gets fewer runs: it is ~20 times slower.
 measure_overhead() {
   local names=(-n true -n budget-run -n "budget-run --version" -n "budget-run (hosted)" -n tini -n dumb-init -n "aot hello")
   local commands=(true "'$bin' -- true" "'$bin' --version" "'$bin' --pushgateway http://127.0.0.1:9/ --push-interval 1h -- true"
     "tini -s -- true" "dumb-init true" "'$hello'")
   if [ -n "$seed" ]; then names+=(-n seed); commands+=("node '$seed' true"); fi
+  local companion
+  companion="$(dirname "$bin")/budget-run-net"
+  if [ -x "$companion" ]; then
+    names+=(-n "budget-run-net (hosted)")
+    commands+=("'$companion' --pushgateway http://127.0.0.1:9/ --push-interval 1h -- true")
+  fi
   for round in $(seq "$overhead_rounds"); do
     hyperfine -N --style basic --warmup "$overhead_warmup" --runs "$overhead_runs" \
       --export-json "$raw/overhead-$round.json" "${names[@]}" "${commands[@]}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes the release archives of budget-run into artifacts/release (or the folder given as $1):
-#   budget-run-VERSION-linux-x64.tar.gz     the Native AOT binary, README.md and LICENSE, in budget-run-VERSION/
+#   budget-run-VERSION-linux-x64.tar.gz     the Native AOT binaries (budget-run and budget-run-net,
+#                                           README "Two binaries"), README.md and LICENSE, in budget-run-VERSION/
 #   budget-run-VERSION-linux-arm64.tar.gz   the same for aarch64, cross-compiled (eng/install-deps.sh
 #                                           installs the cross toolchain and Debian's :arm64 libraries)
 #   SHA256SUMS                              sha256sum's format: `sha256sum -c SHA256SUMS` checks them
@@ -33,7 +34,10 @@ for rid in $rids; do
   fi
   rm -rf "${work:?}/$name"
   mkdir -p "$work/$name"
+  companion="$(dirname "$binary")/budget-run-net"
+  [ -x "$companion" ] || { echo "release: $companion is missing: the publish makes it beside budget-run" >&2; exit 1; }
   install -m 0755 "$binary" "$work/$name/budget-run"
+  install -m 0755 "$companion" "$work/$name/budget-run-net"
   install -m 0644 README.md LICENSE "$work/$name/"
   touch -d "@$stamp" "$work/$name" "$work/$name"/*
 

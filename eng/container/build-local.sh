@@ -345,15 +345,20 @@ check_install() {
   dir=$(mktemp -d)
   chown 1654:1654 "$dir"
   timeout 60 podman run --rm "${run_opts[@]}" --network none -v "$dir:/budget" "$image_minimal" install /budget/budget-run || rc=$?
-  if [ "$rc" -ne 0 ] || [ ! -x "$dir/budget-run" ]; then
+  if [ "$rc" -ne 0 ] || [ ! -x "$dir/budget-run" ] || [ ! -x "$dir/budget-run-net" ]; then
     log "  install exited $rc; $(ls -l "$dir" 2>&1 | tail -n +2)"
     rm -rf "$dir"
     return 1
   fi
   timeout 60 podman run --rm "${run_opts[@]}" --network none -v "$dir:/budget:ro" --entrypoint /budget/budget-run "$image" \
     --max-attempts 2 --base-delay 100ms -- sh -c 'exit 3' || rc=$?
+  [ "$rc" -eq 3 ] || { log "  the installed copy exited $rc, expected 3"; rm -rf "$dir"; return 1; }
+  # A network feature: the installed copy becomes the budget-run-net installed beside it.
+  rc=0
+  timeout 60 podman run --rm "${run_opts[@]}" --network none -v "$dir:/budget:ro" --entrypoint /budget/budget-run "$image" \
+    --listen 127.0.0.1:0 --max-attempts 1 -- sh -c 'test -n "$BUDGET_RUN_URL" && exit 4' || rc=$?
   rm -rf "$dir"
-  [ "$rc" -eq 3 ] || { log "  the installed copy exited $rc, expected 3"; return 1; }
+  [ "$rc" -eq 4 ] || { log "  the installed copy with --listen exited $rc, expected 4"; return 1; }
 }
 
 # The control plane in the container: metrics and health answer, the kill switch ends the run (77).
@@ -463,7 +468,7 @@ check "shell-less: SIGTERM to PID 1 -> exit 143" check_sigterm "$image_minimal" 
   --max-attempts 2 --base-delay 60s --max-delay 60s -- budget-run --max-cost-cents 0 --cost-per-attempt-cents 1 -- true
 check "orphaned grandchild reaped, no zombie" check_no_zombie
 check "control plane: /healthz, /metrics, POST /kill -> 77" check_control_plane
-check "shell-less: install onto a volume, the copy runs in another image" check_install
+check "shell-less: install onto a volume, the copy (and its budget-run-net) runs in another image" check_install
 if [ "$arm64" -eq 1 ]; then
   check "linux/arm64 image: platform, USER 1654, ENTRYPOINT" check_arm64_config
   check "linux/arm64 image: budget-run is AArch64 (e_machine 183)" check_arm64_elf

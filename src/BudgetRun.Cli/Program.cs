@@ -16,6 +16,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        NetworkCompanion.Arguments = args;
         var options = new CliOptions();
         var root = options.CreateRoot();
         StderrLine.Format = LogFormatScan.Of(args, root);
@@ -65,7 +66,10 @@ internal static class Program
             }
             if (subcommand == options.Serve)
             {
-                return await ServeHost.RunAsync(options, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false);
+                // The sidecar is all network: the lean binary hands it over before reading a flag of it.
+                return NetworkFeatures.IsSupported
+                    ? await ServeHost.RunAsync(options, parsed, Environment.GetEnvironmentVariable).ConfigureAwait(false)
+                    : NetworkCompanion.Exec("serve");
             }
             foreach (var budget in new[] { options.BudgetSet, options.BudgetShow, options.BudgetList })
             {
@@ -131,6 +135,11 @@ internal static class Program
         {
             StderrLine.Error($"{ex.Message} (see budget-run --help)");
             return ExitCodes.Usage;
+        }
+        catch (CompanionMissingException ex)
+        {
+            StderrLine.Error(ex.Message);
+            return ExitCodes.InternalError;
         }
         catch (DllNotFoundException)
         {

@@ -1,3 +1,4 @@
+using BudgetRun.Engine;
 using BudgetRun.Ledgers.Locations;
 using BudgetRun.Ledgers.Postgres;
 using BudgetRun.Ledgers.Redis;
@@ -34,13 +35,9 @@ internal static class LedgerFactory
         ArgumentNullException.ThrowIfNull(run);
         options ??= LedgerOptions.Default;
         options.Validate(); // before a store connects with a bad timeout
-        ILedgerStore store = location switch
-        {
-            SqliteLedgerLocation sqlite => await SqliteStore.OpenAsync(sqlite, account.Key, options, createLedger).ConfigureAwait(false),
-            RedisLedgerLocation redis => await RedisStore.OpenAsync(redis, account.Key, options).ConfigureAwait(false),
-            PostgresLedgerLocation postgres => await PostgresStore.OpenAsync(postgres, account.Key, options).ConfigureAwait(false),
-            _ => throw new ArgumentException($"unknown ledger location {location}", nameof(location)),
-        };
+        var store = location is SqliteLedgerLocation sqlite
+            ? await SqliteStore.OpenAsync(sqlite, account.Key, options, createLedger).ConfigureAwait(false)
+            : await OpenNetworkStoreAsync(location, account.Key, options).ConfigureAwait(false);
         var ledger = new AccountLedger(store, account, run, options, time ?? TimeProvider.System);
         try
         {
@@ -60,6 +57,21 @@ internal static class LedgerFactory
             throw;
         }
         return ledger;
+    }
+
+    /// <summary>A Redis or PostgreSQL store: behind the switch, so the lean binary carries neither client (<see cref="NetworkFeatures"/>).</summary>
+    private static async ValueTask<ILedgerStore> OpenNetworkStoreAsync(LedgerLocation location, string key, LedgerOptions options)
+    {
+        if (!NetworkFeatures.IsSupported)
+        {
+            throw NetworkFeatures.Missing($"the ledger {location}");
+        }
+        return location switch
+        {
+            RedisLedgerLocation redis => await RedisStore.OpenAsync(redis, key, options).ConfigureAwait(false),
+            PostgresLedgerLocation postgres => await PostgresStore.OpenAsync(postgres, key, options).ConfigureAwait(false),
+            _ => throw new ArgumentException($"unknown ledger location {location}", nameof(location)),
+        };
     }
 
     /// <summary>The accounts of a ledger whose key starts with <paramref name="prefix"/>; a missing SQLite file has none (and is not created).</summary>

@@ -52,12 +52,12 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void FinalStage_CopiesOnlyTheBinary_RunsNoCommand_AsANumericNonRootUser()
+    public void FinalStage_CopiesOnlyTheTwoBinaries_RunsNoCommand_AsANumericNonRootUser()
     {
         var final = _dockerfile.Stages[^1];
         var build = _dockerfile.Stages[0];
         var copy = Assert.Single(final.All("COPY"));
-        Assert.Matches($@"^--from={Regex.Escape(build.Name!)}\s+\S*/budget-run\s+/usr/local/bin/budget-run$", copy.Arguments);
+        Assert.Matches($@"^--from={Regex.Escape(build.Name!)}\s+\S*/budget-run\s+\S*/budget-run-net\s+/usr/local/bin/$", copy.Arguments);
         // A chiseled or distroless base has no shell: a RUN there fails.
         Assert.Empty(final.All("RUN"));
         var user = Assert.Single(final.All("USER")).Arguments;

@@ -37,6 +37,8 @@ public sealed class ReleaseArchiveTests : IDisposable
             var extracted = await ExtractAsync(Path.Combine(first, name), rid);
             var expected = rid == "linux-arm64" ? Arm64.Binary : Executables.BudgetRun;
             Assert.Equal(await File.ReadAllBytesAsync(expected), await File.ReadAllBytesAsync(Path.Combine(extracted, "budget-run")));
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(expected)!, "budget-run-net")),
+                await File.ReadAllBytesAsync(Path.Combine(extracted, "budget-run-net")));
             var version = rid == "linux-arm64"
                 ? await BudgetRunProcess.StartProgram("/usr/bin/qemu-aarch64-static", [Path.Combine(extracted, "budget-run"), "--version"]).WaitAsync()
                 : await BudgetRunProcess.StartProgram(Path.Combine(extracted, "budget-run"), ["--version"]).WaitAsync();
@@ -46,7 +48,7 @@ public sealed class ReleaseArchiveTests : IDisposable
         }
     }
 
-    /// <summary>Extracts the archive, checking its entries: one folder with the binary, README and license, owned by 0:0.</summary>
+    /// <summary>Extracts the archive, checking its entries: one folder with the two binaries, README and license, owned by 0:0.</summary>
     private async Task<string> ExtractAsync(string archive, string rid)
     {
         var folder = Path.GetFileName(archive)[..^$"-{rid}.tar.gz".Length];
@@ -63,7 +65,7 @@ public sealed class ReleaseArchiveTests : IDisposable
                 await entry.ExtractToFileAsync(Path.Combine(extracted, Path.GetFileName(entry.Name)), overwrite: false);
             }
         }
-        Assert.Equal([$"{folder}/", $"{folder}/LICENSE", $"{folder}/README.md", $"{folder}/budget-run"], entries);
+        Assert.Equal([$"{folder}/", $"{folder}/LICENSE", $"{folder}/README.md", $"{folder}/budget-run", $"{folder}/budget-run-net"], entries);
         return extracted;
     }
 

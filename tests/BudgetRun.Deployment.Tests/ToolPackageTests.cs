@@ -34,9 +34,9 @@ public sealed partial class ToolPackageTests
         Assert.Matches(CommitId(), (string)metadata.Element(ns + "repository")!.Attribute("commit")!);
         Assert.Equal("DotnetTool", (string)metadata.Descendants(ns + "packageType").Single().Attribute("name")!);
 
-        // The AOT package: the binary (an x86-64 ELF file) and the tool's settings, nothing that only debugs it.
+        // The AOT package: the two binaries (x86-64 ELF files; README, Two binaries) and the tool's settings, nothing that only debugs them.
         using var aot = ZipFile.OpenRead(feed.Package("budget-run.linux-x64"));
-        Assert.Equal(["LICENSE", "README.md", "tools/any/linux-x64/DotnetToolSettings.xml", "tools/any/linux-x64/budget-run"], Payload(aot));
+        Assert.Equal(["LICENSE", "README.md", "tools/any/linux-x64/DotnetToolSettings.xml", "tools/any/linux-x64/budget-run", "tools/any/linux-x64/budget-run-net"], Payload(aot));
         using (var binary = aot.GetEntry("tools/any/linux-x64/budget-run")!.Open())
         {
             var header = new byte[20];
@@ -47,7 +47,7 @@ public sealed partial class ToolPackageTests
 
         // The linux-arm64 package: the same, an AArch64 ELF file (cross-compiled; Arm64Tests run it under qemu).
         using var arm64 = ZipFile.OpenRead(feed.Package("budget-run.linux-arm64"));
-        Assert.Equal(["LICENSE", "README.md", "tools/any/linux-arm64/DotnetToolSettings.xml", "tools/any/linux-arm64/budget-run"], Payload(arm64));
+        Assert.Equal(["LICENSE", "README.md", "tools/any/linux-arm64/DotnetToolSettings.xml", "tools/any/linux-arm64/budget-run", "tools/any/linux-arm64/budget-run-net"], Payload(arm64));
         using (var binary = arm64.GetEntry("tools/any/linux-arm64/budget-run")!.Open())
         {
             var header = new byte[20];
@@ -83,6 +83,10 @@ public sealed partial class ToolPackageTests
         var installed = Path.Combine(home.Directory, ".dotnet", "tools", "budget-run");
         Assert.Contains("/budget-run.linux-x64/", new FileInfo(installed).LinkTarget, StringComparison.Ordinal);
         await AssertRunsARetriedJobAsync(home, installed, []);
+        // A network feature through the tool's link: budget-run finds budget-run-net in the package beside its real path.
+        var listening = await home.RunAsync(installed, ["--listen", "127.0.0.1:0", "--max-attempts", "1", "--", "sh", "-c", "echo $BUDGET_RUN_URL; exit 4"]);
+        listening.AssertExitCode(4);
+        Assert.StartsWith("http://127.0.0.1:", listening.StdoutText, StringComparison.Ordinal);
     }
 
     [Fact]

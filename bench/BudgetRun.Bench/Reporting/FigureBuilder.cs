@@ -18,6 +18,7 @@ internal sealed class FigureBuilder
     private static readonly RowSpec OverheadVersionRow = new("overhead-version", "overhead of `budget-run --version`", "info");
     private static readonly RowSpec OverheadSeedRow = new("overhead-seed", "overhead of `budget-run -- true` vs the seed", $"<= {Targets.OverheadRatioMax}x");
     private static readonly RowSpec HostRow = new("host", "start-up cost of the host (push-only run)", "info: a plain run builds none");
+    private static readonly RowSpec HandOverRow = new("handover", "hand-over to budget-run-net (push-only run)", "info");
     private static readonly RowSpec OverheadFdRow = new("overhead-fd", "overhead, framework-dependent build", "info");
     private static readonly RowSpec RssRow = new("rss", "peak RSS of `budget-run -- true`", $"<= {Targets.RssMiBMax} MiB");
     private static readonly RowSpec RssHelloRow = new("rss-hello", "peak RSS of `budget-run -- true` vs an AOT hello world", "info");
@@ -49,7 +50,7 @@ internal sealed class FigureBuilder
 
     public List<Figure> Build() =>
     [
-        .. Step(RawFiles.OverheadStep, [OverheadRow, OverheadDumbInitRow, OverheadHelloRow, OverheadVersionRow, OverheadSeedRow, HostRow, OverheadFdRow], Overhead),
+        .. Step(RawFiles.OverheadStep, [OverheadRow, OverheadDumbInitRow, OverheadHelloRow, OverheadVersionRow, OverheadSeedRow, HostRow, HandOverRow, OverheadFdRow], Overhead),
         .. Step(RawFiles.RssStep, [RssRow, RssHelloRow, RssListenRow], Rss),
         .. Step(RawFiles.ThroughputStep, [ThroughputRow, TappedThroughputRow, HopThroughputRow], Throughput),
         .. Step(RawFiles.KillSwitchStep, [KillMedianRow, KillP99Row], KillSwitch),
@@ -108,7 +109,13 @@ internal sealed class FigureBuilder
         }
         var hosted = export.MeanMs("budget-run (hosted)") - bare;
         yield return Make(HostRow, hosted - ours, ours, "plain run", "ms", Verdict.Info,
-            "`--pushgateway URL --push-interval 1h -- true` minus `-- true`: the generic host and its push; `budget-run -- true` builds no host");
+            "`--pushgateway URL --push-interval 1h -- true` minus `-- true`: the hand-over to budget-run-net, the generic host and its push; `budget-run -- true` builds no host");
+        if (export.Has("budget-run-net (hosted)"))
+        {
+            var direct = export.MeanMs("budget-run-net (hosted)") - bare;
+            yield return Make(HandOverRow, hosted - direct, direct, "budget-run-net", "ms", Verdict.Info,
+                "the push-only run started as budget-run minus the same run started as budget-run-net: the lean binary's start-up and execve (README, Two binaries)");
+        }
         if (export.Has("budget-run (framework-dependent)"))
         {
             var fd = export.MeanMs("budget-run (framework-dependent)") - bare;

@@ -245,7 +245,7 @@ internal sealed class CliOptions
         Value("--budget-window", "W", "With --budget-key: the window of an account this creates: day, week, month (UTC), or a fixed epoch-aligned length (1h, 24h, 7d); default: for all time. An existing account keeps its own.");
 
     private static Option<string> LedgerOption() =>
-        Value("--ledger", "URI", $"Where accounts live: sqlite:PATH (default $XDG_STATE_HOME/budget-run/ledger.db) or redis://HOST:PORT[/DB], rediss:// (env {LedgerEnv}).");
+        Value("--ledger", "URI", $"Where accounts live: sqlite:PATH (default $XDG_STATE_HOME/budget-run/ledger.db), redis://HOST:PORT[/DB] (rediss://, a cluster's HOST:PORT,HOST:PORT, redis+sentinel://), or postgres://[USER@]HOST[:PORT]/DB (env {LedgerEnv}).");
 
     private static Option<string> LedgerTimeoutOption() =>
         Value("--ledger-timeout", "D",

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BudgetRun.Cli.Files;
+using BudgetRun.Cli.Hosting;
 using BudgetRun.Ledgers;
 using BudgetRun.Ledgers.Locations;
 
@@ -155,6 +156,11 @@ internal static class LedgerBinder
         catch (LedgerUriException ex)
         {
             throw new UsageException(ex.Message);
+        }
+        if (location is not SqliteLedgerLocation)
+        {
+            // Before anything is opened or said: the lean binary becomes budget-run-net here.
+            NetworkCompanion.Require(location is RedisLedgerLocation ? "a Redis ledger" : "a PostgreSQL ledger");
         }
         // SQLite reads its file itself (no size bound: it is a database), but only a regular file or
         // a missing one: a FIFO would block it, a device is no database.

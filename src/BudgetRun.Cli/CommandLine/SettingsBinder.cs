@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BudgetRun.Cli.Files;
+using BudgetRun.Cli.Hosting;
 using BudgetRun.Engine;
 using BudgetRun.Engine.Processes;
 using BudgetRun.Engine.Retry;
@@ -89,6 +90,15 @@ internal sealed class SettingsBinder(CliOptions options, ParseResult parsed, Fun
             HiddenEnvironment = HiddenFromChild,
         };
         warnings.AddRange(supervisor.CrossFieldWarnings());
+        // Every flag is read and valid: a run that needs a network feature now becomes budget-run-net (the lean binary lacks them).
+        if (controlPlaneSettings is not null)
+        {
+            NetworkCompanion.Require(controlPlaneSettings.Listen is not null ? "--listen" : "--pushgateway");
+        }
+        if (supervisor.Health?.Url is not null)
+        {
+            NetworkCompanion.Require("--health-url");
+        }
         return new CliSettings(supervisor, report, logFormat, workload, controlPlaneSettings, ledger, warnings, OnEnd(supervisor.KillGrace), WarnAtPercentOf());
     }
 

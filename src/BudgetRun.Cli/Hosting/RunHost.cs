@@ -32,7 +32,10 @@ internal static class RunHost
             log.Warning("{Warning}", warning);
         }
 
-        ListenStart.Preflight(settings.ControlPlane?.Listen);
+        if (NetworkFeatures.IsSupported)
+        {
+            ListenStart.Preflight(settings.ControlPlane?.Listen);
+        }
         // One id for the run: its reservations and history entries in the ledger, its cgroup, and its attempts' BUDGET_RUN_RUN_ID.
         var runId = Guid.NewGuid().ToString("N");
         using var cgroups = OpenCgroup(settings.Supervisor, runId, log);
@@ -78,6 +81,10 @@ internal static class RunHost
         IHost? host = null;
         if (settings.ControlPlane is { } controlPlane)
         {
+            if (!NetworkFeatures.IsSupported)
+            {
+                throw NetworkFeatures.Missing("the control plane");
+            }
             metrics = new RunMetrics(settings.Workload, accountOrRun, () => control.Reason == StopReason.KillSwitch, ledger);
             var status = new RunStatusTracker();
             var plane = new ControlPlaneState(controlPlane, options.MaxAttempts, control, budget, status, metrics, ledger);

@@ -10,8 +10,10 @@ namespace BudgetRun.Cli.Subcommands;
 /// <c>budget-run install PATH</c>: copies this binary to PATH (or PATH/budget-run when PATH is a
 /// directory), so that an init container of the default image, which has no shell and no
 /// <c>cp</c>, can put budget-run on a volume for the application's container (examples/kubernetes).
-/// The copy is written beside the target, flushed to disk, made executable and renamed over it:
-/// the target is never seen half-written. Exit 0, 2 on a usage error, 73 when it cannot be written.
+/// The lean binary's companion, <c>budget-run-net</c> (see <see cref="NetworkFeatures"/>), is copied
+/// first, beside the target, so the copy is never without it. Each copy is written beside its
+/// target, flushed to disk, made executable and renamed over it: a target is never seen
+/// half-written. Exit 0, 2 on a usage error, 73 when a copy cannot be written.
 /// </summary>
 internal static class InstallCommand
 {
@@ -36,7 +38,7 @@ internal static class InstallCommand
         var directory = Path.GetDirectoryName(target)!;
         if (Path.GetFullPath(source) == target)
         {
-            return await ReportAsync($"budget-run is already at {target}").ConfigureAwait(false);
+            return await ReportAsync(HumanText.Escape($"budget-run is already at {target}")).ConfigureAwait(false);
         }
         if (!Directory.Exists(directory))
         {
@@ -47,7 +49,41 @@ internal static class InstallCommand
             return await FailAsync($"install: cannot write {target}: {notReplaceable}; only a regular file (or a missing path) is replaced").ConfigureAwait(false);
         }
 
-        var temporary = Path.Combine(directory, $".{FileName}.{Environment.ProcessId}.tmp");
+        var installed = new List<string>();
+        if (!NetworkFeatures.IsSupported)
+        {
+            // The lean binary looks for its companion beside itself, under this name whatever its own.
+            var companion = Path.Combine(AppContext.BaseDirectory, NetworkFeatures.CompanionFileName);
+            var companionTarget = Path.Combine(directory, NetworkFeatures.CompanionFileName);
+            if (!File.Exists(companion))
+            {
+                StderrLine.Warning($"install: {companion} does not exist: the copy runs without the network features (Redis and PostgreSQL ledgers, --listen, --pushgateway, --health-url, serve)");
+            }
+            else if (Path.GetFullPath(companion) != companionTarget)
+            {
+                if (await CopyAsync(companion, companionTarget).ConfigureAwait(false) is { } failed)
+                {
+                    return await FailAsync(failed).ConfigureAwait(false);
+                }
+                installed.Add($"installed {NetworkFeatures.CompanionFileName} at {companionTarget}");
+            }
+        }
+        if (await CopyAsync(source, target).ConfigureAwait(false) is { } error)
+        {
+            return await FailAsync(error).ConfigureAwait(false);
+        }
+        installed.Add($"installed budget-run at {target}");
+        return await ReportAsync(string.Join('\n', installed.Select(HumanText.Escape))).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies <paramref name="source"/> over <paramref name="target"/> atomically; the error line, or null.</summary>
+    private static async Task<string?> CopyAsync(string source, string target)
+    {
+        if (UserFile.WhyNotReplaceable(target) is { } notReplaceable)
+        {
+            return $"install: cannot write {target}: {notReplaceable}; only a regular file (or a missing path) is replaced";
+        }
+        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.tmp");
         try
         {
             var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
@@ -73,13 +109,13 @@ internal static class InstallCommand
                 throw new IOException($"{changed}; only a regular file (or a missing path) is replaced");
             }
             File.Move(temporary, target, overwrite: true);
+            return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             TryDelete(temporary);
-            return await FailAsync($"install: cannot write {target}: {ex.Message}").ConfigureAwait(false);
+            return $"install: cannot write {target}: {ex.Message}";
         }
-        return await ReportAsync($"installed budget-run at {target}").ConfigureAwait(false);
     }
 
     /// <summary>
@@ -89,10 +125,10 @@ internal static class InstallCommand
     private static bool IsFrameworkDependent() =>
         File.Exists(Path.Combine(AppContext.BaseDirectory, typeof(InstallCommand).Assembly.GetName().Name + ".dll"));
 
-    private static async Task<int> ReportAsync(string line)
+    private static async Task<int> ReportAsync(string lines)
     {
         using var stdout = StandardStream.Writer(1);
-        await stdout.WriteLineAsync(HumanText.Escape(line)).ConfigureAwait(false);
+        await stdout.WriteLineAsync(lines).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 

@@ -12,7 +12,7 @@ internal sealed class HealthProbe(HealthCheck check, IChildLauncher launcher, Ti
     /// <summary>The attempt's child, for the command: <c>BUDGET_RUN_CHILD_PID</c>.</summary>
     public const string ChildPidVariable = "BUDGET_RUN_CHILD_PID";
 
-    private readonly HttpClient? _http = check.Url is null ? null : new HttpClient(new SocketsHttpHandler
+    private readonly HttpClient? _http = check.Url is null || !NetworkFeatures.IsSupported ? null : new HttpClient(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseProxy = false,
@@ -29,9 +29,13 @@ internal sealed class HealthProbe(HealthCheck check, IChildLauncher launcher, Ti
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token);
         try
         {
-            return check.Url is { } url
+            if (check.Url is not { } url)
+            {
+                return await RunAsync(childPid, linked.Token).ConfigureAwait(false);
+            }
+            return NetworkFeatures.IsSupported
                 ? await GetAsync(url, linked.Token).ConfigureAwait(false)
-                : await RunAsync(childPid, linked.Token).ConfigureAwait(false);
+                : throw NetworkFeatures.Missing("--health-url");
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancel.IsCancellationRequested)
         {

@@ -32,3 +32,16 @@ public sealed class FrameworkDependentFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory about the Native AOT binary only; skipped for the framework-dependent build.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AotTheoryAttribute : TheoryAttribute
+{
+    public AotTheoryAttribute()
+    {
+        if (!BuildKind.IsNativeAot)
+        {
+            Skip = "needs the Native AOT binary (eng/test.sh publishes it and sets BUDGET_RUN_EXE)";
+        }
+    }
+}
