@@ -65,12 +65,12 @@ internal sealed class RunCgroup : IDisposable
             whyNot = $"{path} has no cgroup.kill (Linux 5.14 or later)";
             return null;
         }
-        var fd = NativeMethods.OpenDirectory(path);
-        var error = fd < 0 ? NativeMethods.EACCES : NativeMethods.CgroupProbe(fd);
-        if (fd >= 0)
-        {
-            _ = NativeMethods.Close(fd);
-        }
+        // The probe (a child cloned into the cgroup, the whole address space copied for it) costs
+        // about 0.5 ms and a copy-on-write fault for each page budget-run writes afterwards. Only a
+        // run that must have one (--cgroup required, which limits and CPU cost imply) checks ahead;
+        // under --cgroup auto the first attempt's own clone finds out, and the launcher starts it
+        // without one (the same line, at debug level).
+        var error = mode == CgroupMode.Required ? Probe(path) : 0;
         if (error != 0)
         {
             run.Dispose();
@@ -85,6 +85,18 @@ internal sealed class RunCgroup : IDisposable
         }
         whyNot = "";
         return run;
+    }
+
+    /// <summary>0 when a child can be cloned into <paramref name="path"/>, else the errno.</summary>
+    private static int Probe(string path)
+    {
+        var fd = NativeMethods.OpenDirectory(path);
+        var error = fd < 0 ? NativeMethods.EACCES : NativeMethods.CgroupProbe(fd);
+        if (fd >= 0)
+        {
+            _ = NativeMethods.Close(fd);
+        }
+        return error;
     }
 
     /// <summary>A new cgroup for the next attempt, with the run's limits; null, with the reason, when it cannot be made.</summary>
