@@ -107,16 +107,18 @@ public sealed class ProcessTreeTests : CliTest
     public async Task ChildIgnoringSigterm_IsSigkilledAfterKillGrace()
     {
         var childPid = Scratch.Path("child.pid");
+        // Timed from before the start: the attempt (its timeout, then its grace) begins after it,
+        // so no lag in seeing the pid file can make a correct kill look early.
+        var clock = Stopwatch.StartNew();
         using var run = BudgetRunProcess.Start(["--max-attempts", "1", "--attempt-timeout", "300ms", "--kill-grace", "700ms",
             "--", .. Child("--pid-file", childPid, "ignore-sigterm", "600000")]);
         var child = await Wait.ForPidAsync(childPid, run);
-        var clock = Stopwatch.StartNew();
 
         var result = await run.WaitAsync();
 
         result.AssertExitCode(124);
         Assert.False(Posix.IsAlive(child), $"the child {child} outlived budget-run\n{result}");
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(800),
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(1000),
             $"the child was gone {clock.Elapsed.TotalSeconds:0.###}s after it started: SIGKILL came before the timeout and the grace\n{result}");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"SIGKILL came long after the grace\n{result}");
     }

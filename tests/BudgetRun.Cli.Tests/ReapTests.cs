@@ -281,7 +281,9 @@ public sealed partial class ReapTests : CliTest
         Directory.CreateDirectory(runtime, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var settings = new RunSettings { Environment = new Dictionary<string, string?> { ["BUDGET_RUN_STATE_DIR"] = null, ["XDG_RUNTIME_DIR"] = runtime } };
 
-        var result = await BudgetRunProcess.RunAsync(["--max-attempts", "1", "--", "sh", "-c", "ls \"$XDG_RUNTIME_DIR/budget-run\""], settings);
+        // Only *.json: as the child starts, budget-run may be rewriting the record (run-ID.json.tmp,
+        // then renamed over run-ID.json, so the record itself is always there).
+        var result = await BudgetRunProcess.RunAsync(["--max-attempts", "1", "--", "sh", "-c", "cd \"$XDG_RUNTIME_DIR/budget-run\" && ls -- *.json"], settings);
 
         result.AssertExitCode(0);
         // While the attempt ran, its run's record was there; after the run, the directory is empty.

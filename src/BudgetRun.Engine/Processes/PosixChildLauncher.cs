@@ -18,8 +18,8 @@ internal sealed class PosixChildLauncher : IChildLauncher
 {
     private const int StdinFd = 0;
 
-    private readonly ChildReaper _reaper = new();
-    private readonly SpawnThread _spawner = new();
+    private readonly ChildReaper _reaper;
+    private readonly SpawnThread _spawner;
     private readonly TimeProvider _time;
     private readonly CancellationToken _kill;
     private readonly CgroupMode _mode;
@@ -55,6 +55,11 @@ internal sealed class PosixChildLauncher : IChildLauncher
                 LogNoSubreaper(logger, SubreaperUnavailable);
             }
         }
+        // The reaper's and the spawner's threads call the native helper: they start only once this
+        // thread has loaded it (a framework-dependent build without it fails here, in one line,
+        // never on a thread of its own) and made budget-run a subreaper.
+        _reaper = new ChildReaper();
+        _spawner = new SpawnThread();
     }
 
     /// <summary>Where each child's process group is recorded as it starts, for <c>budget-run reap</c> after a SIGKILL of budget-run; null: nowhere.</summary>
