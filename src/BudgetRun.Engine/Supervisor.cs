@@ -9,7 +9,8 @@ namespace BudgetRun.Engine;
 
 /// <summary>
 /// Runs the command until it succeeds or a limit ends the run. Polly's retry strategy drives the
-/// loop; <see cref="RetryDecision"/> decides whether another attempt starts (the attempt cap, the
+/// loop from the first retry on (the first attempt runs before it is built);
+/// <see cref="RetryDecision"/> decides whether another attempt starts (the attempt cap, the
 /// exit-code policy, the budget, the deadline, the stop requests) and <see cref="RunBudget"/>
 /// decides every spend: each attempt reserves its cost before it starts
 /// (<see cref="RunAttemptAsync"/>), tops it up while it runs when the cost model asks, and is
@@ -48,6 +49,12 @@ internal sealed partial class Supervisor
     private DateTimeOffset? _deadlineAt;
     private (RunOutcome Outcome, int ExitCode, string Message)? _end;
 
+    /// <summary>The first attempt's outcome, run before the retry pipeline was built: the pipeline's first execution returns it.</summary>
+    private AttemptOutcome? _handOver;
+
+    /// <summary>The same outcome until the pipeline asks about it: its verdict (a retry) is already carried out.</summary>
+    private AttemptOutcome? _decidedRetry;
+
     public Supervisor(
         SupervisorOptions options,
         IChildLauncher launcher,
@@ -77,25 +84,22 @@ internal sealed partial class Supervisor
         using var onDeadline = deadline?.Token.Register(() =>
             _control.RequestStop(StopReason.Deadline, $"the run's deadline of {Durations.Format(_options.Deadline!.Value)} passed"));
 
-        var pipeline = new ResiliencePipelineBuilder<AttemptOutcome> { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions<AttemptOutcome>
-            {
-                // The cap is the decision's: --reset-after makes the count start over.
-                MaxRetryAttempts = int.MaxValue,
-                ShouldHandle = args => args.Outcome.Result is { } outcome ? DecideAsync(outcome) : ValueTask.FromResult(false),
-                DelayGenerator = _ =>
-                {
-                    var scheduled = _backoff.Next(); // the schedule moves on whoever set this wait
-                    return ValueTask.FromResult<TimeSpan?>(_childDelay ?? scheduled);
-                },
-                OnRetry = args => BackingOff(args.RetryDelay),
-            })
-            .Build();
-
         try
         {
             _observer.PhaseChanged(RunPhase.Running);
-            await pipeline.ExecuteAsync(static (self, _) => self.RunAttemptAsync(), this, _control.StopToken).ConfigureAwait(false);
+            // The first attempt runs before the retry pipeline exists: a run that its first attempt
+            // ends (most runs) never builds it. Building it and its first execution cost about 5
+            // million instructions of start-up (Polly validates the options by reflection, and the
+            // runtime's type loader builds the generic virtual methods it dispatches through), a
+            // fifth of `budget-run -- true`. A retried run hands that outcome to the pipeline, which
+            // then waits and retries exactly as if it had run the attempt itself.
+            var first = await RunAttemptAsync().ConfigureAwait(false);
+            if (await DecideAsync(first).ConfigureAwait(false))
+            {
+                _handOver = _decidedRetry = first;
+                await BuildRetryPipeline().ExecuteAsync(static (self, _) => self.NextAttemptAsync(), this, _control.StopToken)
+                    .ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (_control.IsStopRequested)
         {
@@ -118,6 +122,44 @@ internal sealed partial class Supervisor
         _observer.PhaseChanged(RunPhase.Finished);
         _observer.Finished(result);
         return result;
+    }
+
+    /// <summary>Polly's retry strategy, driven by <see cref="RetryDecision"/> and <see cref="BackoffSchedule"/>.</summary>
+    private ResiliencePipeline<AttemptOutcome> BuildRetryPipeline() =>
+        new ResiliencePipelineBuilder<AttemptOutcome> { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions<AttemptOutcome>
+            {
+                // The cap is the decision's: --reset-after makes the count start over.
+                MaxRetryAttempts = int.MaxValue,
+                ShouldHandle = args => args.Outcome.Result is { } outcome ? ShouldRetryAsync(outcome) : ValueTask.FromResult(false),
+                DelayGenerator = _ =>
+                {
+                    var scheduled = _backoff.Next(); // the schedule moves on whoever set this wait
+                    return ValueTask.FromResult<TimeSpan?>(_childDelay ?? scheduled);
+                },
+                OnRetry = args => BackingOff(args.RetryDelay),
+            })
+            .Build();
+
+    /// <summary>The pipeline's attempts: the first attempt's outcome (already run), then new attempts.</summary>
+    private ValueTask<AttemptOutcome> NextAttemptAsync()
+    {
+        if (_handOver is { } first)
+        {
+            _handOver = null;
+            return ValueTask.FromResult(first);
+        }
+        return RunAttemptAsync();
+    }
+
+    private ValueTask<bool> ShouldRetryAsync(AttemptOutcome outcome)
+    {
+        if (ReferenceEquals(outcome, _decidedRetry))
+        {
+            _decidedRetry = null;
+            return ValueTask.FromResult(true);
+        }
+        return DecideAsync(outcome);
     }
 
     /// <summary>Asks the decision (and the budget, only when the decision needs it), then carries the verdict out.</summary>
