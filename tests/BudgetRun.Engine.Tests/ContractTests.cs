@@ -37,6 +37,19 @@ public sealed class ContractTests
     public void RunOutcome_SerializesToItsReportName(RunOutcome outcome, string name) =>
         Assert.Equal($"\"{name}\"", JsonSerializer.Serialize(outcome));
 
+    /// <summary>The log's and <c>--on-end</c>'s names come from a switch, not the serializer: every value, the same name.</summary>
+    [Fact]
+    public void RunOutcomeNames_AreTheJsonNames_ForEveryOutcome()
+    {
+        var outcomes = Enum.GetValues<RunOutcome>();
+        Assert.Equal(9, outcomes.Length);
+        foreach (var outcome in outcomes)
+        {
+            Assert.Equal(JsonSerializer.Serialize(outcome).Trim('"'), RunOutcomeNames.Of(outcome));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => RunOutcomeNames.Of((RunOutcome)99));
+    }
+
     [Theory]
     [InlineData(StopReason.Interrupt, 130, RunOutcome.Interrupted, Signals.SIGINT)]
     [InlineData(StopReason.Terminate, 143, RunOutcome.Interrupted, Signals.SIGTERM)]

@@ -290,6 +290,5 @@ internal static class RunHost
         operation is LedgerOperation.Fits or LedgerOperation.Reserve or LedgerOperation.Settle or LedgerOperation.Release
             or LedgerOperation.Cancel;
 
-    private static string OutcomeName(RunOutcome outcome) =>
-        System.Text.Json.JsonSerializer.Serialize(outcome, ReportJsonContext.Default.RunOutcome).Trim('"');
+    private static string OutcomeName(RunOutcome outcome) => RunOutcomeNames.Of(outcome);
 }
