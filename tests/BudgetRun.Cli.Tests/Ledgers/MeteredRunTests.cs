@@ -135,7 +135,12 @@ public sealed class MeteredRunTests(RedisFixture redis) : LedgerTest(redis), ICl
         var account = await StatusAsync(kind);
 
         Assert.InRange(held, 2 * SliceCents, 3 * SliceCents);
-        Assert.Equal((held, 0L), (account.SpentCents, account.ReservedCents)); // charged in full, nothing left held
+        // Charged in full for what it held, nothing left held. A top-up can land between the read of
+        // `held` and the SIGKILL (on a loaded machine the 3 s wait runs late, toward the next slice's
+        // top-up); not re-read after the death: a status leaves out reservations past their TTL.
+        Assert.Equal(0L, account.ReservedCents);
+        Assert.True(account.SpentCents == held || account.SpentCents == held + SliceCents,
+            $"held {held} cents before the SIGKILL, charged {account.SpentCents}: not what it held, nor one top-up more");
         Assert.True(account.SpentCents <= (long)Math.Ceiling(ran.TotalSeconds) + SliceCents,
             $"charged {account.SpentCents} cents for at most {ran.TotalSeconds:0.0} s of runtime: more than one slice beyond it");
     }
