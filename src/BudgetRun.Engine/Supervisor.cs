@@ -49,11 +49,11 @@ internal sealed partial class Supervisor
     private DateTimeOffset? _deadlineAt;
     private (RunOutcome Outcome, int ExitCode, string Message)? _end;
 
-    /// <summary>The first attempt's outcome, run before the retry pipeline was built: the pipeline's first execution returns it.</summary>
+    /// <summary>
+    /// The first attempt's outcome, run and decided (a retry) before the retry pipeline was built,
+    /// until the pipeline has asked about it: its first execution returns it.
+    /// </summary>
     private AttemptOutcome? _handOver;
-
-    /// <summary>The same outcome until the pipeline asks about it: its verdict (a retry) is already carried out.</summary>
-    private AttemptOutcome? _decidedRetry;
 
     public Supervisor(
         SupervisorOptions options,
@@ -96,7 +96,7 @@ internal sealed partial class Supervisor
             var first = await RunAttemptAsync().ConfigureAwait(false);
             if (await DecideAsync(first).ConfigureAwait(false))
             {
-                _handOver = _decidedRetry = first;
+                _handOver = first;
                 await BuildRetryPipeline().ExecuteAsync(static (self, _) => self.NextAttemptAsync(), this, _control.StopToken)
                     .ConfigureAwait(false);
             }
@@ -142,21 +142,15 @@ internal sealed partial class Supervisor
             .Build();
 
     /// <summary>The pipeline's attempts: the first attempt's outcome (already run), then new attempts.</summary>
-    private ValueTask<AttemptOutcome> NextAttemptAsync()
-    {
-        if (_handOver is { } first)
-        {
-            _handOver = null;
-            return ValueTask.FromResult(first);
-        }
-        return RunAttemptAsync();
-    }
+    private ValueTask<AttemptOutcome> NextAttemptAsync() =>
+        _handOver is { } first ? ValueTask.FromResult(first) : RunAttemptAsync();
 
+    /// <summary>The handed-over outcome's verdict is already carried out (a retry); every later one is decided here.</summary>
     private ValueTask<bool> ShouldRetryAsync(AttemptOutcome outcome)
     {
-        if (ReferenceEquals(outcome, _decidedRetry))
+        if (ReferenceEquals(outcome, _handOver))
         {
-            _decidedRetry = null;
+            _handOver = null;
             return ValueTask.FromResult(true);
         }
         return DecideAsync(outcome);

@@ -134,7 +134,7 @@ internal static class RunHost
     private static Task RunEndHookAsync(CliSettings settings, RunResult result, string runId, string? report, PosixChildLauncher launcher,
         RunControl control, ILogger log) =>
         settings.OnEnd is { } onEnd
-            ? EndHook.RunAsync(onEnd, result, OutcomeName(result.Outcome), runId, report, settings.Supervisor.HiddenEnvironment, launcher,
+            ? EndHook.RunAsync(onEnd, result, RunOutcomeNames.Of(result.Outcome), runId, report, settings.Supervisor.HiddenEnvironment, launcher,
                 TimeProvider.System, control.KillToken, log)
             : Task.CompletedTask;
 
@@ -208,7 +208,7 @@ internal static class RunHost
     private static async Task LogRunEndedAsync(CliSettings settings, RunResult result, AccountLedger? ledger, ILogger log)
     {
         var level = result.Outcome == RunOutcome.Succeeded ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Warning;
-        var outcome = OutcomeName(result.Outcome);
+        var outcome = RunOutcomeNames.Of(result.Outcome);
         if (ledger is null)
         {
             log.Write(level, LogMessages.RunEnded, outcome, result.ExitCode, result.Message, result.SpentCents, result.BudgetCents, result.AttemptCount);
@@ -289,6 +289,4 @@ internal static class RunHost
     private static bool ReportedByTheEngine(LedgerOperation operation) =>
         operation is LedgerOperation.Fits or LedgerOperation.Reserve or LedgerOperation.Settle or LedgerOperation.Release
             or LedgerOperation.Cancel;
-
-    private static string OutcomeName(RunOutcome outcome) => RunOutcomeNames.Of(outcome);
 }
