@@ -2,8 +2,8 @@
 # Writes src/BudgetRun.Cli/startup.order: the managed methods that budget-run's common commands
 # execute, in that order, for ILC's explicit method layout (IlcOrderFile). Those methods then sit
 # together in the binary instead of among the ~22,000 others, so a run maps fewer code pages
-# (peak RSS of `budget-run -- true` 12.9 -> 10.1 MiB when it was introduced; see README,
-# "Performance").
+# (peak RSS of `budget-run -- true` 12.8 -> 10.2 MiB when it was introduced; see README,
+# "Where start-up time and memory go").
 #
 # usage: eng/startup-order.sh [PUBLISH_DIR]   (default artifacts/aot, from
 #        `dotnet publish src/BudgetRun.Cli -c Release -r linux-x64 -o artifacts/aot`)
@@ -61,6 +61,7 @@ profile() { # BINARY ARGS...: the functions it executes, most instructions first
   profile budget-run --report "$work/report.json" --retry-if-output x -- sh -c 'echo x >&2; exit 3'
   profile budget-run-net --listen 127.0.0.1:0 -- true
 } |
-  # Managed methods only (the native runtime's names have '::' or '('); each once, first place kept.
-  grep -vE '::|\(|^\./|^PROGRAM TOTALS|^0x' | awk 'NF && !seen[$0]++' >"$out"
+  # Managed methods only (the native runtime's names have '::' or '(', libc's a source path); each
+  # once, first place kept.
+  grep -vE '::|\(|/|^PROGRAM TOTALS|^0x' | awk 'NF && !seen[$0]++' >"$out"
 echo "startup-order: wrote $(wc -l <"$out") names to ${out#"$repo"/}"
