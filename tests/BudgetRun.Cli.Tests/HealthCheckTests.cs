@@ -127,7 +127,9 @@ public sealed class HealthCheckTests : CliTest
         var seen = Scratch.Path("seen");
         var pidFile = Scratch.Path("pid");
         var result = await BudgetRunProcess.RunAsync(["--listen", "127.0.0.1:0", "--max-attempts", "1", .. Fast,
-                "--health-cmd", $"echo \"pid=$BUDGET_RUN_CHILD_PID attempt=$BUDGET_RUN_ATTEMPT token=${{BUDGET_RUN_TOKEN-unset}} control=${{BUDGET_RUN_CONTROL_TOKEN-unset}}\" > '{seen}'",
+                // Written aside and renamed: a check still running when the attempt ends is killed,
+                // and one killed between `>`'s truncation and the echo would leave the file empty.
+                "--health-cmd", $"echo \"pid=$BUDGET_RUN_CHILD_PID attempt=$BUDGET_RUN_ATTEMPT token=${{BUDGET_RUN_TOKEN-unset}} control=${{BUDGET_RUN_CONTROL_TOKEN-unset}}\" > '{seen}'.$$ && mv '{seen}'.$$ '{seen}'",
                 "--health-interval", "100ms", "--", "sh", "-c", $"echo $$ > '{pidFile}'; echo \"child token=${{BUDGET_RUN_TOKEN:+set}}\"; sleep 1"],
             new RunSettings { Environment = new Dictionary<string, string?> { ["BUDGET_RUN_CONTROL_TOKEN"] = "control-token-0123456789-secret" } });
 
