@@ -14,7 +14,13 @@ namespace BudgetRun.Cli;
 
 internal static class Program
 {
-    public static async Task<int> Main(string[] args)
+    /// <summary>
+    /// The main thread runs <see cref="MainAsync"/> and then, while it awaits, the children's exits
+    /// (<see cref="BudgetRun.Engine.Processes.ThreadLoop"/>): a plain run never starts the thread pool.
+    /// </summary>
+    public static int Main(string[] args) => BudgetRun.Engine.Processes.ThreadLoop.Main.Run(() => MainAsync(args));
+
+    private static async Task<int> MainAsync(string[] args)
     {
         NetworkCompanion.Arguments = args;
         var options = new CliOptions();

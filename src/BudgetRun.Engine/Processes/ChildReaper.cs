@@ -5,7 +5,9 @@ namespace BudgetRun.Engine.Processes;
 /// child, whose status is handed to its waiter, and the orphans reparented to us as subreaper,
 /// which would otherwise stay zombies. budget-run never uses System.Diagnostics.Process, so the
 /// runtime reaps nothing behind our back. Stops are reported too (WUNTRACED): a tracked child's
-/// stop goes to its stop handler, on this thread; other descendants' stops are ignored.
+/// stop goes to its stop handler, on this thread; other descendants' stops are ignored. An exit is
+/// handed to its waiter through <see cref="ThreadLoop.Post"/> of <see cref="ThreadLoop.Main"/>: the continuations awaiting it run on
+/// the main thread's loop (or the thread pool), never on this thread, which goes on reaping.
 /// </summary>
 internal sealed class ChildReaper
 {
@@ -13,6 +15,7 @@ internal sealed class ChildReaper
     private readonly Dictionary<int, TaskCompletionSource<ChildExit>> _waiters = [];
     private readonly Dictionary<int, Action<int>> _stopHandlers = [];
     private readonly AutoResetEvent _childAdded = new(false);
+    private readonly object _reaped = new(); // pulsed (Monitor) each time a tracked child is reaped
     private long _orphansReaped;
 
     public ChildReaper()
@@ -34,7 +37,8 @@ internal sealed class ChildReaper
     /// </summary>
     public Task<ChildExit> Track(int pid, Action<int>? onStopped = null)
     {
-        var completion = new TaskCompletionSource<ChildExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed by a post (ThreadLoop.Main), whose thread then runs the continuations inline.
+        var completion = new TaskCompletionSource<ChildExit>();
         _waiters[pid] = completion;
         if (onStopped is not null)
         {
@@ -42,6 +46,29 @@ internal sealed class ChildReaper
         }
         _childAdded.Set();
         return completion.Task;
+    }
+
+    /// <summary>
+    /// Blocks until the tracked <paramref name="pid"/> has been reaped, without waiting for its
+    /// exit's post (which may be queued for this very thread); returns at once for an untracked pid.
+    /// </summary>
+    public void WaitUntilReaped(int pid)
+    {
+        lock (_reaped)
+        {
+            while (IsTracked(pid))
+            {
+                Monitor.Wait(_reaped);
+            }
+        }
+    }
+
+    private bool IsTracked(int pid)
+    {
+        lock (_gate)
+        {
+            return _waiters.ContainsKey(pid);
+        }
     }
 
     /// <summary>Wakes the reaper early, e.g. while descendants are being swept.</summary>
@@ -93,6 +120,10 @@ internal sealed class ChildReaper
             Interlocked.Increment(ref _orphansReaped);
             return;
         }
-        waiter.TrySetResult(exit);
+        lock (_reaped)
+        {
+            Monitor.PulseAll(_reaped);
+        }
+        ThreadLoop.Main.Post(() => waiter.TrySetResult(exit));
     }
 }

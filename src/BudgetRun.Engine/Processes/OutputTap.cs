@@ -25,7 +25,8 @@ internal sealed class OutputTap
         public int ReadFd { get; } = readFd;
         public int WriteFd { get; set; } = writeFd;
         public int TargetFd { get; } = targetFd;
-        public TaskCompletionSource<CapturedStream> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Completed through <see cref="ThreadLoop.Post"/> of <see cref="ThreadLoop.Main"/>, never on the pump's thread.</summary>
+        public TaskCompletionSource<CapturedStream> Done { get; } = new();
     }
 
     private readonly List<Channel> _channels = [];
@@ -144,7 +145,8 @@ internal sealed class OutputTap
         // read its output has gone), the child's next write meets a broken pipe too, as it would have
         // without budget-run in between.
         _ = NativeMethods.Close(channel.ReadFd);
-        channel.Done.SetResult(new CapturedStream(channel.Name, tail.AsSpan(0, length).ToArray(), total));
+        var captured = new CapturedStream(channel.Name, tail.AsSpan(0, length).ToArray(), total);
+        ThreadLoop.Main.Post(() => channel.Done.SetResult(captured));
     }
 
     private static void CloseWriteEnd(Channel channel)

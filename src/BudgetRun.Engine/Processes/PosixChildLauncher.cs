@@ -128,7 +128,7 @@ internal sealed class PosixChildLauncher : IChildLauncher
             ReclaimTerminal(pid);
             if (cgroup is not null)
             {
-                exited.Wait(); // it has exited: only the reaper's waitpid is left
+                _reaper.WaitUntilReaped(pid); // it has exited: only the reaper's waitpid is left
                 _ = cgroup.TryRemove();
             }
             var failure = execErrno == NativeMethods.ENOENT ? StartFailure.NotFound : StartFailure.NotExecutable;
@@ -136,7 +136,9 @@ internal sealed class PosixChildLauncher : IChildLauncher
         }
         tap?.Start();
         Leftovers?.Started(pid);
-        var afterExit = exited.ContinueWith(task => task.Result with { HadTerminal = ReclaimTerminal(pid) }, TaskScheduler.Default);
+        // On the thread that completes the exit (the main thread's loop): a thread-pool hop here would start the pool.
+        var afterExit = exited.ContinueWith(task => task.Result with { HadTerminal = ReclaimTerminal(pid) },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return new PosixChildProcess(pid, afterExit, _reaper, _time, _kill, cgroup, tap);
     }
 
