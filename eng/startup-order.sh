@@ -57,7 +57,7 @@ profile() { # BINARY ARGS...: the functions it executes, most instructions first
   profile budget-run --cgroup off -- true
   profile budget-run --version
   profile budget-run --max-attempts 3 --base-delay 1ms --max-delay 1ms -- false
-  profile budget-run --ledger "sqlite:$work/ledger.db" --max-cost-cents 100 --cost-per-attempt-cents 1 -- true
+  profile budget-run --ledger "sqlite:$work/ledger.db" --budget-key order --max-cost-cents 100 --cost-per-attempt-cents 1 -- true
   profile budget-run --report "$work/report.json" --retry-if-output x -- sh -c 'echo x >&2; exit 3'
   profile budget-run-net --listen 127.0.0.1:0 -- true
 } |
