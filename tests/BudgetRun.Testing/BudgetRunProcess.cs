@@ -28,8 +28,44 @@ internal sealed class BudgetRunProcess : IDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), $"budget-run-test-state-{Environment.ProcessId}");
         Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => ReapLeftovers(directory);
         return directory;
     });
+
+    /// <summary>
+    /// When the test process ends, every run it started has ended: what the SIGKILLed ones left
+    /// (their records, their empty cgroups in the machine's hierarchy, any stray process) is
+    /// removed by <c>budget-run reap</c> on this directory, as an operator would, and then the
+    /// directory goes. Best effort: a test run must not fail on its way out.
+    /// </summary>
+    private static void ReapLeftovers(string directory)
+    {
+        try
+        {
+            if (Directory.EnumerateFiles(directory, "*.json").Any())
+            {
+                var start = ProcessStart.Info(Executables.BudgetRun, ["reap", "--state-dir", directory], []);
+                using var reap = Process.Start(start)!;
+                reap.StandardInput.Close();
+                _ = reap.StandardOutput.ReadToEndAsync();
+                _ = reap.StandardError.ReadToEndAsync();
+                if (!reap.WaitForExit(TimeSpan.FromSeconds(30)))
+                {
+                    reap.Kill(entireProcessTree: true);
+                    return; // its records stay for an operator's reap
+                }
+            }
+            if (!Directory.EnumerateFiles(directory, "*.json").Any())
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+#pragma warning disable CA1031 // best effort on the way out
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
 
     private readonly Process _process;
     private readonly Stopwatch _clock;
