@@ -101,11 +101,17 @@ internal sealed class RedisSentinel : IAsyncDisposable
         return await WaitForPrimaryAsync(_servers.First(server => server != old));
     }
 
-    /// <summary>Returns once every sentinel names <paramref name="server"/> as the primary and it says it is one.</summary>
+    /// <summary>
+    /// Returns once every sentinel names <paramref name="server"/> as the primary, it says it is one,
+    /// and the failover has ended (<see cref="IsSettled"/>: no sentinel's flags say
+    /// failover_in_progress). A killed server restarted before that (empty) could be taken for the
+    /// primary by a sentinel still mid-failover, and the promoted one resynced from it: CI saw a
+    /// promoted replica lose a reservation it had acknowledged.
+    /// </summary>
     public async Task<RedisServer> WaitForPrimaryAsync(RedisServer server)
     {
         await WaitUntilAsync(() => _sentinels.All(sentinel => PrimaryPortFrom(sentinel.Port) == server.Port)
-            && Role(server.Port) == "master", $"the sentinels did not promote the server on port {server.Port}");
+            && Role(server.Port) == "master" && IsSettled(server.Port), $"the sentinels did not promote the server on port {server.Port}");
         return server;
     }
 
